@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    fetch + verify the model if missing, build the index if missing, start the chat
+#   make test   install, then run the whole test suite (unit + real-model + browser tests)
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run serve index test test-fast eval bench browser-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/assistant run
+
+serve: install
+	$(BIN)/assistant serve
+
+index: install
+	$(BIN)/assistant index
+
+model: install
+	$(BIN)/assistant models fetch
+
+test: install model
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not model and not browser and not llm"
+
+eval: install model
+	$(BIN)/assistant index
+	$(BIN)/assistant eval --dataset eval/qa.jsonl --baselines --out eval/out/results.jsonl --report eval/report.md
+
+bench: install model
+	$(BIN)/python eval/bench.py
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/v-* .pytest_cache

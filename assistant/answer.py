@@ -1,0 +1,188 @@
+"""The answer step. `Answerer` is the interface; the default `ExtractiveAnswerer`
+quotes the retrieved sentences that best answer the question (scored with the
+precomputed sentence embeddings), cites them, frames them in the question's language,
+and abstains when the best evidence is below a threshold calibrated on data.
+
+`build_chain` wires retrieval and an answerer into one LangChain (LCEL) runnable."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol
+
+import numpy as np
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from .chunking import heading_path, clean_text
+from .citations import Citation, Passage, cite
+from .config import Settings
+from .lang import detect_language
+from .prompts import render
+from .retrieval import Filters, HybridRetriever, Retrieval
+from .store import Index
+
+
+@dataclass(frozen=True)
+class Evidence:
+    hit_rank: int       # rank of the chunk in the retrieval
+    source: str
+    start: int
+    end: int
+    text: str
+    score: float        # cosine similarity of the sentence to the question
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    language: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    retrieval: Retrieval
+    best_score: float
+    latency_s: float = 0.0
+    backend: str = "extractive"
+    note: str = ""                  # e.g. "LLM unreachable; extractive answer shown"
+    dropped_citations: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [{"n": c.n, "source": c.source, "title": c.title, "date": c.date, "heading": c.heading,
+                           "text": c.text, "start": c.start, "end": c.end} for c in self.citations],
+            "retrieved": [{"source": h.chunk.source, "text": h.chunk.text, "score": round(h.score, 6),
+                           "dense": round(h.dense, 4), "start": h.chunk.start, "end": h.chunk.end}
+                          for h in self.retrieval.hits],
+            "latency_s": round(self.latency_s, 4),
+            "backend": self.backend,
+            "note": self.note,
+        }
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer: ...
+
+    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]: ...
+
+
+def passage_for(index: Index, ev: Evidence, n: int) -> Passage:
+    doc = index.documents[ev.source]
+    path = heading_path(doc.outline, ev.start)
+    heading = " > ".join(h for h in path if h != doc.title)
+    return Passage(n, ev.source, doc.title, doc.date, heading, doc.text[ev.start:ev.end], ev.start, ev.end)
+
+
+_ASKS_NUMBER = re.compile(
+    r"\b(när|hvornår|når|when|what year|vilket år|hvilket år|hur många|hur mycket|hvor mange|hvor meget|hvor mye|"
+    r"how many|how much|hur stor|hvor stor|how large|hur länge|hvor længe|hvor lenge|how long|datum|dato|date)\b", re.I)
+_ASKS_PERSON = re.compile(r"\b(vem|vilka personer|hvem|who|whom)\b", re.I)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖÆØ][a-zåäöæøé]+(?:[- ][A-ZÅÄÖÆØ][a-zåäöæøé]+)+")
+
+
+def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
+    """Small prior for sentences of the kind the question asks for: a number or date
+    for when/how-many questions, a person's name for who-questions."""
+    if _ASKS_NUMBER.search(question) and re.search(r"\d", sentence):
+        return bonus
+    if _ASKS_PERSON.search(question) and _NAME.search(sentence):
+        return bonus
+    return 0.0
+
+
+def rank_sentences(index: Index, retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0) -> list[Evidence]:
+    """All sentences of the retrieved chunks, best first by similarity to the question
+    (plus the answer-type prior)."""
+    out = []
+    for rank, hit in enumerate(retrieval.hits):
+        vecs = index.chunk_sentence_vectors(hit.index)
+        if not len(vecs):
+            continue
+        sims = vecs @ retrieval.query_vector
+        for (s, e), sim in zip(hit.chunk.sentences, sims):
+            text = hit.chunk.text[s - hit.chunk.start:e - hit.chunk.start]
+            if len(text.split()) < min_words and "\t" not in text:
+                continue
+            score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus)
+            out.append(Evidence(rank, hit.chunk.source, s, e, text, score))
+    out.sort(key=lambda ev: -ev.score)
+    return out
+
+
+def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -> list[Evidence]:
+    """The best sentence, then the best of each other document within `margin` of it,
+    then more sentences within the margin, up to `max_sentences`; no duplicates."""
+    if not ranked:
+        return []
+    best = ranked[0]
+    near = [ev for ev in ranked if ev.score >= best.score - margin]
+    chosen = [best]
+    seen_docs = {best.source}
+    for ev in near:
+        if len(chosen) >= max_sentences:
+            break
+        if ev.source not in seen_docs:
+            chosen.append(ev)
+            seen_docs.add(ev.source)
+    for ev in near:
+        if len(chosen) >= max_sentences:
+            break
+        if ev not in chosen and not any(c.source == ev.source and c.start == ev.start for c in chosen):
+            chosen.append(ev)
+    return chosen
+
+
+def abstain_text(language: str) -> str:
+    return render(f"abstain.{language}")
+
+
+class ExtractiveAnswerer:
+    """Quotes the evidence sentences; never invents text beyond the language frame."""
+
+    name = "extractive"
+
+    def __init__(self, index: Index, settings: Settings):
+        self.index, self.s = index, settings
+
+    def evidence(self, retrieval: Retrieval) -> tuple[list[Evidence], float]:
+        ranked = rank_sentences(self.index, retrieval, type_bonus=self.s.answer_type_bonus)
+        best = ranked[0].score if ranked else float("-inf")
+        return ranked, best
+
+    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
+        ranked, best = self.evidence(retrieval)
+        if not ranked or best < self.s.abstain_threshold:
+            return Answer(question, language, abstain_text(language), True, (), retrieval, best, backend=self.name)
+        chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
+        passages = [passage_for(self.index, ev, i + 1) for i, ev in enumerate(chosen)]
+        quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
+        cited = cite(render(f"answer_frame.{language}", quotes=quotes), passages)
+        return Answer(question, language, cited.text, False, cited.citations, retrieval, best,
+                      backend=self.name, dropped_citations=cited.dropped_markers)
+
+    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]:
+        ans = self.answer(question, language, retrieval)
+        for piece in re.findall(r"\S+\s*", ans.text):
+            yield piece
+        yield ans
+
+
+def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
+    """question dict -> Answer, as LCEL: detect language and retrieve, then answer.
+
+    Input: {"question": str, "k": int | None, "filters": Filters | None}."""
+    def prepare(inp: dict) -> dict:
+        q = inp["question"]
+        return {"question": q, "language": inp.get("language") or detect_language(q),
+                "retrieval": retriever.retrieve(q, inp.get("k"), inp.get("filters") or Filters())}
+
+    def answer(inp: dict) -> Answer:
+        return answerer.answer(inp["question"], inp["language"], inp["retrieval"])
+
+    return RunnableLambda(prepare).with_config(run_name="retrieve") | RunnableLambda(answer).with_config(run_name=answerer.name)

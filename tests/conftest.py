@@ -1,0 +1,65 @@
+"""Shared fixtures. `FakeEmbedder` is a deterministic test double: hashed character
+trigrams of the folded text, so texts sharing words are similar. Tests only."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import load_settings
+from assistant.embeddings import Embedder
+from assistant.retrieval import bm25_tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeEmbedder(Embedder):
+    model_id = "fake/trigram"
+    model_hash = "fake-1"
+    dim = 256
+    max_tokens = 4096
+
+    def __init__(self, model_hash: str = "fake-1"):
+        self.model_hash = model_hash
+        self.calls: list[int] = []  # number of texts per embed_documents call
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, np.float32)
+        for w in bm25_tokens(text):
+            w = f" {w} "
+            for i in range(len(w) - 2):
+                v[int(hashlib.md5(w[i:i + 3].encode()).hexdigest(), 16) % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_documents(self, texts):
+        self.calls.append(len(texts))
+        return [self._vec(t).tolist() for t in texts]
+
+    def embed_query(self, text):
+        return self._vec(text).tolist()
+
+    @property
+    def embedded(self) -> int:
+        return sum(self.calls)
+
+
+@pytest.fixture
+def fake_embedder():
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    """A project root with a copy of the shipped corpus and an empty index."""
+    shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    (tmp_path / "index").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def settings(workdir):
+    return load_settings(workdir, env={}, abstain_threshold=0.2)

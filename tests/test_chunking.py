@@ -1,0 +1,48 @@
+from assistant.chunking import ChunkerSettings, chunk_document, outline, heading_path, tiktoken_counter
+from assistant.loaders import load_corpus, load_file
+from conftest import ROOT
+
+DOCS = {d.source: d for d in load_corpus(ROOT / "corpus").documents}
+
+
+def test_spans_are_exact_and_within_token_limit():
+    count = tiktoken_counter()
+    for doc in DOCS.values():
+        chunks = chunk_document(doc)
+        assert chunks
+        for c in chunks:
+            assert doc.text[c.start:c.end] == c.text
+            assert count(c.text) <= 220
+            for s, e in c.sentences:
+                assert c.start <= s < e <= c.end
+        assert len({c.chunk_id for c in chunks}) == len(chunks)
+
+
+def test_heading_paths_and_table_header():
+    da = DOCS["2021-09-14_da_projektplan-partnerskab-hk-rltn.md"]
+    chunks = chunk_document(da)
+    rg = next(c for c in chunks if "Referencegruppen (RG)" in c.text)
+    assert rg.headings == ("Projektets organisering",)
+    rows = [c for c in chunks if "7.feb. 2022" in c.text]
+    assert rows and rows[0].context.startswith("Tid\tSted\tMøder\tTemaer")
+    assert "Tid\tSted" in rows[0].embed_text and "<b>" not in rows[0].embed_text
+    sv = DOCS["2024-11-06_sv_natverket-medicinska-sekreterare-host-2024.md"]
+    pos = sv.text.index("Utredningen ska vara klar 30 maj 2025")
+    path = heading_path(outline(sv), pos)
+    assert path[1] == "Dag 2." and path[-1].startswith("Hur går det med utredningen")
+
+
+def test_ids_are_content_derived(tmp_path):
+    p = tmp_path / "a.md"
+    p.write_text("# A\n\nFörsta stycket handlar om lön.\n\n# B\n\nAndra stycket handlar om arbetsmiljö.\n", encoding="utf-8")
+    first = chunk_document(load_file(p))
+    assert [c.chunk_id for c in first] == [c.chunk_id for c in chunk_document(load_file(p))]
+    p.write_text(p.read_text(encoding="utf-8").replace("arbetsmiljö", "semester"), encoding="utf-8")
+    assert [c.chunk_id for c in chunk_document(load_file(p))] != [c.chunk_id for c in first]
+
+
+def test_long_paragraph_is_split_by_sentences(tmp_path):
+    p = tmp_path / "long.txt"
+    p.write_text(" ".join(f"Mening nummer {i} handlar om medicinska sekreterare och deras lön." for i in range(80)), encoding="utf-8")
+    chunks = chunk_document(load_file(p), ChunkerSettings(max_tokens=100))
+    assert len(chunks) > 5 and all(tiktoken_counter()(c.text) <= 100 for c in chunks)

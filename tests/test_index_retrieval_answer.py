@@ -1,0 +1,149 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from assistant import store as store_mod
+from assistant.answer import ExtractiveAnswerer
+from assistant.errors import IndexMismatchError, IndexMissingError
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+from assistant.retrieval import Filters
+from assistant.store import load_index, read_manifest
+from conftest import FakeEmbedder
+
+
+def test_incremental_index_add_change_delete(settings, fake_embedder):
+    rep = build_index(settings, fake_embedder)
+    assert len(rep.added) == 5 and rep.embedded_chunks == rep.total_chunks > 0
+    m = read_manifest(settings.path("index_dir"))
+    assert m["embedding"] == {"model_id": "fake/trigram", "model_hash": "fake-1", "dim": 256}
+    assert set(m["documents"]) == {p.name for p in settings.path("corpus_dir").iterdir()}
+
+    corpus = settings.path("corpus_dir")
+    (corpus / "2025-01-10_sv_nytt-protokoll.txt").write_text(
+        "Protokoll från styrelsemöte\n\nStyrelsen beslutade att lönetillägget för nattarbete blir 1200 kronor.\n", encoding="utf-8")
+    da = corpus / "2021-09-14_da_projektplan-partnerskab-hk-rltn.md"
+    da.write_text(da.read_text(encoding="utf-8").replace("8-12 personer", "10-14 personer"), encoding="utf-8")
+    (corpus / "2018-12-05_no_dagens-medisin-helsesekretaerer-i-skranken.txt").unlink()
+    before = fake_embedder.embedded
+    rep = build_index(settings, fake_embedder)
+    assert rep.added == ["2025-01-10_sv_nytt-protokoll.txt"]
+    assert rep.updated == ["2021-09-14_da_projektplan-partnerskab-hk-rltn.md"]
+    assert rep.removed == ["2018-12-05_no_dagens-medisin-helsesekretaerer-i-skranken.txt"]
+    assert len(rep.unchanged) == 3
+    idx = load_index(settings.path("index_dir"))
+    new_chunks = [c for c in idx.chunks if c.source in rep.added + rep.updated]
+    # only the new and the changed document were embedded (chunks + their sentences)
+    assert rep.embedded_chunks == len(new_chunks)
+    assert fake_embedder.embedded - before == rep.embedded_chunks + rep.embedded_sentences
+    assert not any(c.source.startswith("2018") for c in idx.chunks)
+    assert any("10-14 personer" in c.text for c in idx.chunks)
+    assert "added 1, updated 1, removed 1, unchanged 3" in rep.summary()
+
+
+def test_bad_file_reported_and_previous_version_kept(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    corpus = settings.path("corpus_dir")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    target = corpus / "2023-03-17_sv_namninsamling-medicinska-sekreterare-norrbotten.txt"
+    target.write_bytes(b"")  # emptied by accident
+    rep = build_index(settings, fake_embedder)
+    assert {e.path for e in rep.errors} == {"broken.pdf", target.name}
+    assert rep.kept_on_error == [target.name]
+    idx = load_index(settings.path("index_dir"))
+    assert any(c.source == target.name for c in idx.chunks)
+
+
+def test_crash_mid_write_keeps_old_index(settings, fake_embedder, monkeypatch):
+    build_index(settings, fake_embedder)
+    old = load_index(settings.path("index_dir"))
+    (settings.path("corpus_dir") / "new.txt").write_text("Ett nytt protokoll om semester och lön.", encoding="utf-8")
+    real_save = np.save
+    calls = {"n": 0}
+
+    def crashing_save(path, arr):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        real_save(path, arr)
+
+    monkeypatch.setattr(store_mod.np, "save", crashing_save)
+    with pytest.raises(OSError):
+        build_index(settings, fake_embedder)
+    monkeypatch.undo()
+    again = load_index(settings.path("index_dir"))
+    assert again.path == old.path and len(again.chunks) == len(old.chunks)
+    assert not [p for p in settings.path("index_dir").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_missing_and_mismatched_index_are_refused(settings, fake_embedder):
+    with pytest.raises(IndexMissingError, match="assistant index"):
+        Assistant(settings, embedder=fake_embedder).warm_up()
+    build_index(settings, fake_embedder)
+    with pytest.raises(IndexMismatchError, match="Re-index"):
+        Assistant(settings, embedder=FakeEmbedder(model_hash="other")).warm_up()
+    with pytest.raises(IndexMismatchError, match="chunker"):
+        Assistant(settings.replace(chunk_tokens=100), embedder=fake_embedder).warm_up()
+    # a rebuild with the other model fixes it and says why
+    rep = build_index(settings, FakeEmbedder(model_hash="other"))
+    assert "fake-1" in rep.rebuilt_reason and rep.embedded_chunks == rep.total_chunks
+
+
+@pytest.fixture
+def assistant(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    return Assistant(settings, embedder=fake_embedder).warm_up()
+
+
+def test_hybrid_retrieval_and_filters(assistant):
+    r = assistant.retrieve("Referencegruppen består af 8-12 personer", k=3)
+    assert r.hits[0].chunk.source.startswith("2021-09-14_da") and "Referencegruppen" in r.hits[0].chunk.text
+    assert r.hits[0].bm25_rank == 0
+    r = assistant.retrieve("distansarbete", k=5, filters=Filters(year_to=2022, languages=("sv",)))
+    assert r.hits and all(h.chunk.source.startswith("2021-05-19") for h in r.hits)
+    r = assistant.retrieve("lön", k=4, filters=Filters(sources=("namninsamling",)))
+    assert {h.chunk.source for h in r.hits} == {"2023-03-17_sv_namninsamling-medicinska-sekreterare-norrbotten.txt"}
+
+
+def test_diversity_brings_both_documents(assistant):
+    q = "Helsesekretærer autorisasjon godkjent helsepersonell. Referencegruppen består af 8-12 personer"
+    sources = {h.chunk.source[:10] for h in assistant.retrieve(q, k=4).hits}
+    assert {"2018-12-05", "2021-09-14"} <= sources
+
+
+def test_extractive_answer_quotes_and_cites(assistant):
+    ans = assistant.ask("Hvor mange personer består referencegruppen af?")
+    assert not ans.abstained and ans.language == "da"
+    assert ans.text.startswith("Ifølge referaterne:")
+    assert ans.citations and ans.citations[0].n == 1
+    doc = assistant.index.documents[ans.citations[0].source]
+    for c in ans.citations:
+        assert assistant.index.documents[c.source].text[c.start:c.end] == c.text
+        assert f"[{c.n}]" in ans.text
+    assert any("8-12 personer" in c.text for c in ans.citations)
+    assert doc.title == "Projektplan"
+
+
+def test_abstains_below_threshold_in_question_language(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    a = Assistant(settings.replace(abstain_threshold=0.99), embedder=fake_embedder)
+    ans = a.ask("Vad kostar en lokförares lunch i Bergen?")
+    assert ans.abstained and ans.citations == () and ans.text == "Dokumenten säger inget om detta."
+    ans = a.ask("What does the pancake recipe say?")
+    assert ans.abstained and ans.text == "The documents do not say anything about this."
+
+
+def test_answer_json_shape(assistant):
+    j = assistant.ask("Vilka är hjärtefrågorna?").to_json()
+    assert set(j) >= {"question", "language", "answer", "abstained", "citations", "retrieved", "latency_s"}
+    assert all(set(c) >= {"n", "source", "title", "text", "start", "end"} for c in j["citations"])
+    assert [r["score"] for r in j["retrieved"]] and all(set(r) >= {"source", "text", "score"} for r in j["retrieved"])
+    json.dumps(j)
+
+
+def test_stream_yields_text_then_answer(assistant):
+    items = list(assistant.stream("Vilka är hjärtefrågorna?"))
+    final = items[-1]
+    assert "".join(items[:-1]) == final.text and final.latency_s > 0

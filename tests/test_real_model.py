@@ -1,0 +1,71 @@
+"""End to end with the real EmbeddingGemma model (fetched by `make test`)."""
+import shutil
+
+import pytest
+
+from assistant import models
+from assistant.config import load_settings
+from assistant.embeddings import load_embedder
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+from conftest import ROOT
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    if not models.is_verified(models.gemma_dir(ROOT / "models")):
+        pytest.fail("EmbeddingGemma is not in models/; run `make model` (make test does it)")
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(ROOT / "corpus", root / "corpus")
+    settings = load_settings(root, env={}, models_dir=str(ROOT / "models"))
+    embedder = load_embedder(settings)
+    report = build_index(settings, embedder)
+    assert len(report.added) == 5 and not report.errors
+    return Assistant(settings, embedder=embedder).warm_up()
+
+
+@pytest.mark.parametrize("question,lang,source,fact", [
+    ("Hvor mye er inngangslønnen i Danmark?", "no", "2024-11-06_sv", "40 000"),
+    ("Hvornår skal udredningen om beskyttet titel være færdig?", "da", "2024-11-06_sv", "30 maj 2025"),
+    ("How many people are in the reference group of the partnership?", "en", "2021-09-14_da", "8-12 personer"),
+    ("Vem leder Helsesekretærforbundet i Delta?", "sv", "2018-12-05_no", "Gro Bengtson"),
+    ("Hur många medlemmar svarade på rapporten om distansarbete?", "sv", "2021-05-19_sv", "5000 medlemmar"),
+])
+def test_cross_lingual_answers_cite_the_right_passage(real, question, lang, source, fact):
+    ans = real.ask(question)
+    assert ans.language == lang and not ans.abstained, ans.text
+    assert any(c.source.startswith(source) and fact in c.text for c in ans.citations), ans.to_json()["citations"]
+    for c in ans.citations:
+        assert real.index.documents[c.source].text[c.start:c.end] == c.text
+
+
+@pytest.mark.parametrize("question,text", [
+    ("What is the recipe for Swedish meatballs?", "The documents do not say anything about this."),
+    ("Hvad koster en togbillet fra København til Aarhus?", "Dokumenterne siger ikke noget om dette."),
+])
+def test_unanswerable_questions_abstain(real, question, text):
+    ans = real.ask(question)
+    assert ans.abstained and ans.text == text and not ans.citations
+
+
+def test_new_docx_and_pdf_become_answerable_and_only_they_are_embedded(real):
+    import docx
+    from fpdf import FPDF
+
+    corpus = real.settings.path("corpus_dir")
+    d = docx.Document()
+    d.add_heading("Protokoll styrelsemöte 2025-03-12", 1)
+    d.add_paragraph("Styrelsen beslutade att friskvårdsbidraget för medicinska sekreterare höjs till 3500 kronor per år.")
+    d.save(corpus / "2025-03-12_sv_styrelsemote.docx")
+    pdf = FPDF(); pdf.add_page(); pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Referat 2025-04-02\nHovedstyret vedtok at helsesekretaerenes kurs i medisinsk koding skal holdes i Tromso i oktober.")
+    pdf.output(str(corpus / "2025-04-02_no_referat.pdf"))
+    report = real.reindex()
+    assert sorted(report.added) == ["2025-03-12_sv_styrelsemote.docx", "2025-04-02_no_referat.pdf"]
+    assert len(report.unchanged) == 5 and report.embedded_chunks == 2
+    ans = real.ask("How much is the wellness allowance for medical secretaries?")
+    assert any(c.source.endswith(".docx") and "3500 kronor" in c.text for c in ans.citations), ans.text
+    ans = real.ask("Hvor skal kurset i medisinsk koding holdes?")
+    assert any(c.source.endswith(".pdf") and "Tromso" in c.text for c in ans.citations), ans.text
