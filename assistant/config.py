@@ -36,14 +36,15 @@ class Settings:
     candidates: int = 30
     rrf_k: int = 60
     dense_weight: float = 1.0
-    bm25_weight: float = 0.5
+    bm25_weight: float = 0.1
+    sentence_weight: float = 0.5
     mmr_lambda: float = 0.75
     doc_penalty: float = 0.3
     # extractive answer
     answer_max_sentences: int = 3
     # abstain when the best evidence sentence's cosine similarity to the question is
     # below this; calibrated with `assistant calibrate` on eval/qa.jsonl (see README)
-    abstain_threshold: float = 0.30
+    abstain_threshold: float = 0.35
     sentence_margin: float = 0.10
     answer_type_bonus: float = 0.08
     # optional LLM backend: "extractive" (default), "openai", "llamacpp"

@@ -1,5 +1,263 @@
-"""Evaluation commands (filled in by the evaluation issue)."""
+"""`assistant eval` and `assistant calibrate`.
+
+eval runs every question of a dataset (JSONL: id, lang, question, evidence,
+answer_all, answerable) through the real pipeline, writes one record per question,
+and prints the metrics; with --baselines it also scores BM25 alone and the textbook
+LangChain pipeline (RecursiveCharacterTextSplitter 1000/200 + the same embedder +
+FAISS top-k) on the same questions."""
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from .errors import EvalDataError
+from .metrics import evidence_rank, summarize
+
+REQUIRED = {"id": str, "lang": str, "question": str, "evidence": list, "answer_all": list, "answerable": bool}
+
+
+def load_dataset(path: Path) -> list[dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise EvalDataError(f"Dataset {path} not found.")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise EvalDataError(f"{path}:{n}: not valid JSON ({e.msg}).") from e
+        for key, typ in REQUIRED.items():
+            if not isinstance(row.get(key), typ):
+                raise EvalDataError(f"{path}:{n}: field {key!r} missing or not a {typ.__name__}.")
+        if row["answerable"] and not row["evidence"]:
+            raise EvalDataError(f"{path}:{n}: an answerable question needs at least one evidence string.")
+        row.setdefault("kind", "answerable" if row["answerable"] else "unanswerable")
+        items.append(row)
+    if not items:
+        raise EvalDataError(f"Dataset {path} is empty.")
+    return items
+
+
+# ---------- systems ----------
+
+def run_assistant(assistant, items, k: int) -> list[dict]:
+    out = []
+    for it in items:
+        a = assistant.ask(it["question"], k=k)
+        j = a.to_json()
+        out.append({"id": it["id"], "question": it["question"], "language": a.language, "answer": a.text,
+                    "abstained": a.abstained, "best_score": a.best_score,
+                    "citations": [{"source": c["source"], "text": c["text"]} for c in j["citations"]],
+                    "retrieved": [{"source": r["source"], "text": r["text"], "score": r["score"]} for r in j["retrieved"]],
+                    "latency_s": a.latency_s})
+    return out
+
+
+def run_bm25(assistant, items, k: int) -> list[dict]:
+    import numpy as np
+
+    chunks = assistant.index.chunks
+    out = []
+    for it in items:
+        t0 = time.perf_counter()
+        scores = assistant.retriever.bm25_scores(it["question"])
+        order = [int(i) for i in np.argsort(-scores, kind="stable")[:k]]
+        out.append({"id": it["id"], "answer": None, "retrieved": [{"source": chunks[i].source, "text": chunks[i].text,
+                    "score": float(scores[i])} for i in order], "latency_s": time.perf_counter() - t0})
+    return out
+
+
+def run_langchain(assistant, items, k: int) -> list[dict]:
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document as LCDocument
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    docs = [LCDocument(page_content=d.text, metadata={"source": s}) for s, d in assistant.index.documents.items()]
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    vs = FAISS.from_documents(splits, assistant.embedder)
+    out = []
+    for it in items:
+        t0 = time.perf_counter()
+        hits = vs.similarity_search_with_score(it["question"], k=k)
+        out.append({"id": it["id"], "answer": None, "retrieved": [{"source": d.metadata["source"], "text": d.page_content,
+                    "score": float(s)} for d, s in hits], "latency_s": time.perf_counter() - t0})
+    return out
+
+
+# ---------- reporting ----------
+
+COLS = ["hit@1", "hit@3", "hit@5", "mrr", "key_fact_acc", "cited_evidence", "abstain_unanswerable",
+        "false_abstain", "lang_match", "latency_p50", "latency_p95"]
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def table(rows: dict[str, dict], cols=COLS) -> str:
+    head = "| system | n | " + " | ".join(cols) + " |"
+    sep = "|---|---|" + "---|" * len(cols)
+    lines = [head, sep]
+    for name, m in rows.items():
+        lines.append(f"| {name} | {m['n']} | " + " | ".join(_fmt(m.get(c)) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def breakdown(items, results_by_system, key: str) -> str:
+    groups = defaultdict(list)
+    for i, it in enumerate(items):
+        groups[it.get(key, "?")].append(i)
+    parts = []
+    for g in sorted(groups):
+        idx = groups[g]
+        rows = {name: summarize([items[i] for i in idx], [recs[i] for i in idx]) for name, recs in results_by_system.items()}
+        parts.append(f"\n**{key} = {g}** ({len(idx)} questions)\n\n" + table(rows))
+    return "\n".join(parts)
+
+
+def misses(items, records, k: int) -> str:
+    lines = []
+    for it, r in zip(items, records):
+        if not it["answerable"]:
+            if not r["abstained"]:
+                lines.append(f"- **{it['id']}** (unanswerable, answered) {it['question']}\n  - answer: {r['answer'][:200]!r}")
+            continue
+        rank = evidence_rank(it["evidence"], [x["text"] for x in r["retrieved"]])
+        if rank is None or r["abstained"]:
+            why = "evidence not retrieved" if rank is None else "abstained"
+            lines.append(f"- **{it['id']}** ({why}) {it['question']}\n  - evidence: {it['evidence']}")
+            for n, x in enumerate(r["retrieved"][:k], 1):
+                lines.append(f"  - {n}. {x['source']}: {x['text'][:140]!r}")
+    return "\n".join(lines) or "none"
+
+
+def plot(rows: dict[str, dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = ["hit@1", "hit@3", "hit@5", "mrr"]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    w = 0.8 / len(rows)
+    for i, (name, m) in enumerate(rows.items()):
+        ax.bar([x + i * w for x in range(len(metrics))], [m[k] for k in metrics], w, label=name)
+    ax.set_xticks([x + w * (len(rows) - 1) / 2 for x in range(len(metrics))], metrics)
+    ax.set_ylim(0, 1)
+    ax.set_title("Retrieval on eval set (all evidence within top k)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(path: Path, items, results, rows, k: int, meta: dict) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    png = path.with_suffix(".png")
+    plot(rows, png)
+    md = [f"# Evaluation report\n", f"dataset `{meta['dataset']}`, k={k}, model `{meta['model']}`, "
+          f"{meta['when']}\n", table(rows), f"\n![retrieval]({png.name})\n",
+          "## Per language\n", breakdown(items, results, "lang"),
+          "\n## Per question kind\n", breakdown(items, results, "kind"),
+          "\n## Misses of the assistant\n", misses(items, results["assistant"], k), "\n"]
+    path.write_text("\n".join(md), encoding="utf-8")
+
+
+def read_feedback(path: Path) -> dict:
+    """Summary of thumbs up/down from the chat's feedback file."""
+    ups = downs = 0
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            ups += r.get("rating") == "up"
+            downs += r.get("rating") == "down"
+    return {"up": ups, "down": downs, "total": ups + downs}
+
+
+# ---------- commands ----------
+
+def cmd_eval(args, settings) -> int:
+    from .pipeline import Assistant
+
+    items = load_dataset(args.dataset)
+    assistant = Assistant(settings).warm_up()
+    results = {"assistant": run_assistant(assistant, items, args.k)}
+    if args.baselines:
+        results["bm25"] = run_bm25(assistant, items, args.k)
+        results["langchain-textbook"] = run_langchain(assistant, items, args.k)
+    rows = {name: summarize(items, recs) for name, recs in results.items()}
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8") as f:
+            for rec in results["assistant"]:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(table(rows))
+    if args.report:
+        meta = {"dataset": str(args.dataset), "model": settings.embedding_model, "when": time.strftime("%Y-%m-%d %H:%M")}
+        write_report(args.report, items, results, rows, args.k, meta)
+        print(f"report: {args.report}")
+    if args.feedback and Path(args.feedback).is_file():
+        print(f"feedback: {read_feedback(args.feedback)}")
+    return 0
+
+
+def calibrate(best_scores: list[float], answerable: list[bool]) -> tuple[float, float]:
+    """Threshold maximising balanced accuracy (abstain on unanswerable, answer the
+    answerable); returns (threshold, balanced accuracy). Pure function."""
+    cands = sorted(set(best_scores))
+    best = (cands[0] if cands else 0.0, -1.0)
+    for i, t in enumerate(cands):
+        thr = (t + cands[i - 1]) / 2 if i else t - 1e-6
+        ans_ok = [s >= thr for s, a in zip(best_scores, answerable) if a]
+        un_ok = [s < thr for s, a in zip(best_scores, answerable) if not a]
+        bal = (sum(ans_ok) / max(len(ans_ok), 1) + sum(un_ok) / max(len(un_ok), 1)) / 2
+        if bal > best[1]:
+            best = (thr, bal)
+    return round(best[0], 4), best[1]
+
+
+def cmd_calibrate(args, settings) -> int:
+    from .pipeline import Assistant
+
+    items = load_dataset(args.dataset)
+    assistant = Assistant(settings.replace(abstain_threshold=-1.0)).warm_up()
+    recs = run_assistant(assistant, items, args.k)
+    scores = [r["best_score"] for r in recs]
+    ans = [it["answerable"] for it in items]
+    thr, bal = calibrate(scores, ans)
+    print(f"all {len(items)} questions: threshold {thr} (balanced accuracy {bal:.3f})")
+    # honesty check: fit on one half, score on the other
+    for fit, test in ((0, 1), (1, 0)):
+        f_idx = [i for i in range(len(items)) if i % 2 == fit]
+        t_idx = [i for i in range(len(items)) if i % 2 == test]
+        t, _ = calibrate([scores[i] for i in f_idx], [ans[i] for i in f_idx])
+        a_ok = [scores[i] >= t for i in t_idx if ans[i]]
+        u_ok = [scores[i] < t for i in t_idx if not ans[i]]
+        print(f"  fit on half {fit}: threshold {t}; held-out half {test}: answered {sum(a_ok)}/{len(a_ok)} answerable, "
+              f"abstained {sum(u_ok)}/{len(u_ok)} unanswerable")
+    print(f"set `abstain_threshold = {thr}` in assistant.toml (or the default in assistant/config.py)")
+    return 0
 
 
 def add_commands(sub) -> None:
-    pass
+    p = sub.add_parser("eval", help="evaluate on a JSONL dataset")
+    p.add_argument("--dataset", type=Path, default=Path("eval/qa.jsonl"))
+    p.add_argument("--out", type=Path, help="write one JSON record per question here")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--baselines", action="store_true", help="also score BM25 alone and the textbook LangChain pipeline")
+    p.add_argument("--report", type=Path, help="write a markdown report (+ PNG plot beside it)")
+    p.add_argument("--feedback", type=Path, help="also summarise a chat feedback JSONL file")
+    p.set_defaults(fn=cmd_eval)
+    p = sub.add_parser("calibrate", help="calibrate the abstention threshold on a dataset")
+    p.add_argument("--dataset", type=Path, default=Path("eval/qa.jsonl"))
+    p.add_argument("-k", type=int, default=5)
+    p.set_defaults(fn=cmd_calibrate)

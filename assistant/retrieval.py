@@ -85,14 +85,29 @@ class HybridRetriever:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
 
+    def dense_scores(self, qv: np.ndarray) -> np.ndarray:
+        """Per chunk: cosine of the chunk (FAISS) + sentence_weight x the best cosine of
+        one of its sentences (short facts inside long chunks are otherwise diluted)."""
+        n = len(self.index.chunks)
+        scores = np.full(n, -np.inf, dtype=np.float32)
+        s, ids = self.index.store.search(qv, n)
+        scores[ids[ids >= 0]] = s[ids >= 0]
+        if self.s.sentence_weight and len(self.index.sentence_vectors):
+            sims = self.index.sentence_vectors @ qv
+            off = self.index.sentence_offsets
+            has = off[1:] > off[:-1]
+            best = np.full(n, 0.0, dtype=np.float32)
+            best[has] = np.maximum.reduceat(sims, off[:-1][has])
+            scores = scores + self.s.sentence_weight * best
+        return scores
+
     def retrieve(self, question: str, k: int | None = None, filters: Filters = Filters()) -> Retrieval:
         k = k or self.s.top_k
         chunks = self.index.chunks
         qv = self.embedder.embed_query_np(question)
         allowed = np.array([filters.allows(c) for c in chunks], dtype=bool) if filters.active else np.ones(len(chunks), bool)
-        n_cand = self.s.candidates if not filters.active else len(chunks)
-        scores, ids = self.index.store.search(qv, n_cand)
-        dense_order = [int(i) for i in ids if i >= 0 and allowed[i]][: self.s.candidates]
+        dense = self.dense_scores(qv)
+        dense_order = [int(i) for i in np.argsort(-dense, kind="stable") if allowed[i]][: self.s.candidates]
         bm = self.bm25_scores(question)
         bm_order = [int(i) for i in np.argsort(-bm, kind="stable") if allowed[i] and bm[i] > 0][: self.s.candidates]
         d_rank = {i: r for r, i in enumerate(dense_order)}
@@ -101,8 +116,8 @@ class HybridRetriever:
         for i, r in b_rank.items():
             fused[i] += self.s.bm25_weight / (self.s.rrf_k + r + 1)
         order = self._mmr(sorted(fused, key=lambda i: -fused[i]), fused, k)
-        dense = self.index.chunk_vectors @ qv if len(chunks) else np.zeros(0)
-        hits = tuple(Hit(i, chunks[i], fused[i], float(dense[i]), d_rank.get(i), b_rank.get(i)) for i in order)
+        cos = self.index.chunk_vectors @ qv if len(chunks) else np.zeros(0)
+        hits = tuple(Hit(i, chunks[i], fused[i], float(cos[i]), d_rank.get(i), b_rank.get(i)) for i in order)
         return Retrieval(question, qv, hits)
 
     def _mmr(self, cands: list[int], rel: dict[int, float], k: int) -> list[int]:

@@ -63,3 +63,14 @@ def workdir(tmp_path):
 @pytest.fixture
 def settings(workdir):
     return load_settings(workdir, env={}, abstain_threshold=0.2)
+
+
+@pytest.fixture
+def fake_cli(settings, fake_embedder, monkeypatch):
+    """Settings whose CLI commands use the fake embedder."""
+    import assistant.embeddings as emb
+    import assistant.pipeline as pl
+
+    monkeypatch.setattr(emb, "load_embedder", lambda s: fake_embedder)
+    monkeypatch.setattr(pl, "load_embedder", lambda s: fake_embedder)
+    return settings

@@ -2,18 +2,7 @@ import json
 
 import pytest
 
-from assistant import cli, pipeline
-from assistant.indexer import build_index
-
-
-@pytest.fixture
-def fake_cli(settings, fake_embedder, monkeypatch):
-    import assistant.embeddings as emb
-    import assistant.pipeline as pl
-
-    monkeypatch.setattr(emb, "load_embedder", lambda s: fake_embedder)
-    monkeypatch.setattr(pl, "load_embedder", lambda s: fake_embedder)
-    return settings
+from assistant import cli
 
 
 def test_cli_index_and_ask_json(fake_cli, capsys):

@@ -1,0 +1,54 @@
+import math
+
+from assistant.metrics import (evidence_cited, evidence_rank, hit_at, key_facts_ok, mrr, percentile, summarize)
+
+
+def test_evidence_rank_needs_all_evidence():
+    retrieved = ["alpha beta", "gamma  delta", "Beta gamma epsilon"]
+    assert evidence_rank(["gamma delta"], retrieved) == 2           # whitespace-normalised
+    assert evidence_rank(["alpha", "epsilon"], retrieved) == 3      # second piece only at rank 3
+    assert evidence_rank(["zeta"], retrieved) is None
+    assert evidence_rank([], retrieved) is None
+
+
+def test_hits_and_mrr_hand_computed():
+    ranks = [1, 2, None, 5]
+    assert hit_at(ranks, 1) == 0.25 and hit_at(ranks, 3) == 0.5 and hit_at(ranks, 5) == 0.75
+    assert math.isclose(mrr(ranks), (1 + 0.5 + 0 + 0.2) / 4)
+
+
+def test_key_facts_and_citations():
+    assert key_facts_ok("Utredningen ska vara klar 30 maj 2025.", [["30 maj 2025", "30 May 2025"]])
+    assert not key_facts_ok("Island och Norge", [["Island"], ["Tyskland"]])
+    assert evidence_cited(["ska vara klar 30 maj 2025"], ["Utredningen ska vara klar 30 maj 2025."])
+    assert evidence_cited(["A long evidence sentence. And another one here."], ["A long evidence sentence."])
+    assert not evidence_cited(["something else entirely"], ["A long evidence sentence."])
+    assert not evidence_cited([], ["x"])
+
+
+def test_percentile_nearest_rank():
+    assert percentile([5, 1, 3, 2, 4], 50) == 3 and percentile([5, 1, 3, 2, 4], 95) == 5
+    assert percentile(list(range(1, 101)), 95) == 95
+
+
+def test_summarize_hand_computed():
+    items = [
+        {"answerable": True, "lang": "sv", "evidence": ["fakta ett"], "answer_all": [["ett"]]},
+        {"answerable": True, "lang": "da", "evidence": ["fakta to"], "answer_all": [["to"]]},
+        {"answerable": False, "lang": "en", "evidence": [], "answer_all": []},
+    ]
+    records = [
+        {"answer": "Enligt: fakta ett [1]", "abstained": False, "language": "sv", "latency_s": 1.0,
+         "citations": [{"text": "fakta ett"}], "retrieved": [{"text": "fakta ett här"}]},
+        {"answer": "Dokumenterne siger ikke noget", "abstained": True, "language": "no", "latency_s": 2.0,
+         "citations": [], "retrieved": [{"text": "x"}, {"text": "fakta to"}]},
+        {"answer": "The documents do not say", "abstained": True, "language": "en", "latency_s": 3.0,
+         "citations": [], "retrieved": [{"text": "y"}]},
+    ]
+    m = summarize(items, records)
+    assert (m["hit@1"], m["hit@3"], m["mrr"]) == (0.5, 1.0, 0.75)
+    assert m["key_fact_acc"] == 0.5 and m["cited_evidence"] == 0.5
+    assert m["abstain_unanswerable"] == 1.0 and m["false_abstain"] == 0.5
+    assert math.isclose(m["lang_match"], 2 / 3) and m["latency_p50"] == 2.0 and m["latency_p95"] == 3.0
+    retrieval_only = summarize(items, [dict(r, answer=None) for r in records])
+    assert "key_fact_acc" not in retrieval_only and retrieval_only["hit@1"] == 0.5
