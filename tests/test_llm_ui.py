@@ -1,0 +1,114 @@
+import json
+import socket
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.conversation import condense, is_follow_up
+from assistant.indexer import build_index
+from assistant.llm import LLMAnswerer, make_llm_answerer, numbered_sources
+from assistant.pipeline import Assistant
+from assistant.ui import UploadError, append_feedback, message_text, safe_filename, save_uploads, sources_html, ui_language
+
+
+@pytest.fixture
+def built(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    return settings, fake_embedder
+
+
+def _llm_assistant(settings, embedder, chat_model):
+    return Assistant(settings, embedder=embedder,
+                     answerer_factory=lambda idx, s: LLMAnswerer(idx, s, chat_model, label="fake-llm")).warm_up()
+
+
+def test_llm_answer_citations_validated_and_counted(built):
+    settings, emb = built
+    fake = FakeListChatModel(responses=["Referencegruppen har 8-12 personer [1]. Se også [7]."])
+    a = _llm_assistant(settings, emb, fake)
+    ans = a.ask("Hvor mange personer består referencegruppen af?")
+    assert ans.backend == "fake-llm" and not ans.abstained
+    assert ans.text == "Referencegruppen har 8-12 personer [1]. Se også." and ans.dropped_citations == 1
+    assert len(ans.citations) == 1 and a.index.documents[ans.citations[0].source].text[ans.citations[0].start:ans.citations[0].end] == ans.citations[0].text
+
+
+def test_llm_stream_yields_pieces_then_final(built):
+    settings, emb = built
+    a = _llm_assistant(settings, emb, FakeListChatModel(responses=["Svar med kilde [2]."]))
+    items = list(a.stream("Vilka är hjärtefrågorna?"))
+    assert all(isinstance(x, str) for x in items[:-1]) and "".join(items[:-1]) == "Svar med kilde [2]."
+    assert items[-1].citations and items[-1].text == "Svar med kilde [1]."
+
+
+def test_prompt_has_numbered_sources_in_budget(built):
+    settings, emb = built
+    a = Assistant(settings, embedder=emb).warm_up()
+    r = a.retrieve("medicinska sekreterare lön", k=5)
+    src = numbered_sources(a.index, r, budget_tokens=300)
+    assert [p.n for p in src] == list(range(1, len(src) + 1)) and 1 <= len(src) < 5
+    msgs = LLMAnswerer(a.index, settings, FakeListChatModel(responses=["x"])).messages("Fråga?", "sv", src)
+    assert "Swedish" in msgs[0].content and "[1] " in msgs[0].content and msgs[1].content == "Question: Fråga?"
+
+
+def test_unreachable_endpoint_falls_back_with_note(built):
+    settings, emb = built
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = settings.replace(answer_backend="openai", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout_s=3)
+    a = Assistant(cfg, embedder=emb).warm_up()
+    ans = a.ask("Hvor mange personer består referencegruppen af?")
+    assert ans.backend == "openai→extractive" and "could not be reached" not in ans.text
+    assert "Sprogmodellen kunne ikke nås" in ans.note and "Connection" in ans.note
+    assert ans.citations and not ans.abstained
+
+
+def test_follow_up_condensing():
+    hist = [("Hvor mye er inngangslønnen i Sverige?", "…")]
+    assert is_follow_up("Og i Danmark?") and not is_follow_up("Hvor mange personer består referencegruppen af?")
+    assert condense(hist, "Og i Danmark?") == "Hvor mye er inngangslønnen i Sverige — Og i Danmark?"
+    assert condense([], "Og i Danmark?") == "Og i Danmark?"
+    llm = FakeListChatModel(responses=["Hvor mye er inngangslønnen i Danmark?"])
+    assert condense(hist, "Og i Danmark?", llm) == "Hvor mye er inngangslønnen i Danmark?"
+
+
+def test_sources_html_highlights_exact_passage(built):
+    settings, emb = built
+    a = Assistant(settings, embedder=emb).warm_up()
+    ans = a.ask("Hvor mange personer består referencegruppen af?")
+    h = sources_html(ans, a.index)
+    c = ans.citations[0]
+    assert "<h3>Kilder</h3>" in h and f"<mark>{c.text}</mark>" in h.replace("&quot;", '"')
+    assert "Projektplan" in h and 'id="cite-1"' in h
+
+
+def test_uploads_are_checked(tmp_path):
+    res = save_uploads([("../../etc/passwd.txt", b"hej"), ("möte 2025.md", b"# M\n\ntext"), ("x.exe", b"MZ"),
+                        ("big.pdf", b"x" * 3000), ("empty.txt", b"  ")], tmp_path, max_mb=0.001)
+    assert res.saved == ["passwd.txt", "mote_2025.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mote_2025.md", "passwd.txt"]
+    assert any("x.exe" in e and "not allowed" in e for e in res.errors)
+    assert any("big.pdf" in e and "limit" in e for e in res.errors) and any("empty" in e for e in res.errors)
+    with pytest.raises(UploadError):
+        safe_filename("../..")
+
+
+def test_feedback_file_and_ui_language(tmp_path):
+    from assistant.evaluation import read_feedback
+
+    p = tmp_path / "fb.jsonl"
+    append_feedback(p, "q1", "a1", "up")
+    append_feedback(p, "q2", "a2", "down")
+    assert [json.loads(l)["rating"] for l in p.read_text().splitlines()] == ["up", "down"]
+    assert read_feedback(p) == {"up": 1, "down": 1, "total": 2}
+    assert message_text([{"text": "Hej", "type": "text"}, {"text": " då", "type": "text"}]) == "Hej då"
+    assert message_text("x") == "x" and message_text({"text": "y"}) == "y"
+    assert ui_language("nb-NO,nb;q=0.9,en;q=0.5") == "no" and ui_language("da") == "da" and ui_language(None) == "en"
+
+
+def test_build_app_without_server(built):
+    import app
+
+    settings, emb = built
+    demo = app.build_app(Assistant(settings, embedder=emb).warm_up())
+    assert demo.title == "Minutes assistant"
