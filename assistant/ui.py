@@ -152,3 +152,11 @@ def index_status(index: Index) -> str:
 
 def is_local(host: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1")
+
+
+def admin_check(host: str, configured_password: str, given: str | None) -> str | None:
+    """None when admin actions are allowed, else the reason. A password is required
+    when one is configured, and always when the app listens beyond localhost."""
+    if not configured_password:
+        return None if is_local(host) else "The app is shared beyond localhost: set ASSISTANT_ADMIN_PASSWORD to enable admin."
+    return None if given == configured_password else "Wrong admin password."

@@ -147,3 +147,17 @@ def test_stream_yields_text_then_answer(assistant):
     items = list(assistant.stream("Vilka är hjärtefrågorna?"))
     final = items[-1]
     assert "".join(items[:-1]) == final.text and final.latency_s > 0
+
+
+def test_noop_reindex_does_not_load_the_model(settings):
+    class CountingEmbedder(FakeEmbedder):
+        warmups = 0
+
+        def warm_up(self):
+            type(self).warmups += 1
+
+    build_index(settings, CountingEmbedder())
+    CountingEmbedder.warmups = 0
+    e = CountingEmbedder()
+    rep = build_index(settings, e)
+    assert rep.embedded_chunks == 0 and CountingEmbedder.warmups == 0 and e.embedded == 0

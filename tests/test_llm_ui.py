@@ -112,3 +112,38 @@ def test_build_app_without_server(built):
     settings, emb = built
     demo = app.build_app(Assistant(settings, embedder=emb).warm_up())
     assert demo.title == "Minutes assistant"
+
+
+def test_admin_gate():
+    from assistant.ui import admin_check
+
+    assert admin_check("127.0.0.1", "", None) is None                       # local, no password set
+    assert "ADMIN_PASSWORD" in admin_check("0.0.0.0", "", "anything")        # shared: password required
+    assert admin_check("0.0.0.0", "s3cret", "s3cret") is None
+    assert admin_check("127.0.0.1", "s3cret", "nope") == "Wrong admin password."
+
+
+def test_chat_keeps_answering_from_old_index_during_reindex(built):
+    import threading
+
+    settings, emb = built
+    a = Assistant(settings, embedder=emb).warm_up()
+    gate = threading.Event()
+    real = emb.embed_documents
+
+    def slow(texts):
+        gate.wait(10)
+        return real(texts)
+
+    emb.embed_documents = slow
+    (settings.path("corpus_dir") / "2025-06-01_sv_nytt.txt").write_text(
+        "Protokoll\n\nStyrelsen beslutade att sommarmötet hålls i Visby den 3 juni.\n", encoding="utf-8")
+    t = threading.Thread(target=a.reindex)
+    t.start()
+    during = a.ask("Var hålls sommarmötet i Visby?")       # answered while the re-index is blocked
+    assert not any(c.source.endswith("nytt.txt") for c in during.citations)
+    assert "2025-06-01_sv_nytt.txt" not in a.index.documents
+    gate.set()
+    t.join(30)
+    after = a.ask("Var hålls sommarmötet i Visby?")
+    assert any(c.source == "2025-06-01_sv_nytt.txt" and "Visby" in c.text for c in after.citations)
