@@ -30,7 +30,8 @@ class Evidence:
     start: int
     end: int
     text: str
-    score: float        # cosine similarity of the sentence to the question
+    score: float        # ranking score: similarity + answer-type prior
+    similarity: float   # cosine similarity of the sentence to the question
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def rank_sentences(index: Index, retrieval: Retrieval, min_words: int = 2, type_
             if len(text.split()) < min_words and "\t" not in text:
                 continue
             score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus)
-            out.append(Evidence(rank, hit.chunk.source, s, e, text, score))
+            out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(sim)))
     out.sort(key=lambda ev: -ev.score)
     return out
 
@@ -151,8 +152,10 @@ class ExtractiveAnswerer:
         self.index, self.s = index, settings
 
     def evidence(self, retrieval: Retrieval) -> tuple[list[Evidence], float]:
+        """Ranked evidence sentences and the best raw similarity (the abstention signal;
+        the answer-type prior only orders sentences, it does not make evidence stronger)."""
         ranked = rank_sentences(self.index, retrieval, type_bonus=self.s.answer_type_bonus)
-        best = ranked[0].score if ranked else float("-inf")
+        best = max((ev.similarity for ev in ranked), default=float("-inf"))
         return ranked, best
 
     def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:

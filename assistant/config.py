@@ -44,7 +44,7 @@ class Settings:
     answer_max_sentences: int = 3
     # abstain when the best evidence sentence's cosine similarity to the question is
     # below this; calibrated with `assistant calibrate` on eval/qa.jsonl (see README)
-    abstain_threshold: float = 0.35
+    abstain_threshold: float = 0.34
     sentence_margin: float = 0.10
     answer_type_bonus: float = 0.08
     # optional LLM backend: "extractive" (default), "openai", "llamacpp"

@@ -26,24 +26,31 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _FUNCTION = {
     "sv": {"vem", "vad", "hur", "när", "vilka", "vilken", "vilket", "är", "och", "inte", "mycket", "många",
            "också", "från", "skulle", "finns", "blev", "vår", "våra", "sina", "deras", "varför", "kunde"},
-    "da": {"hvad", "hvornår", "hvorfor", "nogle", "meget", "efter", "af", "blev", "mig", "dig", "nu", "hvilken", "ikke"},
-    "no": {"hva", "når", "noen", "mye", "etter", "av", "ble", "meg", "deg", "nå", "ikke", "kva", "korleis", "kven"},
+    "da": {"hvad", "hvornår", "nogle", "meget", "efter", "af", "blev", "mig", "dig", "nu"},
+    "no": {"hva", "når", "noen", "mye", "etter", "ble", "meg", "deg", "nå", "kva", "korleis", "kven"},
     "en": {"the", "what", "who", "when", "how", "is", "are", "of", "and", "which", "did", "does", "was", "were",
            "many", "much", "why", "about", "there", "their", "say", "said"},
 }
-_FUNCTION["da"] -= _FUNCTION["no"] | {"ikke"}
-_FUNCTION["no"] -= {"ikke"}
+# spelling that differs between Danish and Norwegian (weight 1 in the vote)
+_DA_PREFIX = ("sundhed", "læge", "sygeh", "uddann", "opgav", "indgå", "indlæg")
+_NO_PREFIX = ("helse", "lege", "sykeh", "utdann", "oppgav", "inngå", "innlegg")
 
 
 def _vote(words: list[str]) -> str | None:
-    """Weighted word vote for short texts; None when it does not decide."""
-    score = {lang: 2 * sum(w in ws for w in words) for lang, ws in _FUNCTION.items()}
-    score["da"] += sum(w in _DA_ONLY or w.startswith(("sundhed", "læge", "sygeh")) for w in words)
-    score["no"] += sum(w in _NO_ONLY or w.startswith(("helse", "lege", "sykeh")) for w in words)
-    ranked = sorted(score.items(), key=lambda kv: -kv[1])
-    if ranked[0][1] > 0 and ranked[0][1] > ranked[1][1]:
-        return ranked[0][0]
-    return None
+    """Function-word vote for short texts; None when it does not decide."""
+    score = {lang: sum(w in ws for w in words) for lang, ws in _FUNCTION.items()}
+    best = max(score.values())
+    top = [lang for lang, v in score.items() if v == best]
+    if best == 0 or not (len(top) == 1 or set(top) == {"da", "no"}):
+        return None
+    return top[0] if len(top) == 1 else "da"  # a da/no tie is split by the caller
+
+
+def _da_or_no(words: list[str]) -> str | None:
+    """Split Danish from Norwegian by words and spellings that differ between them."""
+    da = sum(w in _DA_ONLY or w in _FUNCTION["da"] or w.startswith(_DA_PREFIX) for w in words)
+    no = sum(w in _NO_ONLY or w in _FUNCTION["no"] or w.startswith(_NO_PREFIX) for w in words)
+    return "da" if da > no else "no" if no > da else None
 
 
 @lru_cache(maxsize=1)
@@ -61,15 +68,9 @@ def detect_language(text: str, default: str = "en") -> str:
     words = [w.lower() for w in _WORD.findall(sample)]
     if not words:
         return default
-    if len(words) <= 40 and (voted := _vote(words)):
-        return voted
-    lang, _ = _identifier().classify(sample)
-    lang = _MAP.get(lang, default)
+    lang = _vote(words) if len(words) <= 40 else None
+    if lang is None:
+        lang = _MAP.get(_identifier().classify(sample)[0], default)
     if lang in ("da", "no"):
-        da = sum(w in _DA_ONLY or w.startswith(("sundhed", "læge", "sygeh")) for w in words)
-        no = sum(w in _NO_ONLY or w.startswith(("helse", "lege", "sykeh")) for w in words)
-        if da > no:
-            lang = "da"
-        elif no > da:
-            lang = "no"
+        lang = _da_or_no(words) or lang
     return lang

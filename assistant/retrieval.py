@@ -85,29 +85,28 @@ class HybridRetriever:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
 
-    def dense_scores(self, qv: np.ndarray) -> np.ndarray:
-        """Per chunk: cosine of the chunk (FAISS) + sentence_weight x the best cosine of
-        one of its sentences (short facts inside long chunks are otherwise diluted)."""
-        n = len(self.index.chunks)
-        scores = np.full(n, -np.inf, dtype=np.float32)
-        s, ids = self.index.store.search(qv, n)
-        scores[ids[ids >= 0]] = s[ids >= 0]
-        if self.s.sentence_weight and len(self.index.sentence_vectors):
-            sims = self.index.sentence_vectors @ qv
-            off = self.index.sentence_offsets
-            has = off[1:] > off[:-1]
-            best = np.full(n, 0.0, dtype=np.float32)
-            best[has] = np.maximum.reduceat(sims, off[:-1][has])
-            scores = scores + self.s.sentence_weight * best
-        return scores
+    def dense_scores(self, qv: np.ndarray, pool: int) -> dict[int, float]:
+        """For the `pool` chunks nearest in the vector store: the chunk's cosine plus
+        sentence_weight x the best cosine of one of its sentences (short facts inside
+        long chunks are otherwise diluted). Work beyond the store search is O(pool)."""
+        scores, ids = self.index.store.search(qv, pool)
+        out = {}
+        for score, i in zip(scores, ids):
+            if i < 0:
+                continue
+            sv = self.index.chunk_sentence_vectors(int(i))
+            best = float((sv @ qv).max()) if len(sv) else 0.0
+            out[int(i)] = float(score) + self.s.sentence_weight * best
+        return out
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters = Filters()) -> Retrieval:
         k = k or self.s.top_k
         chunks = self.index.chunks
         qv = self.embedder.embed_query_np(question)
         allowed = np.array([filters.allows(c) for c in chunks], dtype=bool) if filters.active else np.ones(len(chunks), bool)
-        dense = self.dense_scores(qv)
-        dense_order = [int(i) for i in np.argsort(-dense, kind="stable") if allowed[i]][: self.s.candidates]
+        # filters are applied after the search, so a filtered query searches everything
+        dense = self.dense_scores(qv, len(chunks) if filters.active else 3 * self.s.candidates)
+        dense_order = [i for i in sorted(dense, key=lambda i: -dense[i]) if allowed[i]][: self.s.candidates]
         bm = self.bm25_scores(question)
         bm_order = [int(i) for i in np.argsort(-bm, kind="stable") if allowed[i] and bm[i] > 0][: self.s.candidates]
         d_rank = {i: r for r, i in enumerate(dense_order)}

@@ -1,0 +1,35 @@
+import json
+
+import pytest
+
+from assistant.lang import detect_language
+from conftest import ROOT
+
+CASES = [
+    ("Vem leder Helsesekretærforbundet i Delta?", "sv"),       # Swedish question, Norwegian name
+    ("Vad gjorde Jämtland med hjälp av omställningsfonden?", "sv"),
+    ("När kommer uppföljningen av medlemsundersökningen om arbetsmiljö?", "sv"),
+    ("Hvornår skal udredningen om beskyttet titel være færdig?", "da"),
+    ("Hvilke opgaver indgår i helsesekretæruddannelsen?", "da"),  # Danish question, Norwegian word
+    ("Hvor mange personer består referencegruppen af?", "da"),
+    ("Hvor mange underskrifter fikk namninnsamlingen?", "no"),
+    ("Hvilken signatur står under innlegget om de usynlige medisinske sekretærene?", "no"),
+    ("Hvem er leder for Helsesekretærforbundet i Delta?", "no"),
+    ("How many people are in the reference group of the partnership?", "en"),
+]
+
+
+@pytest.mark.parametrize("text,lang", CASES)
+def test_question_language(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_eval_questions_language_accuracy():
+    rows = [json.loads(l) for l in (ROOT / "eval" / "qa.jsonl").read_text(encoding="utf-8").splitlines()]
+    right = sum(detect_language(r["question"]) == r["lang"] for r in rows)
+    assert right / len(rows) >= 0.97, right
+
+
+@pytest.mark.parametrize("text", ["Medicinska sekreterare i Region Norrbotten", "Utdelning av lön", "Vad gör medicinska sekreterare?"])
+def test_swedish_look_alikes_stay_swedish(text):
+    assert detect_language(text) == "sv"
