@@ -51,8 +51,7 @@ def build_app(assistant) -> gr.Blocks:
 
     def upload(files, password):
         check(password)
-        items = [(Path(getattr(f, "orig_name", None) or Path(f).name).name if not isinstance(f, str) else Path(f).name,
-                  Path(f if isinstance(f, str) else f.name).read_bytes()) for f in (files or [])]
+        items = [(Path(f).name, Path(f).read_bytes()) for f in files or []]  # Gradio keeps the original name
         res = save_uploads(items, s.path("corpus_dir"), s.upload_max_mb)
         lines = [f"✔ saved {n}" for n in res.saved] + [f"✘ {e}" for e in res.errors]
         return "\n".join(lines) or "no files"
@@ -87,7 +86,7 @@ def build_app(assistant) -> gr.Blocks:
                     sources = gr.HTML(f"<h3>{t['sources']}</h3>", elem_id="sources")
         with gr.Tab("Admin", id="admin-tab"):
             password = gr.Textbox(label="Admin password", type="password", visible=needs_password, elem_id="admin-password")
-            files = gr.File(file_count="multiple", label="Upload minutes (.txt .md .pdf .docx .html)", elem_id="upload")
+            files = gr.File(file_count="multiple", type="filepath", label="Upload minutes (.txt .md .pdf .docx .html)", elem_id="upload")
             upload_log = gr.Textbox(label="Upload", elem_id="upload-log", lines=3)
             reindex_btn = gr.Button("Re-index", elem_id="reindex")
             reindex_log = gr.Textbox(label="Re-index", elem_id="reindex-log", lines=4)

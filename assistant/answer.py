@@ -7,14 +7,12 @@ and abstains when the best evidence is below a threshold calibrated on data.
 from __future__ import annotations
 
 import re
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Protocol
 
-import numpy as np
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda
 
-from .chunking import heading_path, clean_text
+from .chunking import clean_text
 from .citations import Citation, Passage, cite
 from .config import Settings
 from .lang import detect_language
@@ -75,9 +73,7 @@ class Answerer(Protocol):
 
 def passage_for(index: Index, ev: Evidence, n: int) -> Passage:
     doc = index.documents[ev.source]
-    path = heading_path(doc.outline, ev.start)
-    heading = " > ".join(h for h in path if h != doc.title)
-    return Passage(n, ev.source, doc.title, doc.date, heading, doc.text[ev.start:ev.end], ev.start, ev.end)
+    return Passage(n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start:ev.end], ev.start, ev.end)
 
 
 _ASKS_NUMBER = re.compile(
@@ -176,16 +172,21 @@ class ExtractiveAnswerer:
         yield ans
 
 
-def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
-    """question dict -> Answer, as LCEL: detect language and retrieve, then answer.
+def make_prepare(retriever: HybridRetriever) -> Runnable:
+    """First step of the chain: detect the question's language and retrieve.
 
-    Input: {"question": str, "k": int | None, "filters": Filters | None}."""
+    Input: {"question": str, "k": int | None, "filters": Filters | None, "language": str | None}."""
     def prepare(inp: dict) -> dict:
         q = inp["question"]
         return {"question": q, "language": inp.get("language") or detect_language(q),
                 "retrieval": retriever.retrieve(q, inp.get("k"), inp.get("filters") or Filters())}
 
+    return RunnableLambda(prepare).with_config(run_name="retrieve")
+
+
+def build_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
+    """question dict -> Answer, as LCEL: `prepare | answer`."""
     def answer(inp: dict) -> Answer:
         return answerer.answer(inp["question"], inp["language"], inp["retrieval"])
 
-    return RunnableLambda(prepare).with_config(run_name="retrieve") | RunnableLambda(answer).with_config(run_name=answerer.name)
+    return prepare | RunnableLambda(answer).with_config(run_name=answerer.name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
@@ -213,7 +213,7 @@ def _blocks(doc: Document) -> list[_Block]:
 def _split_long(doc: Document, b: _Block, count: TokenCounter, max_tokens: int) -> list[_Block]:
     if count(doc.text[b.start:b.end]) <= max_tokens:
         return [b]
-    out, a = [], None
+    out, a, prev_e = [], None, b.start
     spans = sentence_spans(doc.text, b.start, b.end) or [(b.start, b.end)]
     for s, e in spans:
         if a is None:

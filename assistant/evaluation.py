@@ -163,7 +163,7 @@ def write_report(path: Path, items, results, rows, k: int, meta: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     png = path.with_suffix(".png")
     plot(rows, png)
-    md = [f"# Evaluation report\n", f"dataset `{meta['dataset']}`, k={k}, model `{meta['model']}`, "
+    md = ["# Evaluation report\n", f"dataset `{meta['dataset']}`, k={k}, model `{meta['model']}`, "
           f"{meta['when']}\n", table(rows), f"\n![retrieval]({png.name})\n",
           "## Per language\n", breakdown(items, results, "lang"),
           "\n## Per question kind\n", breakdown(items, results, "kind"),

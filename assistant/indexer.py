@@ -66,6 +66,12 @@ def _doc_record(doc: Document) -> DocRecord:
     return DocRecord(doc.source, doc.title, doc.language, doc.date, doc.content_hash, doc.fmt, doc.text, tuple(outline(doc)))
 
 
+def _reuse(old: Index, idxs: list[int]) -> tuple[list[Chunk], np.ndarray, list[np.ndarray]]:
+    """A document's chunks, chunk vectors and sentence vectors from the previous index."""
+    return ([old.chunks[i] for i in idxs], old.chunk_vectors[idxs].reshape(len(idxs), -1),
+            [old.chunk_sentence_vectors(i) for i in idxs])
+
+
 def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
                 progress: Progress = lambda f, m: None) -> IndexReport:
     t0 = time.perf_counter()
@@ -106,10 +112,8 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
     for doc in loaded.documents:
         prev = old.documents.get(doc.source) if old else None
         if prev is not None and prev.content_hash == doc.content_hash:
-            idxs = old_by_source.get(doc.source, [])
             documents[doc.source] = prev
-            parts.append(([old.chunks[i] for i in idxs], old.chunk_vectors[idxs].reshape(len(idxs), -1),
-                          [old.chunk_sentence_vectors(i) for i in idxs]))
+            parts.append(_reuse(old, old_by_source.get(doc.source, [])))
             rep.unchanged.append(doc.source)
             continue
         (rep.updated if prev is not None else rep.added).append(doc.source)
@@ -121,10 +125,8 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
         to_embed.append((doc, chunks))
     if old is not None:  # documents that now fail to load keep their previous version
         for source in sorted(failed & set(old.documents)):
-            idxs = old_by_source.get(source, [])
             documents[source] = old.documents[source]
-            parts.append(([old.chunks[i] for i in idxs], old.chunk_vectors[idxs].reshape(len(idxs), -1),
-                          [old.chunk_sentence_vectors(i) for i in idxs]))
+            parts.append(_reuse(old, old_by_source.get(source, [])))
             rep.kept_on_error.append(source)
         rep.removed = sorted(set(old.documents) - {d.source for d in loaded.documents} - failed)
 

@@ -8,13 +8,13 @@ failure of the endpoint falls back to the extractive answer with a visible note.
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator
+from typing import Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from .answer import Answer, ExtractiveAnswerer, abstain_text
-from .chunking import clean_text, heading_path, tiktoken_counter
+from .chunking import clean_text, tiktoken_counter
 from .citations import Passage, cite
 from .config import Settings
 from .errors import ConfigError, LLMError
@@ -42,8 +42,7 @@ def numbered_sources(index: Index, retrieval: Retrieval, budget_tokens: int) -> 
             break
         used += n_tokens
         doc = index.documents[c.source]
-        heading = " > ".join(h for h in heading_path(doc.outline, c.start) if h != doc.title)
-        out.append(Passage(len(out) + 1, c.source, doc.title, doc.date, heading, c.text, c.start, c.end))
+        out.append(Passage(len(out) + 1, c.source, doc.title, doc.date, doc.heading_at(c.start), c.text, c.start, c.end))
     return out
 
 

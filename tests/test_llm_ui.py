@@ -6,7 +6,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.conversation import condense, is_follow_up
 from assistant.indexer import build_index
-from assistant.llm import LLMAnswerer, make_llm_answerer, numbered_sources
+from assistant.llm import LLMAnswerer, numbered_sources
 from assistant.pipeline import Assistant
 from assistant.ui import UploadError, append_feedback, message_text, safe_filename, save_uploads, sources_html, ui_language
 
