@@ -113,26 +113,11 @@ def rank_sentences(index: Index, retrieval: Retrieval, min_words: int = 2, type_
 
 
 def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -> list[Evidence]:
-    """The best sentence, then the best of each other document within `margin` of it,
-    then more sentences within the margin, up to `max_sentences`; no duplicates."""
+    """The best sentences within `margin` of the best one, at most `max_sentences`.
+    (Passages from a second document reach this list through retrieval's diversity.)"""
     if not ranked:
         return []
-    best = ranked[0]
-    near = [ev for ev in ranked if ev.score >= best.score - margin]
-    chosen = [best]
-    seen_docs = {best.source}
-    for ev in near:
-        if len(chosen) >= max_sentences:
-            break
-        if ev.source not in seen_docs:
-            chosen.append(ev)
-            seen_docs.add(ev.source)
-    for ev in near:
-        if len(chosen) >= max_sentences:
-            break
-        if ev not in chosen and not any(c.source == ev.source and c.start == ev.start for c in chosen):
-            chosen.append(ev)
-    return chosen
+    return [ev for ev in ranked if ev.score >= ranked[0].score - margin][:max_sentences]
 
 
 def abstain_text(language: str) -> str:

@@ -45,7 +45,7 @@ class Settings:
     # abstain when the best evidence sentence's cosine similarity to the question is
     # below this; calibrated with `assistant calibrate` on eval/qa.jsonl (see README)
     abstain_threshold: float = 0.34
-    sentence_margin: float = 0.10
+    sentence_margin: float = 0.08
     answer_type_bonus: float = 0.08
     # optional LLM backend: "extractive" (default), "openai", "llamacpp"
     answer_backend: str = "extractive"
