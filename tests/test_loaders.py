@@ -10,9 +10,11 @@ def test_shipped_corpus_metadata():
     assert not rep.errors
     by = {d.source[:10]: d for d in rep.documents}
     assert by["2021-09-14"].language == "da" and by["2021-09-14"].title == "Projektplan"
-    assert by["2018-12-05"].language == "no"
+    assert by["2018-12-05"].language == "no" and by["2018-12-05"].title == "Nøkkelpersonellet i skranken"
     assert by["2024-11-06"].language == "sv" and by["2024-11-06"].date == "2024-11-06"
     assert by["2024-11-06"].title == "Nationella medicinska sekreterarnätverket höst 2024"
+    assert by["2023-03-17"].title == "Bättre arbetsvillkor för medicinska sekreterare!"
+    assert by["2021-05-19"].title == "Nationella nätverket för medicinska sekreterare 210519-210520"
 
 
 def test_dates_from_text():
