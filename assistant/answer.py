@@ -102,8 +102,7 @@ def rank_sentences(index: Index, retrieval: Retrieval, min_words: int = 2, type_
         if not len(vecs):
             continue
         sims = vecs @ retrieval.query_vector
-        for (s, e), sim in zip(hit.chunk.sentences, sims):
-            text = hit.chunk.text[s - hit.chunk.start:e - hit.chunk.start]
+        for (s, e), text, sim in zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims):
             if len(text.split()) < min_words and "\t" not in text:
                 continue
             score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus)

@@ -130,6 +130,12 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
             rep.kept_on_error.append(source)
         rep.removed = sorted(set(old.documents) - {d.source for d in loaded.documents} - failed)
 
+    if old is not None and not (rep.added or rep.updated or rep.removed):
+        rep.path, rep.total_chunks = old.path, len(old.chunks)  # nothing changed: keep the index as it is
+        rep.seconds = time.perf_counter() - t0
+        progress(1.0, "nothing to do")
+        return rep
+
     n_total = sum(len(ch) for _, ch in to_embed) or 1
     done = 0
     for doc, chunks in to_embed:

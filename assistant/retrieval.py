@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -111,12 +112,13 @@ class HybridRetriever:
         bm_order = [int(i) for i in np.argsort(-bm, kind="stable") if allowed[i] and bm[i] > 0][: self.s.candidates]
         d_rank = {i: r for r, i in enumerate(dense_order)}
         b_rank = {i: r for r, i in enumerate(bm_order)}
-        fused = {i: self.s.dense_weight / (self.s.rrf_k + d_rank[i] + 1) if i in d_rank else 0.0 for i in set(d_rank) | set(b_rank)}
-        for i, r in b_rank.items():
-            fused[i] += self.s.bm25_weight / (self.s.rrf_k + r + 1)
+        fused: dict[int, float] = defaultdict(float)  # reciprocal rank fusion
+        for ranks, weight in ((d_rank, self.s.dense_weight), (b_rank, self.s.bm25_weight)):
+            for i, r in ranks.items():
+                fused[i] += weight / (self.s.rrf_k + r + 1)
         order = self._mmr(sorted(fused, key=lambda i: -fused[i]), fused, k)
-        cos = self.index.chunk_vectors @ qv if len(chunks) else np.zeros(0)
-        hits = tuple(Hit(i, chunks[i], fused[i], float(cos[i]), d_rank.get(i), b_rank.get(i)) for i in order)
+        vecs = self.index.chunk_vectors
+        hits = tuple(Hit(i, chunks[i], fused[i], float(vecs[i] @ qv), d_rank.get(i), b_rank.get(i)) for i in order)
         return Retrieval(question, qv, hits)
 
     def _mmr(self, cands: list[int], rel: dict[int, float], k: int) -> list[int]:

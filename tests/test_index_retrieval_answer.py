@@ -154,8 +154,9 @@ def test_noop_reindex_does_not_load_the_model(settings):
         def warm_up(self):
             type(self).warmups += 1
 
-    build_index(settings, CountingEmbedder())
+    first = build_index(settings, CountingEmbedder())
     CountingEmbedder.warmups = 0
     e = CountingEmbedder()
     rep = build_index(settings, e)
     assert rep.embedded_chunks == 0 and CountingEmbedder.warmups == 0 and e.embedded == 0
+    assert rep.path == first.path and rep.total_chunks == first.total_chunks  # no new version written
