@@ -7,10 +7,11 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.conversation import condense
+from assistant.errors import AssistantError
 from assistant.lang import detect_language
 from assistant.retrieval import Filters
-from assistant.ui import (EXAMPLES, TEXT, admin_check, append_feedback, index_status, is_local, message_text,
-                          save_uploads, sources_html, ui_language)
+from assistant.ui import (EXAMPLES, TEXT, admin_check, append_feedback, index_status, message_text, save_uploads,
+                          sources_html, ui_language)
 
 CSS = ".citation{margin:.4em 0;padding:.3em .5em;border:1px solid #ddd;border-radius:6px} mark{background:#ffe58a}"
 
@@ -18,7 +19,7 @@ CSS = ".citation{margin:.4em 0;padding:.3em .5em;border:1px solid #ddd;border-ra
 def build_app(assistant) -> gr.Blocks:
     s = assistant.settings
     t = TEXT["en"]
-    needs_password = bool(s.admin_password) or not is_local(s.app_host)
+    needs_password = admin_check(s.app_host, s.admin_password, None) is not None
 
     def filters(docs, langs, y_from, y_to) -> Filters:
         return Filters(tuple(docs or ()), tuple(langs or ()), int(y_from) if y_from else None, int(y_to) if y_to else None)
@@ -31,14 +32,17 @@ def build_app(assistant) -> gr.Blocks:
         question = condense(history, message, getattr(assistant.answerer, "chat_model", None))
         lang = detect_language(message)
         chat = chat + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
-        for item in assistant.stream(question, filters=filters(docs, langs, y_from, y_to), language=lang):
-            if isinstance(item, str):
-                chat[-1]["content"] += item
-                yield chat, gr.skip(), history, ""
-            else:
-                chat[-1]["content"] = item.text + (f"\n\n_{item.note}_" if item.note else "")
-                history = history + [(message, item.text)]
-                yield chat, sources_html(item, assistant.index), history, ""
+        try:
+            for item in assistant.stream(question, filters=filters(docs, langs, y_from, y_to), language=lang):
+                if isinstance(item, str):
+                    chat[-1]["content"] += item
+                    yield chat, gr.skip(), history, ""
+                else:
+                    chat[-1]["content"] = item.text + (f"\n\n_{item.note}_" if item.note else "")
+                    history = history + [(message, item.text)]
+                    yield chat, sources_html(item, assistant.index), history, ""
+        except AssistantError as e:  # e.g. a misconfigured backend: say what to do, keep the chat
+            raise gr.Error(str(e))
 
     def on_like(data: gr.LikeData, chat):
         i = data.index if isinstance(data.index, int) else data.index[0]
