@@ -134,6 +134,8 @@ def _chunk_from_json(d: dict) -> Chunk:
 def save_index(index_dir: Path, idx: Index) -> Path:
     """Write a new version folder, then atomically point CURRENT at it."""
     index_dir.mkdir(parents=True, exist_ok=True)
+    ptr = index_dir / POINTER
+    previous = ptr.read_text().strip() if ptr.is_file() else ""
     name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
@@ -162,13 +164,15 @@ def save_index(index_dir: Path, idx: Index) -> Path:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    _cleanup(index_dir, keep=name)
+    _cleanup(index_dir, keep={name, previous})
     return final
 
 
-def _cleanup(index_dir: Path, keep: str) -> None:
+def _cleanup(index_dir: Path, keep: set[str]) -> None:
+    """Remove older versions and stale temp folders. The previous version is kept, so a
+    process that read the old pointer just before the swap can still load it."""
     for p in index_dir.iterdir():
-        if p.is_dir() and p.name != keep and (p.name.startswith("v-") or p.name.startswith(".tmp-")):
+        if p.is_dir() and p.name not in keep and (p.name.startswith("v-") or p.name.startswith(".tmp-")):
             shutil.rmtree(p, ignore_errors=True)
 
 

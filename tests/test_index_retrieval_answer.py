@@ -74,6 +74,12 @@ def test_crash_mid_write_keeps_old_index(settings, fake_embedder, monkeypatch):
     again = load_index(settings.path("index_dir"))
     assert again.path == old.path and len(again.chunks) == len(old.chunks)
     assert not [p for p in settings.path("index_dir").iterdir() if p.name.startswith(".tmp-")]
+    # after two successful builds, the current and the previous version remain
+    build_index(settings, fake_embedder)
+    (settings.path("corpus_dir") / "new.txt").write_text("Ändrat protokoll om semester.", encoding="utf-8")
+    build_index(settings, fake_embedder)
+    versions = sorted(p.name for p in settings.path("index_dir").iterdir() if p.name.startswith("v-"))
+    assert len(versions) == 2 and load_index(settings.path("index_dir")).path.name in versions
 
 
 def test_missing_and_mismatched_index_are_refused(settings, fake_embedder):
