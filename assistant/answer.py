@@ -119,6 +119,12 @@ def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -
     return [ev for ev in ranked if ev.score >= ranked[0].score - margin][:max_sentences]
 
 
+def stream_answer(ans: Answer) -> Iterator[str | Answer]:
+    """A finished answer as a stream: its words, then the Answer itself."""
+    yield from re.findall(r"\S+\s*", ans.text)
+    yield ans
+
+
 def abstain_text(language: str) -> str:
     return render(f"abstain.{language}")
 
@@ -139,7 +145,10 @@ class ExtractiveAnswerer:
         return ranked, best
 
     def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
-        ranked, best = self.evidence(retrieval)
+        return self.answer_from(question, language, retrieval, *self.evidence(retrieval))
+
+    def answer_from(self, question: str, language: str, retrieval: Retrieval, ranked: list[Evidence], best: float) -> Answer:
+        """The answer for evidence already ranked by `evidence()`."""
         if not ranked or best < self.s.abstain_threshold:
             return Answer(question, language, abstain_text(language), True, (), retrieval, best, backend=self.name)
         chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
@@ -150,10 +159,7 @@ class ExtractiveAnswerer:
                       backend=self.name, dropped_citations=cited.dropped_markers)
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]:
-        ans = self.answer(question, language, retrieval)
-        for piece in re.findall(r"\S+\s*", ans.text):
-            yield piece
-        yield ans
+        yield from stream_answer(self.answer(question, language, retrieval))
 
 
 def make_prepare(retriever: HybridRetriever) -> Runnable:

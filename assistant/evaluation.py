@@ -210,6 +210,13 @@ def cmd_eval(args, settings) -> int:
     return 0
 
 
+def outcomes(scores: list[float], answerable: list[bool], thr: float) -> tuple[list[bool], list[bool]]:
+    """At threshold `thr`: for each answerable question whether it is answered, and for
+    each unanswerable one whether the assistant abstains."""
+    return ([s >= thr for s, a in zip(scores, answerable) if a],
+            [s < thr for s, a in zip(scores, answerable) if not a])
+
+
 def calibrate(best_scores: list[float], answerable: list[bool]) -> tuple[float, float]:
     """Threshold maximising balanced accuracy (abstain on unanswerable, answer the
     answerable); returns (threshold, balanced accuracy). Pure function."""
@@ -217,8 +224,7 @@ def calibrate(best_scores: list[float], answerable: list[bool]) -> tuple[float, 
     best = (cands[0] if cands else 0.0, -1.0)
     for i, t in enumerate(cands):
         thr = (t + cands[i - 1]) / 2 if i else t - 1e-6
-        ans_ok = [s >= thr for s, a in zip(best_scores, answerable) if a]
-        un_ok = [s < thr for s, a in zip(best_scores, answerable) if not a]
+        ans_ok, un_ok = outcomes(best_scores, answerable, thr)
         bal = (sum(ans_ok) / max(len(ans_ok), 1) + sum(un_ok) / max(len(un_ok), 1)) / 2
         if bal > best[1]:
             best = (thr, bal)
@@ -240,8 +246,7 @@ def cmd_calibrate(args, settings) -> int:
         f_idx = [i for i in range(len(items)) if i % 2 == fit]
         t_idx = [i for i in range(len(items)) if i % 2 == test]
         t, _ = calibrate([scores[i] for i in f_idx], [ans[i] for i in f_idx])
-        a_ok = [scores[i] >= t for i in t_idx if ans[i]]
-        u_ok = [scores[i] < t for i in t_idx if not ans[i]]
+        a_ok, u_ok = outcomes([scores[i] for i in t_idx], [ans[i] for i in t_idx], t)
         print(f"  fit on half {fit}: threshold {t}; held-out half {test}: answered {sum(a_ok)}/{len(a_ok)} answerable, "
               f"abstained {sum(u_ok)}/{len(u_ok)} unanswerable")
     print(f"set `abstain_threshold = {thr}` in assistant.toml (or the default in assistant/config.py)")

@@ -7,13 +7,14 @@ its [n] markers are validated by `cite` (invalid ones dropped and counted), and 
 failure of the endpoint falls back to the extractive answer with a visible note."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import Answer, ExtractiveAnswerer, abstain_text
+from .answer import Answer, ExtractiveAnswerer, abstain_text, stream_answer
 from .chunking import clean_text, tiktoken_counter
 from .citations import Passage, cite
 from .config import Settings
@@ -59,11 +60,12 @@ class LLMAnswerer:
         return [SystemMessage(render("llm_system", language_name=LANGUAGE_NAMES[language], sources=src)),
                 HumanMessage(render("llm_user", question=question))]
 
-    def _prepare(self, question: str, language: str, retrieval: Retrieval):
-        _, best = self.fallback.evidence(retrieval)
+    def _prepare(self, retrieval: Retrieval):
+        """(sources for the prompt, or None when the evidence is too weak; ranked evidence; best similarity)."""
+        ranked, best = self.fallback.evidence(retrieval)
         if best < self.s.abstain_threshold:
-            return None, best
-        return numbered_sources(self.index, retrieval, self.s.llm_context_tokens), best
+            return None, ranked, best
+        return numbered_sources(self.index, retrieval, self.s.llm_context_tokens), ranked, best
 
     def _finish(self, question, language, retrieval, text: str, sources, best) -> Answer:
         cited = cite(text, sources)
@@ -71,27 +73,25 @@ class LLMAnswerer:
         return Answer(question, language, cited.text if cited.text else abstain_text(language), abstained,
                       cited.citations, retrieval, best, backend=self.name, dropped_citations=cited.dropped_markers)
 
-    def _fallback(self, question, language, retrieval, err: Exception) -> Answer:
-        import dataclasses
-
-        ans = self.fallback.answer(question, language, retrieval)
+    def _fallback(self, question, language, retrieval, ranked, best, err: Exception) -> Answer:
+        ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
         msg = f"{err.__class__.__name__}: {str(err)[:120]}"
         return dataclasses.replace(ans, note=NOTES[language].format(err=msg), backend=f"{self.name}→extractive")
 
     def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
-        sources, best = self._prepare(question, language, retrieval)
+        sources, ranked, best = self._prepare(retrieval)
         if sources is None:
-            return self.fallback.answer(question, language, retrieval)
+            return self.fallback.answer_from(question, language, retrieval, ranked, best)
         try:
             text = self.chat_model.invoke(self.messages(question, language, sources)).content
         except Exception as e:  # any endpoint failure: answer extractively, say so
-            return self._fallback(question, language, retrieval, e)
+            return self._fallback(question, language, retrieval, ranked, best, e)
         return self._finish(question, language, retrieval, str(text), sources, best)
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]:
-        sources, best = self._prepare(question, language, retrieval)
+        sources, ranked, best = self._prepare(retrieval)
         if sources is None:
-            yield from self.fallback.stream(question, language, retrieval)
+            yield from stream_answer(self.fallback.answer_from(question, language, retrieval, ranked, best))
             return
         parts: list[str] = []
         try:
@@ -100,7 +100,7 @@ class LLMAnswerer:
                 parts.append(piece)
                 yield piece
         except Exception as e:
-            yield self._fallback(question, language, retrieval, e)
+            yield self._fallback(question, language, retrieval, ranked, best, e)
             return
         yield self._finish(question, language, retrieval, "".join(parts), sources, best)
 

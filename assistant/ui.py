@@ -16,21 +16,17 @@ from .store import Index
 
 TEXT = {
     "en": {"title": "Minutes assistant", "ask": "Ask about the meeting minutes", "send": "Send", "sources": "Sources",
-           "no_sources": "No sources: the documents do not answer this.", "examples": "Examples", "filters": "Filters",
-           "documents": "Documents", "languages": "Languages", "year_from": "From year", "year_to": "To year",
-           "thanks": "Thank you for the feedback."},
+           "no_sources": "No sources: the documents do not answer this.",
+           "documents": "Documents", "languages": "Languages", "year_from": "From year", "year_to": "To year"},
     "sv": {"title": "Protokollassistenten", "ask": "Fråga om mötesprotokollen", "send": "Skicka", "sources": "Källor",
-           "no_sources": "Inga källor: dokumenten svarar inte på detta.", "examples": "Exempel", "filters": "Filter",
-           "documents": "Dokument", "languages": "Språk", "year_from": "Från år", "year_to": "Till år",
-           "thanks": "Tack för din återkoppling."},
+           "no_sources": "Inga källor: dokumenten svarar inte på detta.",
+           "documents": "Dokument", "languages": "Språk", "year_from": "Från år", "year_to": "Till år"},
     "da": {"title": "Referatassistenten", "ask": "Spørg om mødereferaterne", "send": "Send", "sources": "Kilder",
-           "no_sources": "Ingen kilder: dokumenterne besvarer ikke dette.", "examples": "Eksempler", "filters": "Filtre",
-           "documents": "Dokumenter", "languages": "Sprog", "year_from": "Fra år", "year_to": "Til år",
-           "thanks": "Tak for din feedback."},
+           "no_sources": "Ingen kilder: dokumenterne besvarer ikke dette.",
+           "documents": "Dokumenter", "languages": "Sprog", "year_from": "Fra år", "year_to": "Til år"},
     "no": {"title": "Referatassistenten", "ask": "Spør om møtereferatene", "send": "Send", "sources": "Kilder",
-           "no_sources": "Ingen kilder: dokumentene svarer ikke på dette.", "examples": "Eksempler", "filters": "Filtre",
-           "documents": "Dokumenter", "languages": "Språk", "year_from": "Fra år", "year_to": "Til år",
-           "thanks": "Takk for tilbakemeldingen."},
+           "no_sources": "Ingen kilder: dokumentene svarer ikke på dette.",
+           "documents": "Dokumenter", "languages": "Språk", "year_from": "Fra år", "year_to": "Til år"},
 }
 
 EXAMPLES = [
