@@ -7,18 +7,19 @@ and abstains when the best evidence is below a threshold calibrated on data.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from .chunking import clean_text
 from .citations import Citation, Passage, cite
 from .config import Settings
 from .lang import detect_language
-from .prompts import render
-from .retrieval import Filters, HybridRetriever, Retrieval
-from .store import Index
+from .prompting import render
+from .filters import Filters
+from .retrieval import HybridRetriever, Retrieval
+from .store import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,11 @@ class Answer:
     retrieval: Retrieval
     best_score: float
     latency_s: float = 0.0
-    backend: str = "extractive"
+    backend: str = "extractive"     # the answerer that produced the text
     note: str = ""                  # e.g. "LLM unreachable; extractive answer shown"
     dropped_citations: int = 0
+    grounding: dict = field(default_factory=dict)   # what the grounding check kept/dropped (LLM answers)
+    reason: str = ""                # why it abstained: "weak_evidence", "no_match", "filters", "model", ...
 
     def to_json(self) -> dict:
         return {
@@ -58,8 +61,11 @@ class Answer:
                            "dense": round(h.dense, 4), "start": h.chunk.start, "end": h.chunk.end}
                           for h in self.retrieval.hits],
             "latency_s": round(self.latency_s, 4),
+            "answerer": self.backend,
             "backend": self.backend,
+            "grounding": self.grounding,
             "note": self.note,
+            "abstain_reason": self.reason,
         }
 
 
@@ -71,7 +77,14 @@ class Answerer(Protocol):
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]: ...
 
 
-def passage_for(index: Index, ev: Evidence, n: int) -> Passage:
+@dataclass(frozen=True)
+class Preview:
+    """The first item of a stream: what retrieval found, shown before the answer is ready."""
+    language: str
+    retrieval: Retrieval
+
+
+def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
     doc = index.documents[ev.source]
     return Passage(n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start:ev.end], ev.start, ev.end)
 
@@ -93,12 +106,12 @@ def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
     return 0.0
 
 
-def rank_sentences(index: Index, retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0) -> list[Evidence]:
+def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0) -> list[Evidence]:
     """All sentences of the retrieved chunks, best first by similarity to the question
     (plus the answer-type prior)."""
     out = []
     for rank, hit in enumerate(retrieval.hits):
-        vecs = index.chunk_sentence_vectors(hit.index)
+        vecs = hit.sentence_vectors
         if not len(vecs):
             continue
         sims = vecs @ retrieval.query_vector
@@ -125,8 +138,16 @@ def stream_answer(ans: Answer) -> Iterator[str | Answer]:
     yield ans
 
 
-def abstain_text(language: str) -> str:
-    return render(f"abstain.{language}")
+def abstain_text(language: str, reason: str = "") -> str:
+    """The abstention in the question's language; a filter that excludes every document
+    is named as the reason instead of the documents."""
+    return render(f"abstain_filters.{language}" if reason == "filters" else f"abstain.{language}")
+
+
+def abstention(question: str, language: str, retrieval: Retrieval, best: float, backend: str, reason: str = "") -> Answer:
+    reason = reason or ("filters" if retrieval.documents_searched == 0 else "no_match" if not retrieval.hits else "weak_evidence")
+    return Answer(question, language, abstain_text(language, reason), True, (), retrieval, best, backend=backend,
+                  reason=reason)
 
 
 class ExtractiveAnswerer:
@@ -134,13 +155,13 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, index: Index, settings: Settings):
+    def __init__(self, index: SearchIndex, settings: Settings):
         self.index, self.s = index, settings
 
     def evidence(self, retrieval: Retrieval) -> tuple[list[Evidence], float]:
         """Ranked evidence sentences and the best raw similarity (the abstention signal;
         the answer-type prior only orders sentences, it does not make evidence stronger)."""
-        ranked = rank_sentences(self.index, retrieval, type_bonus=self.s.answer_type_bonus)
+        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
         return ranked, best
 
@@ -150,7 +171,7 @@ class ExtractiveAnswerer:
     def answer_from(self, question: str, language: str, retrieval: Retrieval, ranked: list[Evidence], best: float) -> Answer:
         """The answer for evidence already ranked by `evidence()`."""
         if not ranked or best < self.s.abstain_threshold:
-            return Answer(question, language, abstain_text(language), True, (), retrieval, best, backend=self.name)
+            return abstention(question, language, retrieval, best, self.name)
         chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
         passages = [passage_for(self.index, ev, i + 1) for i, ev in enumerate(chosen)]
         quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
@@ -175,8 +196,19 @@ def make_prepare(retriever: HybridRetriever) -> Runnable:
 
 
 def build_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
-    """question dict -> Answer, as LCEL: `prepare | answer`."""
+    """question dict -> Answer, as LCEL: `retrieve | answer`."""
     def answer(inp: dict) -> Answer:
         return answerer.answer(inp["question"], inp["language"], inp["retrieval"])
 
     return prepare | RunnableLambda(answer).with_config(run_name=answerer.name)
+
+
+def build_stream_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
+    """The same chain for `.stream()`: yields a Preview (the evidence, as soon as
+    retrieval is done), then the answer's text pieces, then the final Answer."""
+    def answer_stream(inputs: Iterator[dict]) -> Iterator[Preview | str | Answer]:
+        for inp in inputs:
+            yield Preview(inp["language"], inp["retrieval"])
+            yield from answerer.stream(inp["question"], inp["language"], inp["retrieval"])
+
+    return prepare | RunnableGenerator(answer_stream).with_config(run_name=answerer.name)

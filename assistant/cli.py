@@ -36,13 +36,22 @@ def cmd_models(args, settings):
         print(f"verified: {folder}")
 
 
-def cmd_index(args, settings):
+def _build(settings, rebuild: bool = False):
     from .embeddings import load_embedder
     from .indexer import build_index
+    from .progress import TerminalProgress
 
-    report = build_index(settings, load_embedder(settings), rebuild=args.rebuild)
+    progress = TerminalProgress()
+    try:
+        return build_index(settings, load_embedder(settings), rebuild=rebuild, progress=progress)
+    finally:
+        progress.close()
+
+
+def cmd_index(args, settings):
+    report = _build(settings, args.rebuild)
     print(report.summary())
-    return 0 if not report.errors else (0 if not args.strict else 4)
+    return 4 if report.errors and args.strict else 0
 
 
 def cmd_retrieve(args, settings):
@@ -62,7 +71,8 @@ def cmd_retrieve(args, settings):
 def cmd_ask(args, settings):
     from .pipeline import Assistant
 
-    ans = Assistant(settings).ask(args.question, args.k, _filters(args))
+    assistant = Assistant(settings).warm_up()
+    ans = assistant.ask(args.question, args.k, _filters(args))
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
         return
@@ -74,30 +84,32 @@ def cmd_ask(args, settings):
         for c in ans.citations:
             where = " > ".join(x for x in (c.title, c.heading) if x)
             print(f"[{c.n}] {c.source} ({c.date or 'no date'}) {where} — chars {c.start}-{c.end}")
-    print(f"\n({ans.latency_s:.2f}s, language {ans.language})")
+    print(f"\n(answered in {ans.latency_s:.2f}s by {ans.backend}; models and index loaded in "
+          f"{assistant.load_seconds:.1f}s; language {ans.language})")
 
 
 def cmd_serve(args, settings):
-    import importlib.util
+    from .web import main as serve
 
-    spec = importlib.util.spec_from_file_location("app", Path(__file__).resolve().parent.parent / "app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
-    app.main(settings)
+    serve(settings)
 
 
 def cmd_run(args, settings):
     """What `make run` does: fetch the model if missing, build the index if missing, serve."""
     from . import models
     from .config import DEFAULT_MODEL
-    from .embeddings import load_embedder
-    from .indexer import build_index
-    from .store import POINTER
+    from .errors import IndexError_
+    from .stores import make_store
 
     if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(settings.path("models_dir"))):
         models.fetch_gemma(settings.path("models_dir"), log=print)
-    if not (settings.path("index_dir") / POINTER).exists() or args.reindex:
-        print(build_index(settings, load_embedder(settings)).summary())
+    try:
+        missing = make_store(settings).manifest() is None
+    except IndexError_ as e:  # damaged: the build below repairs it
+        print(f"index: {e}")
+        missing = True
+    if missing or args.reindex:
+        print(_build(settings).summary())
     cmd_serve(args, settings)
 
 

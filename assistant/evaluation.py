@@ -59,33 +59,41 @@ def run_assistant(assistant, items, k: int) -> list[dict]:
 
 
 def run_bm25(assistant, items, k: int) -> list[dict]:
-    import numpy as np
+    """The store's keyword search alone, on the same chunks."""
+    from .filters import Filters
 
-    chunks = assistant.index.chunks
+    index = assistant.index
     out = []
     for it in items:
         t0 = time.perf_counter()
-        scores = assistant.retriever.bm25_scores(it["question"])
-        order = [int(i) for i in np.argsort(-scores, kind="stable")[:k]]
-        out.append({"id": it["id"], "answer": None, "retrieved": [{"source": chunks[i].source, "text": chunks[i].text,
-                    "score": float(scores[i])} for i in order], "latency_s": time.perf_counter() - t0})
+        hits = index.lexical(it["question"], k, Filters())
+        chunks = index.chunks([key for key, _ in hits])
+        out.append({"id": it["id"], "answer": None, "retrieved": [{"source": c.source, "text": c.text, "score": s}
+                    for c, (_, s) in zip(chunks, hits)], "latency_s": time.perf_counter() - t0})
     return out
 
 
 def run_langchain(assistant, items, k: int) -> list[dict]:
-    from langchain_community.vectorstores import FAISS
-    from langchain_core.documents import Document as LCDocument
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    """The textbook pipeline: RecursiveCharacterTextSplitter(1000, 200) over each
+    document, the same embedder, exact FAISS inner-product top-k."""
+    import faiss
 
-    docs = [LCDocument(page_content=d.text, metadata={"source": s}) for s, d in assistant.index.documents.items()]
-    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
-    vs = FAISS.from_documents(splits, assistant.embedder)
+    try:
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+    except ImportError as e:
+        raise EvalDataError("The textbook baseline needs langchain-text-splitters: pip install 'minutes-assistant[eval]'") from e
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    splits = [(s, t) for s, d in sorted(assistant.index.documents.items()) for t in splitter.split_text(d.text)]
+    vecs = assistant.embedder.embed_documents_np([t for _, t in splits])
+    flat = faiss.IndexFlatIP(vecs.shape[1])
+    flat.add(vecs)
     out = []
     for it in items:
         t0 = time.perf_counter()
-        hits = vs.similarity_search_with_score(it["question"], k=k)
-        out.append({"id": it["id"], "answer": None, "retrieved": [{"source": d.metadata["source"], "text": d.page_content,
-                    "score": float(s)} for d, s in hits], "latency_s": time.perf_counter() - t0})
+        scores, ids = flat.search(assistant.embedder.embed_query_np(it["question"]).reshape(1, -1), k)
+        out.append({"id": it["id"], "answer": None, "retrieved": [{"source": splits[i][0], "text": splits[i][1],
+                    "score": float(sc)} for sc, i in zip(scores[0], ids[0]) if i >= 0],
+                    "latency_s": time.perf_counter() - t0})
     return out
 
 

@@ -1,6 +1,7 @@
-"""Incremental indexing: unchanged documents keep their chunks and vectors, changed
-ones are re-chunked and re-embedded, deleted ones are dropped. A file that fails to
-load but was indexed before keeps its previous version (nothing is lost)."""
+"""Incremental indexing through the configured store: unchanged documents are kept,
+new and changed ones are chunked and embedded, deleted ones are dropped. Every problem
+belongs to its file: a file that fails to load, chunk or embed is reported on one line
+and the rest indexes; if it was indexed before, its previous version is kept."""
 from __future__ import annotations
 
 import time
@@ -13,11 +14,16 @@ import numpy as np
 from .chunking import Chunk, ChunkerSettings, chunk_document, clean_text, outline, tiktoken_counter
 from .config import Settings
 from .embeddings import Embedder
-from .errors import AssistantError, IndexError_, IndexMissingError, LoaderError
+from .errors import AssistantError, IndexError_, LoaderError
 from .loaders import Document, load_corpus
-from .store import DocRecord, FaissFlatStore, Index, check_compatible, load_index, make_manifest, save_index
+from .store import DocContents, DocRecord, Store, check_compatible, document_entry, make_manifest
+from .stores import make_store
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[int, int, str], None]  # (done, total, message)
+
+
+def no_progress(done: int, total: int, message: str) -> None:
+    pass
 
 
 @dataclass
@@ -28,23 +34,24 @@ class IndexReport:
     unchanged: list[str] = field(default_factory=list)
     kept_on_error: list[str] = field(default_factory=list)
     errors: list[LoaderError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     embedded_chunks: int = 0
     embedded_sentences: int = 0
+    embed_seconds: float = 0.0
     total_chunks: int = 0
     seconds: float = 0.0
     rebuilt_reason: str = ""
-    path: Path | None = None
+    path: str = ""
 
     def summary(self) -> str:
-        lines = []
-        if self.rebuilt_reason:
-            lines.append(f"full rebuild: {self.rebuilt_reason}")
+        lines = [f"full rebuild: {self.rebuilt_reason}"] if self.rebuilt_reason else []
         lines.append(f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
                      f"unchanged {len(self.unchanged)} document(s); embedded {self.embedded_chunks} chunk(s) and "
                      f"{self.embedded_sentences} sentence(s) in {self.seconds:.1f}s; index has {self.total_chunks} chunks")
         for name, items in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines += [f"  {name}: {s}" for s in items]
-        lines += [f"  kept previous version of {s} (the file now fails to load)" for s in self.kept_on_error]
+        lines += [f"  kept previous version of {s} (the file now fails)" for s in self.kept_on_error]
+        lines += [f"  skipped: {s}" for s in self.skipped]
         lines += [f"  error: {e}" for e in self.errors]
         return "\n".join(lines)
 
@@ -62,117 +69,154 @@ def embedding_identity(embedder: Embedder, dim: int | None = None) -> dict:
     return {"model_id": embedder.model_id, "model_hash": embedder.model_hash, "dim": int(dim)}
 
 
-def _doc_record(doc: Document) -> DocRecord:
+def _record(doc: Document) -> DocRecord:
     return DocRecord(doc.source, doc.title, doc.language, doc.date, doc.content_hash, doc.fmt, doc.text, tuple(outline(doc)))
 
 
-def _reuse(old: Index, idxs: list[int]) -> tuple[list[Chunk], np.ndarray, list[np.ndarray]]:
-    """A document's chunks, chunk vectors and sentence vectors from the previous index."""
-    return ([old.chunks[i] for i in idxs], old.chunk_vectors[idxs].reshape(len(idxs), -1),
-            [old.chunk_sentence_vectors(i) for i in idxs])
+@dataclass
+class _Pending:
+    doc: Document
+    chunks: list[Chunk]
+    texts: list[str]          # chunk texts, then sentence texts
 
 
-def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
-                progress: Progress = lambda f, m: None) -> IndexReport:
+def _prepare(doc: Document, chunker: ChunkerSettings, embedder: Embedder) -> _Pending:
+    chunks = chunk_document(doc, chunker, tiktoken_counter(chunker.tokenizer))
+    longest = max((embedder.count_tokens(c.embed_text) for c in chunks), default=0)
+    if longest > embedder.max_tokens:
+        raise ValueError(f"a chunk has {longest} model tokens, over the model's maximum {embedder.max_tokens}; "
+                         "lower `chunk_tokens` and re-index")
+    sentences = [clean_text(s) for c in chunks for s in c.sentence_texts()]
+    return _Pending(doc, chunks, [c.embed_text for c in chunks] + sentences)
+
+
+def _contents(p: _Pending, vectors: np.ndarray) -> DocContents:
+    n = len(p.chunks)
+    svecs, k = [], n
+    for c in p.chunks:
+        svecs.append(vectors[k:k + len(c.sentences)])
+        k += len(c.sentences)
+    return DocContents(_record(p.doc), tuple(p.chunks), vectors[:n], tuple(svecs))
+
+
+def _embed_all(pending: list[_Pending], embedder: Embedder, progress: Progress, batch: int) -> list[np.ndarray]:
+    """All texts of all pending documents, longest first in batches (little padding),
+    with progress after every batch; returns one array per document."""
+    texts = [(d, i, t) for d, p in enumerate(pending) for i, t in enumerate(p.texts)]
+    order = sorted(range(len(texts)), key=lambda j: -len(texts[j][2]))
+    out = [np.zeros((len(p.texts), 0), np.float32) for p in pending]
+    done = 0
+    for s in range(0, len(order), batch):
+        part = order[s:s + batch]
+        vecs = embedder.embed_documents_np([texts[j][2] for j in part])
+        for j, v in zip(part, vecs):
+            d, i, _ = texts[j]
+            if out[d].shape[1] == 0:
+                out[d] = np.zeros((len(pending[d].texts), len(v)), np.float32)
+            out[d][i] = v
+        done += len(part)
+        progress(done, len(order), "embedding")
+    return out
+
+
+def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False, progress: Progress = no_progress,
+                store: Store | None = None) -> IndexReport:
     t0 = time.perf_counter()
     rep = IndexReport()
-    corpus_dir, index_dir = settings.path("corpus_dir"), settings.path("index_dir")
+    corpus_dir = settings.path("corpus_dir")
     if not corpus_dir.is_dir():
         raise AssistantError(f"Corpus folder {corpus_dir} does not exist. Create it and put documents in it.")
+    store = store or make_store(settings)
     chunker = chunker_settings(settings)
-    # the model is only loaded when something must be embedded (or its size is unknown)
-    ident = {"model_id": embedder.model_id, "model_hash": embedder.model_hash}
-    progress(0.02, "reading documents")
+    ident = {"model_id": embedder.model_id, "model_hash": embedder.model_hash}  # no model load yet
+    progress(0, 1, "reading documents")
     loaded = load_corpus(corpus_dir)
     rep.errors = list(loaded.errors)
+    rep.skipped = [str(s) for s in getattr(loaded, "skipped", ())]
 
-    old: Index | None = None
-    if not rebuild:
-        try:
-            old = load_index(index_dir)
-            check_compatible(old.manifest, ident, chunker.as_dict())
-        except IndexMissingError:
-            old = None
-        except IndexError_ as e:  # built with another model/settings, or unreadable
-            rep.rebuilt_reason = str(e).split(" Re-index with")[0].split(" Rebuild with")[0]
-            old = None
-    else:
+    old, entries = None, {}
+    if rebuild:
         rep.rebuilt_reason = "requested (--rebuild)"
+    else:
+        try:
+            manifest = store.manifest()
+            if manifest is not None:
+                check_compatible(manifest, ident, chunker.as_dict())
+                old = store.open()
+                entries = dict(old.manifest["documents"])
+        except IndexError_ as e:  # another model/settings, or damaged: rebuild everything
+            rep.rebuilt_reason = str(e).split(" Re-index with")[0].split(" Run `assistant index`")[0]
+            old, entries = None, {}
 
-    old_by_source: dict[str, list[int]] = {}
-    if old is not None:
-        for i, c in enumerate(old.chunks):
-            old_by_source.setdefault(c.source, []).append(i)
-
-    documents: dict[str, DocRecord] = {}
-    parts: list[tuple[list[Chunk], np.ndarray, list[np.ndarray]]] = []  # per doc: chunks, chunk vecs, sentence vecs
-    to_embed: list[tuple[Document, list[Chunk]]] = []
-    failed = {e.path for e in loaded.errors}
-    count = tiktoken_counter(chunker.tokenizer)
+    keep: set[str] = set()
+    pending: list[_Pending] = []
     for doc in loaded.documents:
-        prev = old.documents.get(doc.source) if old else None
-        if prev is not None and prev.content_hash == doc.content_hash:
-            documents[doc.source] = prev
-            parts.append(_reuse(old, old_by_source.get(doc.source, [])))
+        prev = entries.get(doc.source)
+        if prev is not None and prev["content_hash"] == doc.content_hash:
+            keep.add(doc.source)
             rep.unchanged.append(doc.source)
             continue
-        (rep.updated if prev is not None else rep.added).append(doc.source)
-        chunks = chunk_document(doc, chunker, count)
-        too_long = [c for c in chunks if embedder.count_tokens(c.embed_text) > embedder.max_tokens]
-        if too_long:
-            raise AssistantError(f"{doc.source}: a chunk has more tokens than the model's maximum ({embedder.max_tokens}); "
-                                 "lower `chunk_tokens`.")
-        to_embed.append((doc, chunks))
-    if old is not None:  # documents that now fail to load keep their previous version
-        for source in sorted(failed & set(old.documents)):
-            documents[source] = old.documents[source]
-            parts.append(_reuse(old, old_by_source.get(source, [])))
-            rep.kept_on_error.append(source)
-        rep.removed = sorted(set(old.documents) - {d.source for d in loaded.documents} - failed)
+        try:
+            pending.append(_prepare(doc, chunker, embedder))
+        except Exception as e:  # noqa: BLE001 - any chunking failure belongs to this file
+            _file_failed(rep, keep, entries, doc.source, f"could not be chunked ({e.__class__.__name__}: {e})")
+    failed = {e.path for e in rep.errors}
+    for source in sorted(failed & set(entries) - keep):  # files that now fail keep their previous version
+        keep.add(source)
+        rep.kept_on_error.append(source)
+    on_disk = {d.source for d in loaded.documents} | failed
+    rep.removed = sorted(set(entries) - on_disk)
 
-    if old is not None and not (rep.added or rep.updated or rep.removed):
-        rep.path, rep.total_chunks = old.path, len(old.chunks)  # nothing changed: keep the index as it is
+    if old is not None and not pending and not rep.removed:
+        rep.path, rep.total_chunks = str(getattr(old, "path", "") or store.describe()), len(old)
         rep.seconds = time.perf_counter() - t0
-        progress(1.0, "nothing to do")
+        progress(1, 1, "nothing to do")
         return rep
 
-    n_total = sum(len(ch) for _, ch in to_embed) or 1
-    done = 0
-    for doc, chunks in to_embed:
-        progress(0.05 + 0.9 * done / n_total, f"embedding {doc.source}")
-        cvec = embedder.embed_documents_np([c.embed_text for c in chunks])
-        sent_texts = [clean_text(s) for c in chunks for s in c.sentence_texts()]
-        svec_all = embedder.embed_documents_np(sent_texts)
-        svecs, k = [], 0
-        for c in chunks:
-            svecs.append(svec_all[k:k + len(c.sentences)])
-            k += len(c.sentences)
-        documents[doc.source] = _doc_record(doc)
-        parts.append((chunks, cvec, svecs))
-        rep.embedded_chunks += len(chunks)
-        rep.embedded_sentences += len(sent_texts)
-        done += len(chunks)
-
-    ident = embedding_identity(embedder, dim=old.manifest["embedding"]["dim"] if old is not None else None)
-    if not documents:
+    new = _embed(pending, embedder, progress, settings.embedding_batch_size, rep, keep, entries)
+    for c in new:
+        (rep.updated if c.record.source in entries else rep.added).append(c.record.source)
+    docs = {s: entries[s] for s in keep} | {c.record.source: document_entry(c) for c in new}
+    if not docs:
         raise AssistantError(f"No document in {corpus_dir} could be indexed." +
                              ("".join(f"\n  {e}" for e in rep.errors) or " The folder is empty."))
-
-    parts.sort(key=lambda p: p[0][0].source if p[0] else "")
-    chunks = [c for p in parts for c in p[0]]
-    dim = ident["dim"]
-    cvecs = np.vstack([p[1] for p in parts if len(p[1])]).astype(np.float32) if chunks else np.zeros((0, dim), np.float32)
-    sent_lists = [sv for p in parts for sv in p[2]]
-    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(sv) for sv in sent_lists])
-    svecs = np.vstack([sv for sv in sent_lists if len(sv)]).astype(np.float32) if offsets[-1] else np.zeros((0, dim), np.float32)
-    store = FaissFlatStore(dim)
-    store.add(cvecs)
-    manifest = make_manifest(ident, chunker.as_dict(), store.kind, documents, chunks, int(offsets[-1]))
-    progress(0.97, "writing index")
-    idx = Index(manifest, documents, chunks, cvecs, svecs, offsets, store)
-    rep.path = save_index(index_dir, idx)
-    rep.total_chunks = len(chunks)
+    dim = old.manifest["embedding"]["dim"] if old is not None else None
+    manifest = make_manifest(embedding_identity(embedder, dim) | {"dtype": getattr(embedder, "dtype_name", "")},
+                             chunker.as_dict(), store.kind, docs)
+    progress(1, 1, "writing index")
+    rep.path = store.write(manifest, keep, new, old)
+    rep.total_chunks = manifest["n_chunks"]
     rep.seconds = time.perf_counter() - t0
-    progress(1.0, "done")
+    progress(1, 1, "done")
     return rep
+
+
+def _file_failed(rep: IndexReport, keep: set[str], entries: dict, source: str, reason: str) -> None:
+    rep.errors.append(LoaderError(source, reason))
+    if source in entries:
+        keep.add(source)
+        rep.kept_on_error.append(source)
+
+
+def _embed(pending: list[_Pending], embedder: Embedder, progress: Progress, batch: int,
+           rep: IndexReport, keep: set[str], entries: dict) -> list[DocContents]:
+    """Embed everything in one pass; if that fails, document by document, so the
+    failure belongs to the file that caused it."""
+    if not pending:
+        return []
+    t0 = time.perf_counter()
+    try:
+        vectors = _embed_all(pending, embedder, progress, batch)
+        ok = list(zip(pending, vectors))
+    except Exception:  # noqa: BLE001 - find the file that fails
+        ok = []
+        for p in pending:
+            try:
+                ok.append((p, _embed_all([p], embedder, progress, batch)[0]))
+            except Exception as e:  # noqa: BLE001
+                _file_failed(rep, keep, entries, p.doc.source, f"could not be embedded ({e.__class__.__name__}: {e})")
+    rep.embed_seconds = time.perf_counter() - t0
+    out = [_contents(p, v) for p, v in ok]
+    rep.embedded_chunks = sum(len(c.chunks) for c in out)
+    rep.embedded_sentences = sum(len(sv) for c in out for sv in c.sentence_vectors)
+    return out

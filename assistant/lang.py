@@ -53,22 +53,41 @@ def _da_or_no(words: list[str]) -> str | None:
     return "da" if da > no else "no" if no > da else None
 
 
-@lru_cache(maxsize=1)
-def _identifier():
+@lru_cache(maxsize=2)
+def _identifier(restricted: bool = True):
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages([c for c in ("sv", "da", "no", "nb", "nn", "en") if c in ident.nb_classes])
+    if restricted:
+        ident.set_languages([c for c in ("sv", "da", "no", "nb", "nn", "en") if c in ident.nb_classes])
     return ident
 
 
+def _latin_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c < "\u0250" for c in letters) / len(letters) if letters else 1.0
+
+
+def is_other_language(text: str) -> bool:
+    """True for text clearly in a language the assistant does not serve (Finnish,
+    German, Chinese...): mostly non-Latin letters, or confidently classified as another
+    language by the unrestricted identifier."""
+    if _latin_share(text) < 0.5:
+        return True
+    lang, prob = _identifier(restricted=False).classify(text[:4000])
+    return lang not in _MAP and prob >= 0.5
+
+
 def detect_language(text: str, default: str = "en") -> str:
-    """Return 'sv', 'da', 'no' or 'en' for `text`."""
+    """Return 'sv', 'da', 'no' or 'en' for `text`; text in another language gets
+    `default` (English), so answers to it are framed in English."""
     sample = text[:4000]
     words = [w.lower() for w in _WORD.findall(sample)]
     if not words:
         return default
     lang = _vote(words) if len(words) <= 40 else None
+    if lang is None and is_other_language(sample):
+        return default
     if lang is None:
         lang = _MAP.get(_identifier().classify(sample)[0], default)
     if lang in ("da", "no"):

@@ -19,9 +19,9 @@ from .chunking import clean_text, tiktoken_counter
 from .citations import Passage, cite
 from .config import Settings
 from .errors import ConfigError, LLMError
-from .prompts import render
+from .prompting import render
 from .retrieval import Retrieval
-from .store import Index
+from .store import SearchIndex
 
 LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}
 NOTES = {
@@ -32,7 +32,7 @@ NOTES = {
 }
 
 
-def numbered_sources(index: Index, retrieval: Retrieval, budget_tokens: int) -> list[Passage]:
+def numbered_sources(index: SearchIndex, retrieval: Retrieval, budget_tokens: int) -> list[Passage]:
     """Retrieved chunks as numbered passages, as many as fit in the token budget."""
     count = tiktoken_counter()
     out, used = [], 0
@@ -50,7 +50,7 @@ def numbered_sources(index: Index, retrieval: Retrieval, budget_tokens: int) -> 
 class LLMAnswerer:
     name = "llm"
 
-    def __init__(self, index: Index, settings: Settings, chat_model: BaseChatModel, label: str = "llm"):
+    def __init__(self, index: SearchIndex, settings: Settings, chat_model: BaseChatModel, label: str = "llm"):
         self.index, self.s, self.chat_model, self.name = index, settings, chat_model, label
         self.fallback = ExtractiveAnswerer(index, settings)
 
@@ -126,5 +126,3 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     raise ConfigError(f"answer_backend {settings.answer_backend!r} is unknown; use extractive, openai or llamacpp.")
 
 
-def make_llm_answerer(index: Index, settings: Settings, chat_model: BaseChatModel | None = None) -> LLMAnswerer:
-    return LLMAnswerer(index, settings, chat_model or make_chat_model(settings), label=settings.answer_backend)

@@ -1,34 +1,40 @@
-"""`Assistant`: the loaded pipeline (embedder, index, retriever, answerer, chain).
+"""`Assistant`: the loaded pipeline (embedder, index, retriever, answerer, chains).
 
-The constructor is cheap; `warm_up()` loads the model and the index. `reindex()`
-builds a new index version and swaps it in only when it is complete, so questions
-asked meanwhile are answered from the old one."""
+The constructor is cheap; `warm_up()` loads the model and opens the index through the
+configured store. `reindex()` writes a new index version and swaps it in only when it is
+complete, so questions asked meanwhile are answered from the old one. Retrieval and
+answering keep no per-question state, so several members can ask at once."""
 from __future__ import annotations
 
 import dataclasses
 import threading
 import time
-from typing import Callable, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
+from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable
 
-from .answer import Answer, Answerer, ExtractiveAnswerer, build_chain, make_prepare
+from .answer import Answer, Answerer, Preview, build_chain, build_stream_chain, make_prepare
+from .answerers import make_answerer
 from .config import Settings
 from .embeddings import Embedder, load_embedder
-from .indexer import IndexReport, build_index, chunker_settings, embedding_identity
-from .retrieval import Filters, HybridRetriever, Retrieval
-from .store import Index, check_compatible, load_index
+from .filters import Filters
+from .indexer import IndexReport, Progress, build_index, chunker_settings, embedding_identity, no_progress
+from .questions import check_question
+from .retrieval import HybridRetriever, Retrieval
+from .store import SearchIndex, check_compatible
+from .stores import make_store
 
-AnswererFactory = Callable[[Index, Settings], Answerer]
+AnswererFactory = Callable[[SearchIndex, Settings, Callable[[], object]], Answerer]
 
 
 class _Loaded(NamedTuple):
     """Everything built from one index version; replaced as a whole on re-index."""
-    index: Index
+    index: SearchIndex
     retriever: HybridRetriever
     answerer: Answerer
-    prepare: Runnable
     chain: Runnable
+    stream_chain: Runnable
 
 
 class Assistant:
@@ -36,9 +42,12 @@ class Assistant:
                  answerer_factory: AnswererFactory | None = None):
         self.settings = settings
         self._embedder = embedder
-        self._answerer_factory = answerer_factory
+        self._answerer_factory = answerer_factory or make_answerer
         self._state: _Loaded | None = None
+        self._chat_model = None           # the LLM, loaded once and kept across re-indexing
+        self._lock = threading.Lock()
         self._reindex_lock = threading.Lock()
+        self.load_seconds = 0.0          # model + index loading, reported apart from answer latency
 
     @property
     def embedder(self) -> Embedder:
@@ -47,21 +56,33 @@ class Assistant:
         return self._embedder
 
     def warm_up(self) -> "Assistant":
-        if self._state is None:
-            self._state = self._load()
+        with self._lock:
+            if self._state is None:
+                t0 = time.perf_counter()
+                self._state = self._load()
+                self.load_seconds = time.perf_counter() - t0
         return self
 
-    def _load(self):
+    def _load(self) -> _Loaded:
         self.embedder.warm_up()
-        index = load_index(self.settings.path("index_dir"))
+        store = make_store(self.settings)
+        index = store.open()
         check_compatible(index.manifest, embedding_identity(self.embedder), chunker_settings(self.settings).as_dict())
         retriever = HybridRetriever(index, self.embedder, self.settings)
-        answerer = (self._answerer_factory or default_answerer_factory)(index, self.settings)
+        answerer = self._answerer_factory(index, self.settings, self.chat_model)
         prepare = make_prepare(retriever)
-        return _Loaded(index, retriever, answerer, prepare, build_chain(prepare, answerer))
+        return _Loaded(index, retriever, answerer, build_chain(prepare, answerer), build_stream_chain(prepare, answerer))
+
+    def chat_model(self):
+        """The configured LLM (`llm` setting), created on first use and then shared."""
+        if self._chat_model is None:
+            from .llm import make_chat_model
+
+            self._chat_model = make_chat_model(self.settings)
+        return self._chat_model
 
     @property
-    def index(self) -> Index:
+    def index(self) -> SearchIndex:
         return self.warm_up()._state.index
 
     @property
@@ -72,36 +93,43 @@ class Assistant:
     def answerer(self) -> Answerer:
         return self.warm_up()._state.answerer
 
+    @property
+    def chain(self) -> Runnable:
+        return self.warm_up()._state.chain
+
+    def as_retriever(self, k: int = 5, filters: Filters | None = None) -> BaseRetriever:
+        """A LangChain retriever over this assistant's index (see `lc.MinutesRetriever`)."""
+        from .lc import MinutesRetriever
+
+        return MinutesRetriever(assistant=self, k=k, filters=filters)
+
+    def question(self, text: str, language: str | None = None) -> str:
+        """The question normalised and bounded (QuestionError otherwise), before any model runs."""
+        return check_question(text, self.settings.question_max_chars, language)
+
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
-        return self.retriever.retrieve(question, k, filters or Filters())
+        return self.retriever.retrieve(self.question(question), k, filters or Filters())
 
-    def ask(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None,
+            config: dict | None = None) -> Answer:
+        question = self.question(question)
+        chain = self.chain  # loads first, so the latency below is the answer's own
         t0 = time.perf_counter()
-        ans: Answer = self.warm_up()._state.chain.invoke({"question": question, "k": k, "filters": filters, "language": language})
-        return _with_latency(ans, time.perf_counter() - t0)
+        ans: Answer = chain.invoke({"question": question, "k": k, "filters": filters, "language": language}, config)
+        return dataclasses.replace(ans, latency_s=time.perf_counter() - t0)
 
-    def stream(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None):
-        """Yields text pieces, then the final Answer."""
+    def stream(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None,
+               config: dict | None = None) -> Iterator[Preview | str | Answer]:
+        """Yields a Preview (what retrieval found), text pieces, then the final Answer."""
+        question = self.question(question)
+        chain = self.warm_up()._state.stream_chain  # one index version throughout, even if a re-index swaps
         t0 = time.perf_counter()
-        loaded = self.warm_up()._state  # one version throughout, even if a re-index swaps meanwhile
-        inp = loaded.prepare.invoke({"question": question, "k": k, "filters": filters, "language": language})
-        for item in loaded.answerer.stream(inp["question"], inp["language"], inp["retrieval"]):
-            yield _with_latency(item, time.perf_counter() - t0) if isinstance(item, Answer) else item
+        for item in chain.stream({"question": question, "k": k, "filters": filters, "language": language}, config):
+            yield dataclasses.replace(item, latency_s=time.perf_counter() - t0) if isinstance(item, Answer) else item
 
-    def reindex(self, rebuild: bool = False, progress=lambda f, m: None) -> IndexReport:
+    def reindex(self, rebuild: bool = False, progress: Progress = no_progress) -> IndexReport:
         with self._reindex_lock:
             report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
-            self._state = self._load()  # swap: one assignment, readers see old or new
+            new_state = self._load()
+            self._state = new_state  # swap: one assignment, readers see old or new
             return report
-
-
-def _with_latency(ans: Answer, seconds: float) -> Answer:
-    return dataclasses.replace(ans, latency_s=seconds)
-
-
-def default_answerer_factory(index: Index, settings: Settings) -> Answerer:
-    if settings.answer_backend == "extractive":
-        return ExtractiveAnswerer(index, settings)
-    from .llm import make_llm_answerer  # optional backends (issue: LLM answer step)
-
-    return make_llm_answerer(index, settings)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .answer import Answer
 from .loaders import SUPPORTED
-from .store import Index
+from .store import SearchIndex
 
 TEXT = {
     "en": {"title": "Minutes assistant", "ask": "Ask about the meeting minutes", "send": "Send", "sources": "Sources",
@@ -47,7 +47,7 @@ def ui_language(accept_language: str | None) -> str:
     return "en"
 
 
-def sources_html(answer: Answer, index: Index, context_chars: int = 280) -> str:
+def sources_html(answer: Answer, index: SearchIndex, context_chars: int = 280) -> str:
     """Each citation with title, date and heading, and the quoted passage highlighted
     inside its surrounding text, in an expander."""
     t = TEXT.get(answer.language, TEXT["en"])
@@ -138,7 +138,7 @@ def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, max_mb: float
     return UploadResult(saved, errors)
 
 
-def index_status(index: Index) -> str:
+def index_status(index: SearchIndex) -> str:
     m = index.manifest
     rows = "\n".join(f"| {s} | {d['title'][:50]} | {d['language']} | {d['date'] or ''} | {d['n_chunks']} |"
                      for s, d in m["documents"].items())

@@ -3,7 +3,7 @@ import pytest
 from assistant.citations import Passage, cite
 from assistant.config import load_settings
 from assistant.errors import ConfigError, PromptError
-from assistant.prompts import render
+from assistant.prompting import render
 
 
 def test_env_overrides_file(tmp_path):

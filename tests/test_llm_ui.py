@@ -19,7 +19,7 @@ def built(settings, fake_embedder):
 
 def _llm_assistant(settings, embedder, chat_model):
     return Assistant(settings, embedder=embedder,
-                     answerer_factory=lambda idx, s: LLMAnswerer(idx, s, chat_model, label="fake-llm")).warm_up()
+                     answerer_factory=lambda idx, s, llm: LLMAnswerer(idx, s, chat_model, label="fake-llm")).warm_up()
 
 
 def test_llm_answer_citations_validated_and_counted(built):
@@ -35,7 +35,7 @@ def test_llm_answer_citations_validated_and_counted(built):
 def test_llm_stream_yields_pieces_then_final(built):
     settings, emb = built
     a = _llm_assistant(settings, emb, FakeListChatModel(responses=["Svar med kilde [2]."]))
-    items = list(a.stream("Vilka är hjärtefrågorna?"))
+    items = list(a.stream("Vilka är hjärtefrågorna?"))[1:]  # after the Preview
     assert all(isinstance(x, str) for x in items[:-1]) and "".join(items[:-1]) == "Svar med kilde [2]."
     assert items[-1].citations and items[-1].text == "Svar med kilde [1]."
 

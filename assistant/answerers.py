@@ -1,0 +1,29 @@
+"""Answer backends by name (setting `answer_backend`). Each factory gets the index, the
+settings and a function that returns the shared LLM (loaded on first call only)."""
+from __future__ import annotations
+
+from typing import Callable
+
+from .answer import Answerer, ExtractiveAnswerer
+from .config import Settings
+from .registry import Registry
+from .store import SearchIndex
+
+LLM = Callable[[], object]
+ANSWERERS: Registry[Callable[[SearchIndex, Settings, LLM], Answerer]] = Registry("answer backend", "answer_backend")
+
+
+@ANSWERERS.register("extractive")
+def _extractive(index: SearchIndex, settings: Settings, llm: LLM) -> Answerer:
+    return ExtractiveAnswerer(index, settings)
+
+
+@ANSWERERS.register("writer", "openai", "llamacpp")
+def _writer(index: SearchIndex, settings: Settings, llm: LLM) -> Answerer:
+    from .llm import LLMAnswerer
+
+    return LLMAnswerer(index, settings, llm(), label=settings.answer_backend)
+
+
+def make_answerer(index: SearchIndex, settings: Settings, llm: LLM) -> Answerer:
+    return ANSWERERS.get(settings.answer_backend)(index, settings, llm)
