@@ -84,6 +84,13 @@ class Preview:
     retrieval: Retrieval
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """Streamed while the answer waits for the (single) language model: how many
+    questions are ahead of this one."""
+    ahead: int
+
+
 def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
     doc = index.documents[ev.source]
     return Passage(n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start:ev.end], ev.start, ev.end)
