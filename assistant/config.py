@@ -28,8 +28,10 @@ class Settings:
     # or any sentence-transformers folder / name available locally
     embedding_model: str = DEFAULT_MODEL
     embedding_batch_size: int = 16
-    # "auto" picks int8 / bfloat16 / float32 from the CPU's flags (see embeddings.choose_dtype)
+    # "auto": documents in bf16 where the CPU has native bf16, else fp32; questions in int8
+    # where it has VNNI (hardware.py, measured in eval/bench.py); or float32/bfloat16/int8
     embedding_dtype: str = "auto"
+    query_dtype: str = "auto"
     threads: int = 0                      # 0 = the machine's physical cores
     # where the index lives: "faiss" (files in index_dir), "faiss-hnsw", "pgvector"
     store: str = "faiss"

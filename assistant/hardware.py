@@ -1,0 +1,59 @@
+"""What this machine's CPU can do, read once: its flags and physical cores. Models pick
+their dtypes and thread counts from here (measured in eval/bench.py): emulated bf16 is
+about 3x slower than fp32, while int8 dot products (VNNI) make a quantised query
+encoder the fastest on both kinds of CPU."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next((frozenset(line.split(":", 1)[1].split()) for line in f if line.startswith("flags")), frozenset())
+    except OSError:
+        return frozenset()
+
+
+@lru_cache(maxsize=1)
+def physical_cores() -> int:
+    """Cores this process may run on, counting each physical core once (SMT siblings
+    share one)."""
+    try:
+        cpus = os.sched_getaffinity(0)
+        cores = {Path(f"/sys/devices/system/cpu/cpu{c}/topology/core_cpus_list").read_text().strip() for c in cpus}
+        return max(1, len(cores))
+    except (OSError, AttributeError):
+        return max(1, os.cpu_count() or 1)
+
+
+def native_bf16(flags: frozenset[str] | set[str] | None = None) -> bool:
+    return bool((cpu_flags() if flags is None else flags) & {"avx512_bf16", "amx_bf16"})
+
+
+def int8_dot(flags: frozenset[str] | set[str] | None = None) -> bool:
+    return bool((cpu_flags() if flags is None else flags) & {"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def document_dtype(setting: str = "auto", flags=None) -> str:
+    """For embedding documents (quality first): bf16 where the CPU computes it natively,
+    else fp32."""
+    if setting != "auto":
+        return setting
+    return "bfloat16" if native_bf16(flags) else "float32"
+
+
+def query_dtype(setting: str = "auto", flags=None) -> str:
+    """For embedding questions (latency first): int8 dynamic quantisation where the CPU
+    has VNNI (hit@5 on eval/qa.jsonl unchanged against bf16/fp32 queries; see README),
+    else the document dtype."""
+    if setting != "auto":
+        return setting
+    return "int8" if int8_dot(flags) else document_dtype("auto", flags)
+
+
+def threads(setting: int = 0) -> int:
+    return setting if setting > 0 else physical_cores()
