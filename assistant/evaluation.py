@@ -8,13 +8,12 @@ FAISS top-k) on the same questions."""
 from __future__ import annotations
 
 import json
-import math
 import time
-from collections import defaultdict
 from pathlib import Path
 
 from .errors import EvalDataError
-from .metrics import evidence_rank, summarize
+from .metrics import summarize
+from .report import table, write_report
 
 REQUIRED = {"id": str, "lang": str, "question": str, "evidence": list, "answer_all": list, "answerable": bool}
 
@@ -97,88 +96,6 @@ def run_langchain(assistant, items, k: int) -> list[dict]:
     return out
 
 
-# ---------- reporting ----------
-
-COLS = ["hit@1", "hit@3", "hit@5", "mrr", "key_fact_acc", "cited_evidence", "abstain_unanswerable",
-        "false_abstain", "lang_match", "latency_p50", "latency_p95"]
-
-
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    return f"{v:.3f}" if isinstance(v, float) else str(v)
-
-
-def table(rows: dict[str, dict], cols=COLS) -> str:
-    head = "| system | n | " + " | ".join(cols) + " |"
-    sep = "|---|---|" + "---|" * len(cols)
-    lines = [head, sep]
-    for name, m in rows.items():
-        lines.append(f"| {name} | {m['n']} | " + " | ".join(_fmt(m.get(c)) for c in cols) + " |")
-    return "\n".join(lines)
-
-
-def breakdown(items, results_by_system, key: str) -> str:
-    groups = defaultdict(list)
-    for i, it in enumerate(items):
-        groups[it.get(key, "?")].append(i)
-    parts = []
-    for g in sorted(groups):
-        idx = groups[g]
-        rows = {name: summarize([items[i] for i in idx], [recs[i] for i in idx]) for name, recs in results_by_system.items()}
-        parts.append(f"\n**{key} = {g}** ({len(idx)} questions)\n\n" + table(rows))
-    return "\n".join(parts)
-
-
-def misses(items, records, k: int) -> str:
-    lines = []
-    for it, r in zip(items, records):
-        if not it["answerable"]:
-            if not r["abstained"]:
-                lines.append(f"- **{it['id']}** (unanswerable, answered) {it['question']}\n  - answer: {r['answer'][:200]!r}")
-            continue
-        rank = evidence_rank(it["evidence"], [x["text"] for x in r["retrieved"]])
-        if rank is None or r["abstained"]:
-            why = "evidence not retrieved" if rank is None else "abstained"
-            lines.append(f"- **{it['id']}** ({why}) {it['question']}\n  - evidence: {it['evidence']}")
-            for n, x in enumerate(r["retrieved"][:k], 1):
-                lines.append(f"  - {n}. {x['source']}: {x['text'][:140]!r}")
-    return "\n".join(lines) or "none"
-
-
-def plot(rows: dict[str, dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    metrics = ["hit@1", "hit@3", "hit@5", "mrr"]
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    w = 0.8 / len(rows)
-    for i, (name, m) in enumerate(rows.items()):
-        ax.bar([x + i * w for x in range(len(metrics))], [m[k] for k in metrics], w, label=name)
-    ax.set_xticks([x + w * (len(rows) - 1) / 2 for x in range(len(metrics))], metrics)
-    ax.set_ylim(0, 1)
-    ax.set_title("Retrieval on eval set (all evidence within top k)")
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def write_report(path: Path, items, results, rows, k: int, meta: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    png = path.with_suffix(".png")
-    plot(rows, png)
-    md = ["# Evaluation report\n", f"dataset `{meta['dataset']}`, k={k}, model `{meta['model']}`, "
-          f"{meta['when']}\n", table(rows), f"\n![retrieval]({png.name})\n",
-          "## Per language\n", breakdown(items, results, "lang"),
-          "\n## Per question kind\n", breakdown(items, results, "kind"),
-          "\n## Misses of the assistant\n", misses(items, results["assistant"], k), "\n"]
-    path.write_text("\n".join(md), encoding="utf-8")
-
-
 def read_feedback(path: Path) -> dict:
     """Summary of thumbs up/down from the chat's feedback file."""
     ups = downs = 0
@@ -196,8 +113,12 @@ def cmd_eval(args, settings) -> int:
     from .pipeline import Assistant
 
     items = load_dataset(args.dataset)
-    assistant = Assistant(settings).warm_up()
-    results = {"assistant": run_assistant(assistant, items, args.k)}
+    names = [n.strip() for n in (args.answerers or settings.answer_backend).split(",") if n.strip()]
+    assistant = Assistant(settings.replace(answer_backend=names[0])).warm_up()
+    results = {}
+    for name in names:  # the same retrieval, one answer backend after the other
+        a = assistant if name == names[0] else Assistant(settings.replace(answer_backend=name), embedder=assistant.embedder)
+        results["assistant" if len(names) == 1 else f"assistant/{name}"] = run_assistant(a, items, args.k)
     if args.baselines:
         results["bm25"] = run_bm25(assistant, items, args.k)
         results["langchain-textbook"] = run_langchain(assistant, items, args.k)
@@ -206,8 +127,9 @@ def cmd_eval(args, settings) -> int:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w", encoding="utf-8") as f:
-            for rec in results["assistant"]:
-                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            for name, recs in results.items():
+                for rec in recs if name.startswith("assistant") else ():
+                    f.write(json.dumps(dict(rec, system=name), ensure_ascii=False) + "\n")
     print(table(rows))
     if args.report:
         meta = {"dataset": str(args.dataset), "model": settings.embedding_model, "when": time.strftime("%Y-%m-%d %H:%M")}
@@ -267,6 +189,8 @@ def add_commands(sub) -> None:
     p.add_argument("--out", type=Path, help="write one JSON record per question here")
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--baselines", action="store_true", help="also score BM25 alone and the textbook LangChain pipeline")
+    p.add_argument("--answerers", help="comma-separated answer backends to compare, e.g. reader,extractive "
+                                       "(default: the configured one)")
     p.add_argument("--report", type=Path, help="write a markdown report (+ PNG plot beside it)")
     p.add_argument("--feedback", type=Path, help="also summarise a chat feedback JSONL file")
     p.set_defaults(fn=cmd_eval)
