@@ -1,0 +1,144 @@
+"""Faults beyond single files: damaged index files, a file that breaks chunking or
+embedding, abusive questions, concurrent members. Each gives a bounded, isolated,
+clear result."""
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from assistant import cli
+from assistant.errors import IndexCorruptError
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+from assistant.questions import QuestionError
+from assistant.stores import make_store
+from conftest import FakeEmbedder
+
+INDEX_FILES = ["vectors.faiss", "chunk_vectors.npy", "sentence_vectors.npy", "sentence_offsets.npy", "chunks.jsonl",
+               "documents.jsonl"]
+
+
+def _current(settings):
+    d = settings.path("index_dir")
+    return d / (d / "CURRENT").read_text().strip()
+
+
+@pytest.mark.parametrize("name", INDEX_FILES)
+def test_damaged_index_file_is_an_index_error_and_index_repairs_it(fake_cli, name, capsys):
+    root = str(fake_cli.root)
+    assert cli.main(["--root", root, "index"]) == 0
+    f = _current(fake_cli) / name
+    f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])  # truncated
+    with pytest.raises(IndexCorruptError, match=f"{name}.*assistant index"):
+        make_store(fake_cli).open()
+    capsys.readouterr()
+    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?"]) == 5
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err and "assistant index" in err
+    assert cli.main(["--root", root, "index"]) == 0  # no --rebuild needed
+    assert "full rebuild" in capsys.readouterr().out
+    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?"]) == 0
+
+
+@pytest.mark.parametrize("damage", ["garbage manifest", "pointer to nowhere", "manifest without file list"])
+def test_damaged_manifest_or_pointer(fake_cli, damage, capsys):
+    root = str(fake_cli.root)
+    assert cli.main(["--root", root, "index"]) == 0
+    folder = _current(fake_cli)
+    if damage == "garbage manifest":
+        (folder / "manifest.json").write_text("{not json")
+    elif damage == "pointer to nowhere":
+        (fake_cli.path("index_dir") / "CURRENT").write_text("v-gone\n")
+    else:
+        import json
+        m = json.loads((folder / "manifest.json").read_text())
+        del m["files"]
+        (folder / "manifest.json").write_text(json.dumps(m))
+    assert cli.main(["--root", root, "retrieve", "lön"]) == 5
+    assert "Traceback" not in capsys.readouterr().err
+    assert cli.main(["--root", root, "index"]) == 0
+    assert cli.main(["--root", root, "retrieve", "lön"]) == 0
+
+
+class BoomEmbedder(FakeEmbedder):
+    """Fails on any text containing BOOM, like a model choking on one file's text."""
+
+    def embed_documents(self, texts):
+        if any("BOOM" in t for t in texts):
+            raise RuntimeError("the model failed on this text")
+        return super().embed_documents(texts)
+
+
+def test_a_file_that_fails_to_embed_is_isolated_and_strict_exits_4(settings, capsys, monkeypatch):
+    corpus = settings.path("corpus_dir")
+    (corpus / "bad.txt").write_text("Protokoll\n\nDetta stycke får modellen att krascha: BOOM.\n", encoding="utf-8")
+    (corpus / "good.txt").write_text("Protokoll 2025\n\nStyrelsen beslutade om friskvårdsbidrag på 3500 kronor.\n",
+                                     encoding="utf-8")
+    rep = build_index(settings, BoomEmbedder())
+    assert [e.path for e in rep.errors] == ["bad.txt"] and "could not be embedded" in rep.errors[0].reason
+    assert "good.txt" in rep.added and len(rep.added) == 6
+    import assistant.embeddings as emb
+    import assistant.pipeline as pl
+    monkeypatch.setattr(emb, "load_embedder", lambda s: BoomEmbedder())
+    monkeypatch.setattr(pl, "load_embedder", lambda s: BoomEmbedder())
+    (corpus / "bad.txt").write_text("Ändrad men fortfarande BOOM.\n", encoding="utf-8")
+    assert cli.main(["--root", str(settings.root), "index", "--strict"]) == 4
+    assert "bad.txt" in capsys.readouterr().out
+
+
+def test_a_file_that_breaks_the_chunker_is_isolated(settings, fake_embedder, monkeypatch):
+    import assistant.indexer as ix
+
+    real = ix.chunk_document
+
+    def chunk(doc, *a, **kw):
+        if doc.source == "2018-12-05_no_dagens-medisin-helsesekretaerer-i-skranken.txt":
+            raise ValueError("unexpected structure")
+        return real(doc, *a, **kw)
+
+    monkeypatch.setattr(ix, "chunk_document", chunk)
+    rep = build_index(settings, fake_embedder)
+    assert len(rep.added) == 4 and rep.errors[0].path.startswith("2018-12-05") and "chunked" in rep.errors[0].reason
+
+
+@pytest.fixture
+def assistant(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    return Assistant(settings, embedder=fake_embedder).warm_up()
+
+
+@pytest.mark.parametrize("question,kind,lang", [
+    ("", "empty", "en"), ("   \n\t ", "empty", "en"), ("?!", "empty", "en"),
+    ("Hur många " + "underskrifter " * 200, "long", "sv"), ("Hvor mange personer består referencegruppen af? " * 30, "long", "da"),
+])
+def test_empty_and_oversized_questions_are_refused_before_any_model(assistant, question, kind, lang):
+    with pytest.raises(QuestionError) as e:
+        assistant.ask(question)
+    assert e.value.kind == kind and e.value.language == lang
+
+
+def test_question_is_normalised_and_cjk_or_other_languages_get_english(assistant):
+    ans = assistant.ask("  Hvor mange\x00 personer\n består   referencegruppen af?  ")
+    assert ans.question == "Hvor mange personer består referencegruppen af?"
+    for q in ("工会有多少安全代表？", "Kuinka monta allekirjoitusta vetoomus sai?"):
+        assert assistant.ask(q).language == "en"
+
+
+def test_answer_latency_excludes_loading(settings, fake_embedder):
+    class SlowLoad(FakeEmbedder):
+        def warm_up(self):
+            time.sleep(0.5)
+
+    build_index(settings, fake_embedder)
+    a = Assistant(settings, embedder=SlowLoad())
+    ans = a.ask("Vilka är hjärtefrågorna?")
+    assert a.load_seconds >= 0.5 and ans.latency_s < 0.5
+
+
+def test_concurrent_members_get_the_same_answers_as_one_by_one(assistant):
+    qs = ["Hvor mange personer består referencegruppen af?", "Vilka är hjärtefrågorna?", "distansarbete",
+          "Hvem er leder for Helsesekretærforbundet?"] * 4
+    alone = [assistant.ask(q).text for q in qs]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda q: assistant.ask(q).text, qs))
+    assert together == alone
