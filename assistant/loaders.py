@@ -46,6 +46,7 @@ class Document:
 class LoadReport:
     documents: tuple[Document, ...]
     errors: tuple[LoaderError, ...]
+    skipped: tuple[str, ...] = ()   # `name: reason` for entries deliberately not loaded
 
 
 @dataclass(frozen=True)
@@ -153,13 +154,15 @@ def load_file(path: Path, corpus_dir: Path | None = None, limits: LoadLimits = L
     )
 
 
-def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
-    """Every entry to load, sorted; hidden names (`.x`) are skipped. Only real folders
-    are entered: a linked folder is yielded itself (load_file refuses it when it points
-    outside the corpus) unless it points inside, where its files are found anyway.
-    Special files are yielded too, so load_file can refuse them by name."""
+def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
+    """(entries to load, sorted; what is skipped, as `name: reason`). Hidden names (`.x`)
+    are skipped. Only real folders are entered: a linked folder is an entry itself
+    (load_file refuses it when it points outside the corpus) unless it points inside,
+    where its files are found anyway. Special files are entries too, so load_file
+    refuses them by name."""
     root = os.path.realpath(corpus_dir)
     found: list[Path] = []
+    skipped: list[str] = []
     stack = [Path(corpus_dir)]
     while stack:
         folder = stack.pop()
@@ -169,25 +172,34 @@ def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
             found.append(folder)  # unreadable folder: load_file says so
             continue
         for entry in entries:
-            if entry.name.startswith("."):
-                continue
             p = Path(entry.path)
+            rel = p.relative_to(corpus_dir).as_posix()
+            if entry.name.startswith("."):
+                skipped.append(f"{rel}: hidden (the name starts with '.'); rename it to index it")
+                continue
             try:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(p)
                     continue
-                if entry.is_symlink() and entry.is_dir() and _inside(os.path.realpath(p), root):
+                if entry.is_symlink() and entry.is_dir() and _inside(real := os.path.realpath(p), root):
+                    skipped.append(f"{rel}: a link to the folder {Path(real).relative_to(root).as_posix() or '.'} "
+                                   "inside the corpus, whose files are indexed from there")
                     continue
             except OSError:
                 pass
             found.append(p)
-    return iter(sorted(found))
+    return sorted(found), sorted(skipped)
+
+
+def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
+    return iter(scan_corpus(corpus_dir)[0])
 
 
 def load_corpus(corpus_dir: Path, limits: LoadLimits = LoadLimits()) -> LoadReport:
     """Load every file; a bad file becomes an error entry, the rest still loads."""
     docs, errors = [], []
-    for p in iter_corpus_files(corpus_dir):
+    files, skipped = scan_corpus(corpus_dir)
+    for p in files:
         rel = p.relative_to(corpus_dir).as_posix()
         try:
             docs.append(load_file(p, corpus_dir, limits))
@@ -196,4 +208,4 @@ def load_corpus(corpus_dir: Path, limits: LoadLimits = LoadLimits()) -> LoadRepo
         except Exception as e:  # a parser bug must not stop the other files
             errors.append(LoaderError(rel, f"could not be loaded ({e.__class__.__name__}: {str(e)[:160]}); "
                                            "convert it to another format, and please report this"))
-    return LoadReport(tuple(docs), tuple(errors))
+    return LoadReport(tuple(docs), tuple(errors), tuple(skipped))
