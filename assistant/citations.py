@@ -58,9 +58,14 @@ def cite(answer: str, passages: list[Passage]) -> CitedAnswer:
                 continue
             order.setdefault(n, len(order) + 1)
             kept.append(order[n])
-        return "".join(f"[{k}]" for k in kept)
+        return "".join(f"\x00{k}\x01" for k in kept)  # placeholders: no bracket, cannot re-match
 
-    text = _MARKER.sub(repl, answer)
+    # removing a marker can join its neighbours into a new one (`[[9]1]` -> `[1]`), so
+    # repeat until none is left; the kept ones become `[k]` only at the end
+    text = answer.replace("\x00", "").replace("\x01", "")
+    while _MARKER.search(text):
+        text = _MARKER.sub(repl, text)
+    text = re.sub("\x00(\\d+)\x01", r"[\1]", text)
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
     cites = tuple(Citation(new, by_n[old].source, by_n[old].title, by_n[old].date, by_n[old].heading,
                            by_n[old].text, by_n[old].start, by_n[old].end)

@@ -67,6 +67,16 @@ class Settings:
     app_port: int = 7860
     admin_password: str = ""
     upload_max_mb: float = 20.0
+    # limits for corpus files (loaders.LoadLimits; LoadLimits.from_settings reads these)
+    max_file_mb: float = 20.0          # per file, checked before reading (like upload_max_mb)
+    max_text_chars: int = 2_000_000    # extracted text (~1,000 pages; ~2,500 chunks to embed)
+    max_pdf_pages: int = 1000
+    parse_budget_s: float = 60.0       # wall clock per PDF/DOCX/HTML file
+    max_html_chars: int = 3_000_000    # decoded markup (~5 s of parsing per million)
+    docx_max_entries: int = 1000       # DOCX zip: files inside,
+    docx_max_entry_mb: float = 50.0    # uncompressed MB of one of them,
+    docx_max_total_mb: float = 200.0   # of all of them,
+    docx_max_ratio: float = 100.0      # and compression ratio of one over 1 MB
     feedback_file: Path = Path("feedback.jsonl")
 
     def path(self, name: str) -> Path:

@@ -1,23 +1,29 @@
 """Read corpus files into immutable `Document`s.
 
 Every format is normalised to a light markdown-like text: headings become `#` lines
-(txt/md are kept byte-for-byte as decoded, so character offsets point into the file
-itself), tables become tab-separated rows, HTML tags are stripped. Chunk and citation
-offsets are offsets into `Document.text`.
+(txt/md are kept as decoded, so character offsets point into the file itself), tables
+become tab-separated rows, HTML tags are stripped. Chunk and citation offsets are
+offsets into `Document.text`. Readers come from `formats.LOADERS`, by extension.
+
+A corpus file is read only when it is a regular file whose real path lies inside the
+corpus folder (no symbolic links out, no FIFOs/devices/sockets) and within
+`LoadLimits`; anything else is one `LoaderError` for that file, and the rest loads.
 """
 from __future__ import annotations
 
 import hashlib
-import io
-import re
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Iterator
 
 from .errors import LoaderError
+from .formats import LOADERS, MB, check_text_size, decode_text  # noqa: F401  (decode_text: public API)
 from .lang import detect_language
+from .metadata import find_date, find_title, strip_markup  # noqa: F401  (public API)
 
-SUPPORTED = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+SUPPORTED = tuple(LOADERS.names())
 
 
 @dataclass(frozen=True)
@@ -40,184 +46,101 @@ class Document:
 class LoadReport:
     documents: tuple[Document, ...]
     errors: tuple[LoaderError, ...]
+    skipped: tuple[str, ...] = ()   # `name: reason` for entries deliberately not loaded
 
 
-# ---------- decoding ----------
+@dataclass(frozen=True)
+class LoadLimits:
+    """Resource limits for one corpus file; the settings of the same names set them."""
+    max_file_mb: float = 20.0         # checked by stat before reading; like upload_max_mb
+    # ~1,000 pages of minutes, ~2,500 chunks: already ~20 min of embedding on a 2-core CPU.
+    # Longer extracted text is almost surely not minutes (a log, a dump) and would stall
+    # a re-index for hours, so it is refused with a message instead.
+    max_text_chars: int = 2_000_000
+    max_pdf_pages: int = 1000
+    parse_budget_s: float = 60.0      # wall clock per PDF/DOCX/HTML, checked between pages/paragraphs/elements
+    max_html_chars: int = 3_000_000   # decoded markup; html.parser: ~5 s and ~30 MB per million
+    docx_max_entries: int = 1000      # files inside the zip (Word writes ~10-100)
+    docx_max_entry_mb: float = 50.0   # uncompressed size of one file inside the zip
+    docx_max_total_mb: float = 200.0  # uncompressed size of all of them
+    docx_max_ratio: float = 100.0     # compression ratio of an entry over 1 MB (text XML: ~5-20)
 
-def decode_text(data: bytes, path: Path) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (with or without BOM); fall back to cp1252, then latin-1.
-    Binary content (NUL bytes, many control characters) is refused."""
-    if not data.strip():
-        raise LoaderError(path, "the file is empty; add text or remove it from the corpus")
-    if b"\x00" in data[:8192]:
-        raise LoaderError(path, "looks like a binary file (NUL bytes), not text; export it as .txt, .md, .pdf, .docx or .html")
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+    @classmethod
+    def from_settings(cls, settings: Any) -> "LoadLimits":
+        """From any object with attributes of the same names (e.g. `config.Settings`)."""
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
+
+
+# ---------- safe reading ----------
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def check_corpus_entry(path: Path, corpus_dir: Path | None, max_file_mb: float) -> str:
+    """The real path of `path` when it is a regular file inside `corpus_dir` (when
+    given) of at most `max_file_mb`; links out, folders, special files and oversize
+    files are refused without opening them."""
+    try:
+        link = stat.S_ISLNK(os.lstat(path).st_mode)
+        real = os.path.realpath(path)
+        if corpus_dir is not None and not _inside(real, os.path.realpath(corpus_dir)):
+            raise LoaderError(path, "is a symbolic link (or lies in a linked folder) that points outside the corpus "
+                                    "folder; it was not read. Copy the file into the corpus instead")
         try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\t\n\r\f")
-    if controls > max(8, len(text[:8192]) // 50):
-        raise LoaderError(path, "looks like a binary file (control characters), not text")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), ("utf-8" if enc == "utf-8-sig" else enc)
+            st = os.stat(real)
+        except FileNotFoundError:
+            if link:
+                raise LoaderError(path, "is a broken symbolic link; remove it or point it at a file in the corpus") from None
+            raise
+    except OSError as e:
+        raise LoaderError(path, f"cannot read file: {e.strerror or e}; check that it exists and is readable") from e
+    _check_stat(st, path, max_file_mb)
+    return real
 
 
-# ---------- format readers: bytes -> normalised text ----------
-
-def _read_pdf(data: bytes, path: Path) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
+def read_checked(real: str, path: Path, max_file_mb: float) -> bytes:
+    """Read a file `check_corpus_entry` accepted; the opened file is checked again
+    (no link, regular, size) so a swap after the check is refused too."""
+    max_bytes = int(max_file_mb * MB)
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [(p.extract_text() or "").strip() for p in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
-        raise LoaderError(path, f"corrupt or unreadable PDF ({e.__class__.__name__}: {e}); re-export it") from e
-    return "\n\n".join(p for p in pages if p)
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as f:
+            _check_stat(os.fstat(f.fileno()), path, max_file_mb)
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        raise LoaderError(path, f"cannot read file: {e.strerror or e}; check that it exists and is readable") from e
+    if len(data) > max_bytes:
+        raise LoaderError(path, f"the file grew past the {max_file_mb:g} MB limit while it was read; try again")
+    return data
 
 
-def _read_docx(data: bytes, path: Path) -> str:
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        d = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise LoaderError(path, f"corrupt or unreadable DOCX ({e.__class__.__name__}); re-save it from Word") from e
-    out: list[str] = []
-    body = d.element.body
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            p = Paragraph(child, d)
-            text = p.text.strip()
-            if not text:
-                continue
-            style = (p.style.name or "") if p.style is not None else ""
-            m = re.match(r"(?:Heading|Rubrik|Overskrift)\s*(\d)", style)
-            if m or style == "Title":
-                out.append("#" * (int(m.group(1)) if m else 1) + " " + text)
-            elif p.runs and all(r.bold for r in p.runs if r.text.strip()):
-                out.append(f"**{text}**")
-            else:
-                out.append(text)
-        elif tag == "tbl":
-            t = Table(child, d)
-            out.append("\n".join("\t".join(c.text.strip() for c in row.cells) for row in t.rows))
-    return "\n\n".join(out)
-
-
-def _read_html(data: bytes, path: Path) -> str:
-    from bs4 import BeautifulSoup
-
-    html, _ = decode_text(data, path)
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "footer", "head"]):
-        tag.decompose()
-    out: list[str] = []
-    for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquote", "dt", "dd"]):
-        if el.find_parent(["li", "tr", "p", "blockquote"]) is not None and el.name not in ("tr",):
-            continue
-        if el.name == "tr":
-            text = "\t".join(c.get_text(" ", strip=True) for c in el.find_all(["td", "th"]))
-        else:
-            text = el.get_text(" ", strip=True)
-        if not text:
-            continue
-        if el.name[0] == "h" and el.name[1:].isdigit():
-            text = "#" * int(el.name[1]) + " " + text
-        elif el.name == "li":
-            text = "- " + text
-        out.append(text)
-    if not out:  # no block elements: fall back to all text
-        out = [line.strip() for line in soup.get_text("\n").splitlines() if line.strip()]
-    return "\n\n".join(out)
-
-
-_READERS: dict[str, Callable[[bytes, Path], str]] = {".pdf": _read_pdf, ".docx": _read_docx, ".html": _read_html, ".htm": _read_html}
-
-
-# ---------- metadata ----------
-
-_MONTHS = {
-    "jan": 1, "januari": 1, "januar": 1, "january": 1, "feb": 2, "febr": 2, "februari": 2, "februar": 2, "february": 2,
-    "mar": 3, "mars": 3, "marts": 3, "march": 3, "apr": 4, "april": 4, "maj": 5, "mai": 5, "may": 5,
-    "jun": 6, "juni": 6, "june": 6, "jul": 7, "juli": 7, "july": 7, "aug": 8, "augusti": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "okt": 10, "oct": 10, "oktober": 10, "october": 10,
-    "nov": 11, "november": 11, "dec": 12, "des": 12, "december": 12, "desember": 12,
-}
-_ISO = re.compile(r"\b(19|20)(\d\d)-([01]\d)-([0-3]\d)\b")
-_DMY = re.compile(r"\b([0-3]?\d)\.?\s*([A-Za-zæøåäö]{3,9})\.?\s+((?:19|20)\d\d)\b", re.I)
-_YYMMDD = re.compile(r"\b(\d\d)([01]\d)([0-3]\d)(?:-\d{6})?\b")
-
-
-def find_date(text: str, filename: str = "") -> str | None:
-    m = _ISO.search(filename) or _ISO.search(text[:3000])
-    if m:
-        return f"{m.group(1)}{m.group(2)}-{m.group(3)}-{m.group(4)}"
-    for m in _DMY.finditer(text[:3000]):
-        month = _MONTHS.get(m.group(2).lower())
-        if month:
-            return f"{m.group(3)}-{month:02d}-{int(m.group(1)):02d}"
-    first_line = next((l for l in text.splitlines() if l.strip()), "")
-    m = _YYMMDD.search(first_line)
-    if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
-        return f"20{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    return None
-
-
-_MD_MARKUP = re.compile(r"^#+\s*|[*_]{1,3}|<[^>]+>")
-
-
-def strip_markup(line: str) -> str:
-    return re.sub(r"\s+", " ", _MD_MARKUP.sub("", line)).strip(" \t-–")
-
-
-_NAV_ITEM = re.compile(r"^\s*[•·*-]\s+\S")
-
-
-def find_title(text: str, path: Path) -> str:
-    """The first markdown heading; else the first line that is not site navigation
-    (a bullet, or a line that introduces a bullet list, as in a saved web page)."""
-    lines = [l for l in text.splitlines() if l.strip()]
-    for l in lines[:15]:
-        if l.lstrip().startswith("#"):
-            return strip_markup(l)[:150]
-    for i, l in enumerate(lines[:30]):
-        if _NAV_ITEM.match(l) or (i + 1 < len(lines) and _NAV_ITEM.match(lines[i + 1])):
-            continue
-        t = strip_markup(l)
-        if len(t) > 3:
-            return t[:150]
-    return path.stem
+def _check_stat(st: os.stat_result, path: Path, max_file_mb: float) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise LoaderError(path, "is a folder that could not be listed, or a link to a folder (links are not followed); "
+                                "check its permissions, or copy the files into the corpus")
+    if not stat.S_ISREG(st.st_mode):
+        raise LoaderError(path, "is not a regular file (a FIFO, device or socket); it was not opened. Remove it")
+    if st.st_size > max_file_mb * MB:
+        raise LoaderError(path, f"the file is {st.st_size / MB:,.1f} MB, over the {max_file_mb:g} MB limit for corpus "
+                                "files (max_file_mb); split it or raise the limit")
 
 
 # ---------- entry points ----------
 
-def load_file(path: Path, corpus_dir: Path | None = None) -> Document:
+def load_file(path: Path, corpus_dir: Path | None = None, limits: LoadLimits = LoadLimits()) -> Document:
     path = Path(path)
+    real = check_corpus_entry(path, corpus_dir, limits.max_file_mb)
     ext = path.suffix.lower()
-    if ext not in SUPPORTED:
+    if ext not in LOADERS:
         raise LoaderError(path, f"unsupported file type {ext or '(none)'!r}; supported: {', '.join(SUPPORTED)}")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise LoaderError(path, f"cannot read file: {e.strerror}") from e
+    data = read_checked(real, path, limits.max_file_mb)
     if not data.strip():
         raise LoaderError(path, "the file is empty; add text or remove it from the corpus")
-    encoding = "binary"
-    if ext in _READERS:
-        text = _READERS[ext](data, path)
-    else:
-        text, encoding = decode_text(data, path)
+    text, encoding = LOADERS.get(ext)(data, path, limits)
     if not text.strip():
         raise LoaderError(path, "no text could be extracted (scanned PDF or empty document?); provide a text version")
+    check_text_size(len(text), path, limits)
     source = path.relative_to(corpus_dir).as_posix() if corpus_dir else path.name
     return Document(
         source=source,
@@ -226,25 +149,63 @@ def load_file(path: Path, corpus_dir: Path | None = None) -> Document:
         language=detect_language(text),
         date=find_date(text, path.name),
         content_hash=hashlib.sha256(data).hexdigest(),
-        fmt=ext.lstrip(".").replace("htm", "html").replace("htmll", "html"),
+        fmt="html" if ext == ".htm" else ext.lstrip("."),
         encoding=encoding,
     )
 
 
-def iter_corpus_files(corpus_dir: Path) -> Iterable[Path]:
-    for p in sorted(Path(corpus_dir).rglob("*")):
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts):
-            if p.name.lower() in ("readme.md", "readme.txt"):
+def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
+    """(entries to load, sorted; what is skipped, as `name: reason`). Hidden names (`.x`)
+    are skipped. Only real folders are entered: a linked folder is an entry itself
+    (load_file refuses it when it points outside the corpus) unless it points inside,
+    where its files are found anyway. Special files are entries too, so load_file
+    refuses them by name."""
+    root = os.path.realpath(corpus_dir)
+    found: list[Path] = []
+    skipped: list[str] = []
+    stack = [Path(corpus_dir)]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            found.append(folder)  # unreadable folder: load_file says so
+            continue
+        for entry in entries:
+            p = Path(entry.path)
+            rel = p.relative_to(corpus_dir).as_posix()
+            if entry.name.startswith("."):
+                skipped.append(f"{rel}: hidden (the name starts with '.'); rename it to index it")
                 continue
-            yield p
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(p)
+                    continue
+                if entry.is_symlink() and entry.is_dir() and _inside(real := os.path.realpath(p), root):
+                    skipped.append(f"{rel}: a link to the folder {Path(real).relative_to(root).as_posix() or '.'} "
+                                   "inside the corpus, whose files are indexed from there")
+                    continue
+            except OSError:
+                pass
+            found.append(p)
+    return sorted(found), sorted(skipped)
 
 
-def load_corpus(corpus_dir: Path) -> LoadReport:
+def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
+    return iter(scan_corpus(corpus_dir)[0])
+
+
+def load_corpus(corpus_dir: Path, limits: LoadLimits = LoadLimits()) -> LoadReport:
     """Load every file; a bad file becomes an error entry, the rest still loads."""
     docs, errors = [], []
-    for p in iter_corpus_files(corpus_dir):
+    files, skipped = scan_corpus(corpus_dir)
+    for p in files:
+        rel = p.relative_to(corpus_dir).as_posix()
         try:
-            docs.append(load_file(p, corpus_dir))
+            docs.append(load_file(p, corpus_dir, limits))
         except LoaderError as e:
-            errors.append(LoaderError(p.relative_to(corpus_dir).as_posix(), e.reason))
-    return LoadReport(tuple(docs), tuple(errors))
+            errors.append(LoaderError(rel, e.reason))
+        except Exception as e:  # a parser bug must not stop the other files
+            errors.append(LoaderError(rel, f"could not be loaded ({e.__class__.__name__}: {str(e)[:160]}); "
+                                           "convert it to another format, and please report this"))
+    return LoadReport(tuple(docs), tuple(errors), tuple(skipped))

@@ -1,0 +1,80 @@
+"""Character spans inside a text: sentences, and pieces of at most N tokens. Both are
+linear in the text's length (no regex that can backtrack on long runs)."""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+TokenCounter = Callable[[str], int]
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÆØÉ0-9•\-])")
+_TRIM_LEFT = re.compile(r"^(\s|[-*•·#>]|\d+[.)]\s|\*{1,3}|_{1,3})+")
+
+
+def _trim_right(text: str, a: int, b: int) -> int:
+    """End of text[a:b] without trailing whitespace, `*` and `_` (a loop, not a regex:
+    the former `(\\s|_{1,3})+$` backtracked exponentially on a run of underscores)."""
+    while b > a and (text[b - 1] in "*_" or text[b - 1].isspace()):
+        b -= 1
+    return b
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of text[start:end] as absolute spans, markup trimmed at both ends."""
+    spans = []
+    for line_m in re.finditer(r"[^\n]+", text[start:end]):
+        ls = start + line_m.start()
+        line = line_m.group(0)
+        pos = 0
+        for piece in _SENT_SPLIT.split(line) if "\t" not in line else [line]:
+            i = line.find(piece, pos)
+            pos = i + len(piece)
+            a, b = ls + i, ls + i + len(piece)
+            seg = text[a:b]
+            lm = _TRIM_LEFT.match(seg)
+            a += lm.end() if lm else 0
+            b = _trim_right(text, a, b)
+            if b - a >= 3 and re.search(r"\w", text[a:b]):
+                spans.append((a, b))
+    return spans
+
+
+def token_pieces(text: str, s: int, e: int, count: TokenCounter, max_tokens: int) -> list[tuple[int, int]]:
+    """Cut text[s:e] into spans of at most `max_tokens` tokens (whitespace between them
+    dropped), cutting after a space in a piece's last fifth when there is one. Each cut
+    is found with a few counts of about one piece (interpolation, then bisection), so
+    the cost is linear in e - s. A single character over `max_tokens` stands alone."""
+    out: list[tuple[int, int]] = []
+    per_token = 4.0  # characters per token, learnt from the previous piece
+    a = s
+    while True:
+        while a < e and text[a].isspace():
+            a += 1
+        if a >= e:
+            return out
+        rest = e - a
+        lo, hi = 0, rest + 1  # a prefix of lo characters fits, one of hi does not
+        size = min(rest, max(1, int(max_tokens * per_token)))
+        for step in range(60):
+            n = count(text[a:a + size])
+            if n <= max_tokens:
+                lo, n_lo = size, n
+            else:
+                hi = size
+            if lo == rest or hi - lo <= max(1, lo // 16):
+                break
+            guess = int(size * max_tokens / max(n, 1) * (1.03 if n <= max_tokens else 0.97))
+            size = guess if lo < guess < hi and step < 6 else (lo + hi) // 2
+        if lo == 0:
+            lo, n_lo = 1, max_tokens
+        per_token = max(lo / max(n_lo, 1), 0.25)
+        b = a + lo
+        if b < e:
+            ws = max(text.rfind(" ", a + lo * 4 // 5, b), text.rfind("\n", a + lo * 4 // 5, b))
+            if ws > a and count(text[a:ws]) <= max_tokens:
+                b = ws
+        end = b
+        while end > a and text[end - 1].isspace():
+            end -= 1
+        out.append((a, end))
+        a = b
