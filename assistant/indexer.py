@@ -15,7 +15,7 @@ from .chunking import Chunk, ChunkerSettings, chunk_document, clean_text, outlin
 from .config import Settings
 from .embeddings import Embedder
 from .errors import AssistantError, IndexError_, LoaderError
-from .loaders import Document, load_corpus
+from .loaders import Document, LoadLimits, load_corpus
 from .store import DocContents, DocRecord, Store, check_compatible, document_entry, make_manifest
 from .stores import make_store
 
@@ -130,9 +130,9 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False, p
     chunker = chunker_settings(settings)
     ident = {"model_id": embedder.model_id, "model_hash": embedder.model_hash}  # no model load yet
     progress(0, 1, "reading documents")
-    loaded = load_corpus(corpus_dir)
+    loaded = load_corpus(corpus_dir, LoadLimits.from_settings(settings))
     rep.errors = list(loaded.errors)
-    rep.skipped = [str(s) for s in getattr(loaded, "skipped", ())]
+    rep.skipped = list(loaded.skipped)
 
     old, entries = None, {}
     if rebuild:
