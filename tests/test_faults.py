@@ -142,3 +142,18 @@ def test_concurrent_members_get_the_same_answers_as_one_by_one(assistant):
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(lambda q: assistant.ask(q).text, qs))
     assert together == alone
+
+
+def test_noise_and_a_symlink_out_beside_a_good_file_leave_the_good_one_answerable(settings, fake_embedder):
+    corpus = settings.path("corpus_dir")
+    (corpus / "noise.txt").write_text("x" * 40_000 + "\n", encoding="utf-8")
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    (corpus / "2025-02-01_sv_styrelse.txt").write_text(
+        "Protokoll\n\nStyrelsen beslutade att friskvårdsbidraget blir 3500 kronor.\n", encoding="utf-8")
+    rep = build_index(settings, fake_embedder)
+    assert "2025-02-01_sv_styrelse.txt" in rep.added and "noise.txt" in rep.added
+    assert [e.path for e in rep.errors] == ["passwd.txt"] and "outside the corpus" in rep.errors[0].reason
+    a = Assistant(settings, embedder=fake_embedder).warm_up()
+    assert not any("root:" in c.text for s in a.index.documents for _, c in a.index.document_chunks(s))
+    ans = a.ask("Hur stort blir friskvårdsbidraget?")
+    assert any("3500 kronor" in c.text for c in ans.citations)
