@@ -86,7 +86,8 @@ class SentenceTransformerEmbedder(Embedder):
         self._models: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def _model(self, dtype: str):
+    def model_for(self, dtype: str):
+        """The model loaded in `dtype` (loaded on first use, then kept)."""
         with self._lock:
             if dtype not in self._models:
                 try:
@@ -103,16 +104,16 @@ class SentenceTransformerEmbedder(Embedder):
             return self._models[dtype]
 
     def warm_up(self) -> None:
-        self._model(self.query_dtype_name)
+        self.model_for(self.query_dtype_name)
 
     def count_tokens(self, text: str) -> int:
-        model = self._model(self.query_dtype_name)
+        model = self.model_for(self.query_dtype_name)
         return len(model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
     def _encode(self, dtype: str, fn_name: str, texts: list[str]) -> np.ndarray:
         import torch
 
-        m = self._model(dtype)
+        m = self.model_for(dtype)
         fn = getattr(m, fn_name, m.encode)
         with torch.inference_mode():
             return fn(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,

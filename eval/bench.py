@@ -1,14 +1,15 @@
-"""Benchmark: prints figures, asserts nothing.
+"""Benchmark: prints figures, asserts nothing. Run it on an idle machine.
 
-  python eval/bench.py [--scale 50000] [--queries 40]
+  python eval/bench.py [--queries 40] [--answerers extractive,reader] [--skip-dtypes]
 
-- cold start (model + index load), index build throughput (full rebuild, chunks/s),
-  incremental re-index after one changed document (ratio to the full rebuild),
-  query latency p50/p95 for retrieval and for the full answer, peak memory;
-- scale: a synthetic corpus of N chunks made from the corpus's own sentences, with
-  embeddings reused from the real sentence vectors (mean of 3 random sentence vectors,
-  normalised), to show query latency vs corpus size for exact (flat) FAISS against
-  HNSW and IVF, with recall@10 against exact search.
+- the CPU's flags and the dtypes chosen for documents and questions, with the raw
+  model's speed in each dtype (passages/s on 48 real chunks, question p50);
+- a fresh index build of the shipped corpus: total time, embedding throughput against
+  the raw model's throughput in the chosen dtype on the same texts (the ratio);
+  incremental re-index after one changed document;
+- retrieval latency p50/p95, and per answer backend the time to first text and the
+  full answer p50/p95; peak memory.
+Scale (50k/200k chunks; FAISS flat / HNSW / pgvector): eval/bench_scale.py.
 """
 from __future__ import annotations
 
@@ -26,88 +27,99 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistant import hardware  # noqa: E402
+from assistant.answer import Answer  # noqa: E402
+from assistant.chunking import chunk_document  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
+from assistant.embeddings import SentenceTransformerEmbedder, load_embedder  # noqa: E402
 from assistant.evaluation import load_dataset  # noqa: E402
 from assistant.indexer import build_index  # noqa: E402
+from assistant.loaders import load_corpus  # noqa: E402
 from assistant.metrics import percentile  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 
 
-def p50_p95(xs):
-    return f"p50 {median(xs) * 1000:.1f} ms, p95 {percentile(xs, 95) * 1000:.1f} ms"
+def p50_p95(xs) -> str:
+    return f"p50 {median(xs) * 1000:.0f} ms, p95 {percentile(xs, 95) * 1000:.0f} ms"
 
 
-def scale_run(sent_vecs: np.ndarray, queries: np.ndarray, sizes: list[int], k: int = 10) -> None:
-    import faiss
-
-    rng = np.random.default_rng(0)
-    print(f"\nscale run (synthetic chunks = mean of 3 real sentence vectors; {len(queries)} queries, recall@{k} vs exact)")
-    print(f"{'chunks':>8} | {'flat p50/p95 ms':>16} | {'HNSW32 p50/p95 ms':>18} | {'HNSW recall':>11} | {'IVF p50/p95 ms':>15} | {'IVF recall':>10} | build HNSW/IVF s")
-    for n in sizes:
-        picks = rng.integers(0, len(sent_vecs), size=(n, 3))
-        X = sent_vecs[picks].mean(axis=1)
-        X /= np.linalg.norm(X, axis=1, keepdims=True)
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        d = X.shape[1]
-        flat = faiss.IndexFlatIP(d); flat.add(X)
+def dtype_speeds(emb: SentenceTransformerEmbedder, chunks: list[str], questions: list[str]) -> None:
+    print(f"CPU: {hardware.physical_cores()} physical cores; native bf16: {hardware.native_bf16()}; "
+          f"VNNI int8: {hardware.int8_dot()}")
+    print(f"chosen: documents {emb.dtype_name}, questions {emb.query_dtype_name}")
+    for dtype in ("float32", "bfloat16", "int8"):
+        model = emb.model_for(dtype)
+        model.encode_document(chunks[:4])
         t = time.perf_counter()
-        hnsw = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT); hnsw.hnsw.efConstruction = 80; hnsw.add(X)
-        hnsw.hnsw.efSearch = 64
-        t_h = time.perf_counter() - t
-        t = time.perf_counter()
-        nlist = max(16, int(np.sqrt(n)))
-        ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
-        ivf.train(X); ivf.add(X); ivf.nprobe = max(4, nlist // 16)
-        t_i = time.perf_counter() - t
+        model.encode_document(chunks, batch_size=emb.batch_size)
+        docs = len(chunks) / (time.perf_counter() - t)
+        lat = []
+        for q in questions:
+            t = time.perf_counter()
+            model.encode_query([q])
+            lat.append(time.perf_counter() - t)
+        print(f"  {dtype:>8}: {docs:.2f} passages/s ({len(chunks)} chunks), question p50 {median(lat) * 1000:.0f} ms")
+        if dtype not in (emb.dtype_name, emb.query_dtype_name):
+            emb._models.pop(dtype, None)
 
-        def timed(index):
-            lat, res = [], []
-            for q in queries:
-                t0 = time.perf_counter()
-                _, ids = index.search(q.reshape(1, -1), k)
-                lat.append(time.perf_counter() - t0)
-                res.append(set(ids[0].tolist()))
-            return lat, res
-        lf, rf = timed(flat); lh, rh = timed(hnsw); li, ri = timed(ivf)
-        rec = lambda rs: np.mean([len(a & b) / k for a, b in zip(rs, rf)])
-        fmt = lambda l: f"{median(l) * 1000:.2f}/{percentile(l, 95) * 1000:.2f}"
-        print(f"{n:>8} | {fmt(lf):>16} | {fmt(lh):>18} | {rec(rh):>11.3f} | {fmt(li):>15} | {rec(ri):>10.3f} | {t_h:.1f}/{t_i:.1f}")
+
+def answer_latency(a: Assistant, questions: list[str]) -> str:
+    first, full = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        ttft = None
+        for item in a.stream(q):
+            if isinstance(item, str) and ttft is None:
+                ttft = time.perf_counter() - t0
+            if isinstance(item, Answer):
+                full.append(time.perf_counter() - t0)
+        first.append(ttft if ttft is not None else full[-1])
+    return f"first text {p50_p95(first)}; full answer {p50_p95(full)}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scale", type=int, default=50000)
     ap.add_argument("--queries", type=int, default=40)
+    ap.add_argument("--answerers", default="extractive")
+    ap.add_argument("--skip-dtypes", action="store_true")
     args = ap.parse_args()
+    questions = [it["question"] for it in load_dataset(ROOT / "eval" / "qa.jsonl")][: args.queries]
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         shutil.copytree(ROOT / "corpus", tmp / "corpus")
         settings = load_settings(tmp, env={}, models_dir=str(ROOT / "models"))
-        a = Assistant(settings)
-        t = time.perf_counter(); a.embedder.warm_up(); t_model = time.perf_counter() - t
-        t = time.perf_counter(); rep = build_index(settings, a.embedder); t_full = time.perf_counter() - t
-        print(f"model load (cold): {t_model:.1f} s")
-        print(f"full index build: {rep.total_chunks} chunks + {rep.embedded_sentences} sentences in {t_full:.1f} s "
-              f"= {rep.total_chunks / t_full:.2f} chunks/s ({(rep.total_chunks + rep.embedded_sentences) / t_full:.1f} texts/s)")
+        emb = load_embedder(settings)
+        t = time.perf_counter(); emb.warm_up(); t_model = time.perf_counter() - t
+        print(f"question encoder load (cold): {t_model:.1f} s")
+        docs = load_corpus(tmp / "corpus").documents
+        chunks = [c for d in docs for c in chunk_document(d)]
+        if not args.skip_dtypes and isinstance(emb, SentenceTransformerEmbedder):
+            dtype_speeds(emb, [c.embed_text for c in chunks[:48]], questions[:10])
+
+        t = time.perf_counter(); rep = build_index(settings, emb); t_full = time.perf_counter() - t
+        texts = rep.embedded_chunks + rep.embedded_sentences
+        print(f"fresh index build: {rep.total_chunks} chunks + {rep.embedded_sentences} sentences in {t_full:.1f} s "
+              f"(embedding {rep.embed_seconds:.1f} s = {texts / rep.embed_seconds:.1f} texts/s)")
+        all_texts = [c.embed_text for c in chunks] + [s for c in chunks for s in c.sentence_texts()]
+        t = time.perf_counter(); emb.embed_documents_np(all_texts); t_raw = time.perf_counter() - t
+        print(f"raw model on the same {len(all_texts)} texts in one call: {len(all_texts) / t_raw:.1f} texts/s; "
+              f"index embedding / raw time = {rep.embed_seconds / t_raw:.2f}x")
         changed = tmp / "corpus" / "2021-05-19_sv_natverket-medicinska-sekreterare-maj-2021.txt"
         changed.write_text(changed.read_text(encoding="utf-8") + "\nTillägg: nästa möte hålls i Umeå.\n", encoding="utf-8")
-        t = time.perf_counter(); rep2 = build_index(settings, a.embedder); t_inc = time.perf_counter() - t
-        print(f"incremental re-index after 1 changed document: {t_inc:.1f} s ({rep2.embedded_chunks} chunks re-embedded), "
-              f"{t_inc / t_full:.2f} x full rebuild")
-        t = time.perf_counter(); a.warm_up(); t_index = time.perf_counter() - t
-        print(f"index load + retriever set-up: {t_index * 1000:.0f} ms; cold start total ≈ {t_model + t_index:.1f} s")
-        qs = [it["question"] for it in load_dataset(ROOT / "eval" / "qa.jsonl")][: args.queries]
-        a.ask(qs[0])  # first-query warm-up (BM25 build, torch kernels)
-        ret, full = [], []
-        for q in qs:
-            t = time.perf_counter(); a.retrieve(q); ret.append(time.perf_counter() - t)
-            t = time.perf_counter(); a.ask(q); full.append(time.perf_counter() - t)
-        print(f"retrieval latency ({len(qs)} questions): {p50_p95(ret)}")
-        print(f"full answer latency ({len(qs)} questions): {p50_p95(full)}")
+        t = time.perf_counter(); rep2 = build_index(settings, emb); t_inc = time.perf_counter() - t
+        print(f"incremental re-index after 1 changed document: {t_inc:.1f} s ({rep2.embedded_chunks} chunks "
+              f"re-embedded), {t_inc / t_full:.2f}x the fresh build")
+
+        for name in args.answerers.split(","):
+            a = Assistant(settings.replace(answer_backend=name), embedder=emb).warm_up()
+            a.ask(questions[0])  # warm-up (BM25 index, kernels, LLM prompt cache)
+            if name == args.answerers.split(",")[0]:
+                lat = []
+                for q in questions:
+                    t = time.perf_counter(); a.retrieve(q); lat.append(time.perf_counter() - t)
+                print(f"retrieval ({len(questions)} questions): {p50_p95(lat)}")
+            print(f"answer [{name}] ({len(questions)} questions): {answer_latency(a, questions)}")
         print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
-        qvec = np.stack([a.embedder.embed_query_np(q) for q in qs])
-        sizes = sorted({s for s in (1000, 10000, args.scale) if s <= args.scale})
-        scale_run(a.index.sentence_vectors, qvec, sizes)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
