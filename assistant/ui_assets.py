@@ -22,6 +22,8 @@ CSS = """
 #ask-row {align-items: stretch; gap: .5rem;}
 #send {background: #b93c0a !important; color: #fff !important; border: 0 !important; font-weight: 600;}
 #send:hover, #send:focus-visible {background: #8c2d07 !important;}
+.info-text {color: #52525b !important;}
+.dark .info-text {color: #c4c9d2 !important;}
 textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1 !important;}
 .dark textarea::placeholder, .dark input::placeholder {color: #b8bdc7 !important;}
 #chat a.cite {font-weight: 700; color: #9a3412; text-decoration: underline; padding: 0 .1em;}
@@ -44,6 +46,7 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
 #feedback p, #notice p {margin: .2em 0;}
 #admin {border: 1px solid #d4d4d8; border-radius: 8px; padding: .6rem;}
 #status table {font-size: .85em;}
+#status th, #status td:nth-child(2), #status td:nth-child(3), #status td:nth-child(4) {white-space: nowrap; word-break: normal;}
 #notice {color: #991b1b;}
 .dark #notice {color: #fca5a5;}
 @media (max-width: 640px) {

@@ -36,6 +36,7 @@ def build_app(assistant) -> gr.Blocks:
         with gr.Row(elem_id="header"):
             heading = gr.HTML(elem_id="heading")
             lang = gr.Dropdown([(SWITCH_NAMES[c], c) for c in LANGS], value="en", elem_id="lang", filterable=False,
+                               label=t("en", "language"),
                                show_label=False, container=False, scale=0)
         with gr.Column(visible=False, elem_id="admin") as admin_col:
             admin_head, admin_note = gr.Markdown(), gr.Markdown(elem_id="admin-note")
@@ -76,7 +77,7 @@ def build_app(assistant) -> gr.Blocks:
         def texts(code, requested, signed):
             ch = filter_choices(docs_of(), code)
             view = admin_view(s.app_host, s.admin_password, requested, signed, code)
-            return [gr.update(value=f"<h1>{t(code, 'title')}</h1>"), gr.update(value=code),
+            return [gr.update(value=f"<h1>{t(code, 'title')}</h1>"), gr.update(value=code, label=t(code, "language")),
                     gr.update(placeholder=start_screen(docs_of(), code),
                               examples=[{"text": q} for q in EXAMPLES[code]], label=t(code, "chat_label")),
                     gr.update(label=t(code, "ask_label"), placeholder=t(code, "ask_placeholder")),
@@ -111,11 +112,12 @@ def build_app(assistant) -> gr.Blocks:
         filter_out = [fstate, fstate_row, facc]
 
         apply_js = "(code) => window.minutesApplyLanguage(code)"
-        demo.load(on_load, [hint], [admin_requested] + labelled, js="(h) => window.minutesStoredLanguage()") \
-            .then(on_filters, filters_in + [lang], filter_out).then(None, [lang], None, js=apply_js)
+        quiet = dict(show_progress="hidden")
+        demo.load(on_load, [hint], [admin_requested] + labelled, js="(h) => window.minutesStoredLanguage()", **quiet) \
+            .then(on_filters, filters_in + [lang], filter_out, **quiet).then(None, [lang], None, js=apply_js)
         lang.input(None, [lang], None, js="(code) => window.minutesStoreLanguage(code)") \
-            .then(texts, [lang, admin_requested, signed_in], labelled) \
-            .then(on_filters, filters_in + [lang], filter_out).then(None, [lang], None, js=apply_js)
+            .then(texts, [lang, admin_requested, signed_in], labelled, **quiet) \
+            .then(on_filters, filters_in + [lang], filter_out, **quiet).then(None, [lang], None, js=apply_js)
         for f in filters_in:
             f.change(on_filters, filters_in + [lang], filter_out, show_progress="hidden")
         fclear.click(lambda: ([], [], "", ""), None, filters_in)
