@@ -55,8 +55,22 @@ def passage_context(text: str, start: int, end: int, chars: int = 220) -> tuple[
     return text[a:start], text[start:end], text[end:b], a > 0, b < len(text)
 
 
+_MARKUP = re.compile(r"^[ \t]*#{1,6}[ \t]*|\*{1,3}|_{2,3}|^[ \t]*[-*_]{3,}[ \t]*$", re.M)
+
+
+def plain(text: str) -> str:
+    """Context around a quote as a reader sees it: markdown heading marks, emphasis
+    stars and rules removed (the quote itself is shown exactly as cited)."""
+    return _MARKUP.sub("", text)
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
 def source_meta(c: Citation, lang: str) -> str:
-    return " · ".join(x for x in (human_date(c.date, lang), c.heading.replace(" > ", " › ")) if x)
+    heading = shorten(plain(c.heading).replace(" > ", " › "), 90)
+    return " · ".join(x for x in (human_date(c.date, lang), heading) if x)
 
 
 def sources_block(citations: tuple[Citation, ...], documents: Mapping, k: int, lang: str) -> str:
@@ -73,8 +87,8 @@ def sources_block(citations: tuple[Citation, ...], documents: Mapping, k: int, l
         parts.append(
             f'<details class="src" id="{cite_id(k, c.n)}"><summary><b>[{c.n}]</b> {esc(c.title)}'
             + (f' <span class="meta">· {esc(meta)}</span>' if meta else "") + "</summary>"
-            f'<div class="passage">{"… " if cut_a else ""}{one_line(before.lstrip())}<mark>{one_line(quote_)}</mark>'
-            f'{one_line(after.rstrip())}{" …" if cut_b else ""}</div>'
+            f'<div class="passage">{"… " if cut_a else ""}{one_line(plain(before).lstrip())}<mark>{one_line(quote_)}</mark>'
+            f'{one_line(plain(after).rstrip())}{" …" if cut_b else ""}</div>'
             f'<a class="open-doc" href="{esc(doc_href(c, lang))}">{esc(t(lang, "open_doc"))}</a></details>')
     parts.append("</div>")
     return "".join(parts)

@@ -123,6 +123,18 @@ def test_sources_block_is_one_html_block():
     assert "<mark>Styrelsen beslutade</mark></div>" in changed
 
 
+def test_context_reads_as_text_and_long_headings_are_shortened():
+    text = "## ***Rubrik om titeln***\n\n**Fet** inledning. Utredningen ska vara klar 30 maj 2025. Slut *här*.\n"
+    doc = _doc(text)
+    c = _citation(doc, "Utredningen ska vara klar 30 maj 2025.")
+    c = Citation(1, c.source, c.title, c.date, "Dag 2. > " + "Mycket lång rubrik " * 10, c.text, c.start, c.end)
+    block = sources_block((c,), {doc.source: doc}, 1, "sv")
+    assert "Rubrik om titeln<br>Fet inledning. <mark>Utredningen ska vara klar 30 maj 2025.</mark> Slut här." in block
+    assert "#" not in block.split('class="passage"')[1].split("</div>")[0] and "*" not in block
+    meta = block.split('class="meta">')[1].split("</span>")[0]
+    assert meta.startswith("· 20 maj 2025 · Dag 2. › Mycket lång rubrik") and meta.endswith(" …") and len(meta) < 120
+
+
 def test_abstention_for_filters_names_the_filters_and_shows_no_sources():
     html = answer_html(_answer("Inget dokument matchar dina filter.", [], abstained=True, reason="filters",
                                note="Språkmodellen kunde inte nås"), {}, 3, "sv")
