@@ -44,6 +44,9 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
 #filter-state {align-items: center; border: 1px solid #f59e0b; border-radius: 8px; padding: .2em .6em; gap: .5rem;}
 #filter-state p {margin: 0;}
 #feedback p, #notice p {margin: .2em 0;}
+/* Gradio's "processing | 1.2s" / "queue: 2/3" are English only; the chat shows its own
+   localized status ("Läser …", "2 frågor före din i kön …") instead */
+#chat .progress-text, #ask-row .progress-text, #notice .progress-text, #feedback .progress-text {display: none !important;}
 #admin {border: 1px solid #d4d4d8; border-radius: 8px; padding: .6rem;}
 #status table {font-size: .85em;}
 #status th, #status td:nth-child(2), #status td:nth-child(3), #status td:nth-child(4) {white-space: nowrap; word-break: normal;}

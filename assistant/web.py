@@ -13,7 +13,8 @@ from .conversation import condense
 from .errors import AssistantError
 from .lang import detect_language
 from .questions import QuestionError
-from .ui import (EXAMPLES, LANGS, admin_allowed, admin_view, answer_concurrency, answer_html, append_feedback,
+from .loaders import SUPPORTED
+from .ui import (EXAMPLES, LANGS, active_count, admin_allowed, admin_view, answer_concurrency, answer_html, append_feedback,
                  citation_records, filter_choices, filter_summary, index_status, make_filters, password_ok,
                  reindex_summary, save_uploads, set_feedback_reason, start_screen, t, ui_language)
 from .ui_admin import progress_text
@@ -36,8 +37,7 @@ def build_app(assistant) -> gr.Blocks:
         with gr.Row(elem_id="header"):
             heading = gr.HTML(elem_id="heading")
             lang = gr.Dropdown([(SWITCH_NAMES[c], c) for c in LANGS], value="en", elem_id="lang", filterable=False,
-                               label=t("en", "language"),
-                               show_label=False, container=False, scale=0)
+                               label=t("en", "language"), show_label=False, container=False, scale=0)
         with gr.Column(visible=False, elem_id="admin") as admin_col:
             admin_head, admin_note = gr.Markdown(), gr.Markdown(elem_id="admin-note")
             with gr.Row(visible=False) as signin_row:
@@ -45,7 +45,7 @@ def build_app(assistant) -> gr.Blocks:
                 signin = gr.Button(elem_id="sign-in", scale=1)
             with gr.Column(visible=False) as tools:
                 upload = gr.UploadButton(file_count="multiple", type="filepath", elem_id="upload",
-                                         file_types=[".txt", ".md", ".pdf", ".docx", ".html", ".htm"])
+                                         file_types=list(SUPPORTED))
                 replace = gr.Checkbox(value=False, elem_id="replace")
                 upload_log = gr.Textbox(lines=3, interactive=False, elem_id="upload-log")
                 reindex_btn = gr.Button(elem_id="reindex")
@@ -106,7 +106,7 @@ def build_app(assistant) -> gr.Blocks:
 
         def on_filters(docs, langs, yf, yt, code):
             flt = make_filters(docs, langs, yf, yt)
-            n = bool(flt.sources) + bool(flt.languages) + bool(flt.year_from or flt.year_to)
+            n = active_count(flt)
             return (gr.update(value=filter_summary(flt, docs_of(), code)), gr.update(visible=flt.active),
                     gr.update(label=t(code, "filters_on", n=n) if n else t(code, "filters")))
         filter_out = [fstate, fstate_row, facc]
