@@ -1,76 +1,87 @@
-"""Chat-app logic that needs no server: localized interface text, the sources panel,
-feedback records, upload checks, index status. `app.py` only wires these to Gradio."""
+"""Chat-app logic that needs no server: filters with human names and their summary,
+feedback records, the chat's concurrency. `web.py` only wires these to Gradio.
+
+The rest lives next door and is re-exported here: interface text (`ui_text`), the
+HTML/markdown the chat shows (`ui_render`), admin and uploads (`ui_admin`)."""
 from __future__ import annotations
 
-import html
 import json
-import re
+import os
+import threading
 import time
-import unicodedata
-from dataclasses import dataclass
+import uuid
 from pathlib import Path
+from typing import Mapping
 
 from .answer import Answer
-from .loaders import SUPPORTED
-from .store import SearchIndex
+from .filters import Filters
+from .ui_admin import (AdminView, UploadError, UploadResult, admin_allowed, admin_check, admin_view,  # noqa: F401
+                       index_status, is_local, password_ok, reindex_summary, safe_filename, save_uploads)
+from .ui_render import answer_html, document_page, start_screen  # noqa: F401
+from .ui_text import EXAMPLES, LANGS, LANGUAGE_NAMES, TEXT, human_date, t, ui_language  # noqa: F401
 
-TEXT = {
-    "en": {"title": "Minutes assistant", "ask": "Ask about the meeting minutes", "send": "Send", "sources": "Sources",
-           "no_sources": "No sources: the documents do not answer this.",
-           "documents": "Documents", "languages": "Languages", "year_from": "From year", "year_to": "To year"},
-    "sv": {"title": "Protokollassistenten", "ask": "Fråga om mötesprotokollen", "send": "Skicka", "sources": "Källor",
-           "no_sources": "Inga källor: dokumenten svarar inte på detta.",
-           "documents": "Dokument", "languages": "Språk", "year_from": "Från år", "year_to": "Till år"},
-    "da": {"title": "Referatassistenten", "ask": "Spørg om mødereferaterne", "send": "Send", "sources": "Kilder",
-           "no_sources": "Ingen kilder: dokumenterne besvarer ikke dette.",
-           "documents": "Dokumenter", "languages": "Sprog", "year_from": "Fra år", "year_to": "Til år"},
-    "no": {"title": "Referatassistenten", "ask": "Spør om møtereferatene", "send": "Send", "sources": "Kilder",
-           "no_sources": "Ingen kilder: dokumentene svarer ikke på dette.",
-           "documents": "Dokumenter", "languages": "Språk", "year_from": "Fra år", "year_to": "Til år"},
-}
-
-EXAMPLES = [
-    "Hur många underskrifter fick namninsamlingen på några timmar?",
-    "Hvornår skal udredningen om beskyttet titel være færdig?",
-    "Hvor mye er inngangslønnen i Danmark?",
-    "How many people are in the reference group of the partnership?",
-]
+# ---------- filters ----------
 
 
-def ui_language(accept_language: str | None) -> str:
-    """Pick sv/da/no/en from an Accept-Language header (nb/nn count as no)."""
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        code = {"nb": "no", "nn": "no"}.get(code, code)
-        if code in TEXT:
-            return code
-    return "en"
+def filter_choices(documents: Mapping[str, dict], lang: str) -> dict:
+    """Dropdown/checkbox choices as (label, value): documents by human title and date
+    (newest first), the languages present with their counts, the years present."""
+    docs = sorted(documents.items(), key=lambda kv: (kv[1].get("date") or "", kv[1]["title"]), reverse=True)
+    names = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])
+    counts = {}
+    for d in documents.values():
+        counts[d["language"]] = counts.get(d["language"], 0) + 1
+    years = sorted({d["date"][:4] for d in documents.values() if d.get("date")})
+    return {
+        "documents": [(f"{d['title']} · {human_date(d.get('date'), lang)}".rstrip(" ·"), s) for s, d in docs],
+        "languages": [(f"{names[code]} ({counts[code]})", code) for code in LANGS if code in counts],
+        "years": [(t(lang, "any_year"), "")] + [(y, y) for y in years],
+    }
 
 
-def sources_html(answer: Answer, index: SearchIndex, context_chars: int = 280) -> str:
-    """Each citation with title, date and heading, and the quoted passage highlighted
-    inside its surrounding text, in an expander."""
-    t = TEXT.get(answer.language, TEXT["en"])
-    parts = [f'<div class="sources"><h3>{t["sources"]}</h3>']
-    if not answer.citations:
-        parts.append(f'<p class="no-sources">{t["no_sources"]}</p>')
-    for c in answer.citations:
-        doc = index.documents.get(c.source)
-        text = doc.text if doc else c.text
-        s, e = (c.start, c.end) if doc else (0, len(c.text))
-        a, b = max(0, s - context_chars), min(len(text), e + context_chars)
-        before, quote, after = (html.escape(x) for x in (text[a:s], text[s:e], text[e:b]))
-        meta = " · ".join(html.escape(x) for x in (c.date or "", c.heading) if x)
-        parts.append(
-            f'<details class="citation" id="cite-{c.n}"{" open" if c.n == 1 else ""}>'
-            f'<summary><b>[{c.n}]</b> {html.escape(c.title)} <small>{meta}</small></summary>'
-            f'<div class="passage" style="white-space:pre-wrap">{"…" if a else ""}{before}'
-            f'<mark>{quote}</mark>{after}{"…" if b < len(text) else ""}</div>'
-            f'<small class="src">{html.escape(c.source)} · {c.start}–{c.end}</small></details>')
-    if answer.note:
-        parts.append(f'<p class="note">⚠ {html.escape(answer.note)}</p>')
-    parts.append("</div>")
-    return "".join(parts)
+def make_filters(docs, langs, year_from, year_to) -> Filters:
+    """Filters from the widgets' values; empty values mean no restriction."""
+    y1, y2 = (int(y) if str(y or "").strip().isdigit() else None for y in (year_from, year_to))
+    if y1 and y2 and y1 > y2:
+        y1, y2 = y2, y1
+    return Filters(tuple(docs or ()), tuple(langs or ()), y1, y2)
+
+
+def matching_documents(documents: Mapping[str, dict], filters: Filters) -> int:
+    return sum(filters.allows_document(s, d["language"], d.get("date")) for s, d in documents.items())
+
+
+def active_count(filters: Filters) -> int:
+    return bool(filters.sources) + bool(filters.languages) + bool(filters.year_from or filters.year_to)
+
+
+def filter_summary(filters: Filters, documents: Mapping[str, dict], lang: str) -> str:
+    """One line saying which filters are on and how many documents they leave; "" when off."""
+    if not filters.active:
+        return ""
+    names = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])
+    parts = []
+    if filters.sources:
+        titles = [documents[s]["title"] if s in documents else s for s in filters.sources]
+        parts.append(f"{t(lang, 'documents')}: {', '.join(titles)}")
+    if filters.languages:
+        parts.append(f"{t(lang, 'languages')}: {', '.join(names.get(c, c) for c in filters.languages)}")
+    if filters.year_from or filters.year_to:
+        span = " ".join(x for x in (filters.year_from and t(lang, "years_from", y=filters.year_from),
+                                    filters.year_to and t(lang, "years_to", y=filters.year_to)) if x)
+        parts.append(span)
+    n = matching_documents(documents, filters)
+    match = t(lang, "filter_match", n=n, total=len(documents)) if n else t(lang, "filter_none")
+    return t(lang, "filter_state", what="; ".join(parts), match=match)
+
+
+# ---------- feedback ----------
+
+_feedback_lock = threading.Lock()
+
+
+def citation_records(answer: Answer) -> list[dict]:
+    return answer.to_json()["citations"]
 
 
 def message_text(content) -> str:
@@ -84,75 +95,40 @@ def message_text(content) -> str:
     return str(content or "")
 
 
-def append_feedback(path: Path, question: str, answer: str, rating: str, citations: list[dict] | None = None) -> dict:
-    rec = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "question": question, "answer": answer, "rating": rating,
-           "citations": citations or []}
+def append_feedback(path: Path, question: str, answer: str, rating: str, citations: list[dict] | None = None,
+                    **extra) -> dict:
+    """Appends one record (question, answer text, rating, citations, reason, ...) and
+    returns it; its `id` lets `set_feedback_reason` add a reason later."""
+    rec = {"id": uuid.uuid4().hex[:12], "ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "question": question,
+           "answer": answer, "rating": rating, "reason": "", "citations": citations or [], **extra}
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
+    with _feedback_lock, open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     return rec
 
 
-class UploadError(ValueError):
-    pass
+def set_feedback_reason(path: Path, feedback_id: str, reason: str, max_chars: int = 500) -> bool:
+    """Stores a member's short reason in the record with this id (the file is rewritten
+    atomically, one record per line stays one record). False if the id is not found."""
+    reason = " ".join((reason or "").split())[:max_chars]
+    with _feedback_lock:
+        if not path.exists():
+            return False
+        lines, found = path.read_text(encoding="utf-8").splitlines(), False
+        for i, line in enumerate(lines):
+            if feedback_id and f'"id": "{feedback_id}"' in line:
+                rec = json.loads(line)
+                if rec.get("id") == feedback_id:
+                    rec["reason"], found = reason, True
+                    lines[i] = json.dumps(rec, ensure_ascii=False)
+        if found:
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            tmp.replace(path)
+        return found
 
 
-def safe_filename(name: str) -> str:
-    """The base name only, reduced to letters, digits, '.', '-', '_'; no hidden files."""
-    base = re.split(r"[\\/]", name)[-1]
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")
-    if not base or "." not in base:
-        raise UploadError(f"{name!r}: not a usable file name")
-    return base[:120]
-
-
-@dataclass
-class UploadResult:
-    saved: list[str]
-    errors: list[str]
-
-
-def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, max_mb: float) -> UploadResult:
-    """files: (original name, content). Each file is checked on its own."""
-    saved, errors = [], []
-    for name, data in files:
-        try:
-            fname = safe_filename(name)
-            ext = Path(fname).suffix.lower()
-            if ext not in SUPPORTED:
-                raise UploadError(f"{name}: type {ext} not allowed (allowed: {', '.join(SUPPORTED)})")
-            if len(data) > max_mb * 1024 * 1024:
-                raise UploadError(f"{name}: {len(data) / 1e6:.1f} MB is over the {max_mb:g} MB limit")
-            if not data.strip():
-                raise UploadError(f"{name}: the file is empty")
-            target = (corpus_dir / fname).resolve()
-            if target.parent != corpus_dir.resolve():
-                raise UploadError(f"{name}: refused path")
-            tmp = target.with_name(f".upload-{fname}")
-            tmp.write_bytes(data)
-            tmp.replace(target)
-            saved.append(fname)
-        except UploadError as e:
-            errors.append(str(e))
-    return UploadResult(saved, errors)
-
-
-def index_status(index: SearchIndex) -> str:
-    m = index.manifest
-    rows = "\n".join(f"| {s} | {d['title'][:50]} | {d['language']} | {d['date'] or ''} | {d['n_chunks']} |"
-                     for s, d in m["documents"].items())
-    return (f"**{m['n_documents']} documents, {m['n_chunks']} chunks**, model `{m['embedding']['model_id']}`, "
-            f"last indexed {m['built_at']}\n\n| file | title | lang | date | chunks |\n|---|---|---|---|---|\n{rows}")
-
-
-def is_local(host: str) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1")
-
-
-def admin_check(host: str, configured_password: str, given: str | None) -> str | None:
-    """None when admin actions are allowed, else the reason. A password is required
-    when one is configured, and always when the app listens beyond localhost."""
-    if not configured_password:
-        return None if is_local(host) else "The app is shared beyond localhost: set ASSISTANT_ADMIN_PASSWORD to enable admin."
-    return None if given == configured_password else "Wrong admin password."
+def answer_concurrency(cpus: int | None = None) -> int:
+    """How many members' questions the chat answers at once: retrieval is thread-safe and
+    the LLM has its own queue (Waiting items), so at least 2, at most 8, ~CPU count."""
+    return max(2, min(8, cpus if cpus is not None else (os.cpu_count() or 2)))

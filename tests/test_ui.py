@@ -1,0 +1,265 @@
+"""The chat app's logic without a server: interface text in four languages, answer and
+source rendering (links, escaping), filters, feedback records, uploads, the admin gate."""
+import json
+import re
+import string
+
+import pytest
+
+from assistant.answer import Answer
+from assistant.citations import Citation
+from assistant.filters import Filters
+from assistant.retrieval import Retrieval
+from assistant.store import DocRecord
+from assistant.ui import (append_feedback, filter_choices, filter_summary, make_filters, matching_documents,
+                          message_text, set_feedback_reason)
+from assistant.ui_admin import (admin_allowed, admin_check, admin_view, password_ok, safe_filename, save_uploads,
+                                UploadError)
+from assistant.ui_render import answer_html, document_page, link_markers, md_text, sources_block, start_screen
+from assistant.ui_text import EXAMPLES, LANGS, LANGUAGE_NAMES, MONTHS, SWITCH_NAMES, TEXT, human_date, t, ui_language
+
+# the same word in English and the other language, on purpose
+SAME_AS_ENGLISH = {("sv", "admin"), ("da", "admin"), ("da", "send"), ("no", "send"), ("da", "reason_send"),
+                   ("no", "reason_send")}
+
+
+def _fields(s: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(s) if f}
+
+
+# ---------- interface text ----------
+
+def test_every_text_exists_in_all_four_languages_with_the_same_placeholders():
+    keys = set(TEXT["en"])
+    for lang in LANGS:
+        assert set(TEXT[lang]) == keys, lang
+        for k in keys:
+            assert TEXT[lang][k].strip(), (lang, k)
+            assert _fields(TEXT[lang][k]) == _fields(TEXT["en"][k]), (lang, k)
+            if lang != "en" and (lang, k) not in SAME_AS_ENGLISH:
+                assert TEXT[lang][k] != TEXT["en"][k], f"{lang}.{k} is still English"
+        assert len(EXAMPLES[lang]) >= 3 and len(MONTHS[lang].split()) == 12
+        assert set(LANGUAGE_NAMES[lang]) == set(LANGS) and lang in SWITCH_NAMES
+    # one product name per language, used for the heading and the tab title
+    assert t("sv", "title") == "Protokollassistenten" and t("en", "title") == "Minutes assistant"
+
+
+def test_page_language_from_stored_choice_or_browser():
+    assert ui_language("da") == "da" and ui_language("sv-SE,sv;q=0.9,en;q=0.8") == "sv"
+    assert ui_language("nb-NO,nb;q=0.9,en;q=0.5") == "no" and ui_language("nn") == "no"
+    assert ui_language("de-DE,fr") == "en" and ui_language(None) == "en" and ui_language("") == "en"
+    assert ui_language("de,da-DK") == "da"   # the first of the four in the browser's list
+
+
+def test_human_dates():
+    assert human_date("2023-03-17", "sv") == "17 mars 2023" and human_date("2023-03-17", "da") == "17. marts 2023"
+    assert human_date("2021-05-19", "no") == "19. mai 2021" and human_date("2024-11-06", "en") == "6 November 2024"
+    assert human_date(None, "sv") == "" and human_date("sometime", "sv") == "sometime"
+
+
+# ---------- answers and sources ----------
+
+EVIL = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'>'
+DOC_TEXT = ("# Protokoll\n\nInledning om mötet.\n\n\n\nStyrelsen beslutade att höstmötet hålls i Luleå. "
+            f"Mer text {EVIL} och slut.\n")
+
+
+def _doc(text=DOC_TEXT, title="Styrelsemöte", source="2025-05-20_sv_mote.txt"):
+    return DocRecord(source, title, "sv", "2025-05-20", "h", "txt", text, ())
+
+
+def _citation(doc, phrase, n=1):
+    s = doc.text.index(phrase)
+    return Citation(n, doc.source, doc.title, doc.date, "Beslut > Höstmöte", phrase, s, s + len(phrase))
+
+
+def _answer(text, citations, abstained=False, reason="", note="", language="sv"):
+    return Answer("q", language, text, abstained, tuple(citations), Retrieval("q", None, ()), 0.5,
+                  note=note, reason=reason)
+
+
+def test_answer_markers_link_to_this_answers_own_sources():
+    doc = _doc()
+    c1, c2 = _citation(doc, "höstmötet hålls i Luleå", 1), _citation(doc, "Inledning om mötet.", 2)
+    html = answer_html(_answer("I dokumenten: “höstmötet hålls i Luleå” [1] och [2], inte [7].", [c1, c2]),
+                       {doc.source: doc}, 5, "sv")
+    assert html.count('<a class="cite"') == 2
+    for n in (1, 2):   # every link has its target, and the target is under this answer
+        assert f'href="#a5-s{n}"' in html and f'id="a5-s{n}"' in html
+    assert '\\[7\\]' in html                      # a marker with no source stays plain text
+    other = answer_html(_answer("Svar [1].", [c1]), {doc.source: doc}, 7, "sv")
+    assert 'id="a7-s1"' in other and 'id="a5-s1"' not in other   # each answer keeps its own ids
+    # human title, date and heading; the file name and character span are not shown
+    sources = html.split('<div class="sources"')[1]
+    assert "Styrelsemöte" in sources and "20 maj 2025" in sources and "Beslut › Höstmöte" in sources
+    assert "Källor" in sources and "Öppna dokumentet vid det här stycket" in sources
+    assert not re.search(r">[^<]*2025-05-20_sv_mote\.txt", sources) and f"{c1.start}–{c1.end}" not in sources
+    assert f"doc?src=2025-05-20_sv_mote.txt&amp;s={c1.start}&amp;e={c1.end}&amp;lang=sv#passage" in sources
+    assert "<mark>höstmötet hålls i Luleå</mark>" in sources
+
+
+def test_sources_escape_document_text_and_titles():
+    doc = _doc(title=f"Titel {EVIL}")
+    c = _citation(doc, f"Mer text {EVIL} och slut.", 1)
+    c = Citation(1, c.source, doc.title, c.date, f"Rubrik {EVIL}", c.text, c.start, c.end)
+    html = answer_html(_answer(f"Citat {EVIL} [1]", [c]), {doc.source: doc}, 1, "sv")
+    for raw in ("<script", "<img", "onerror=alert(2)>"):
+        assert raw not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    # a quote cannot become a markdown link or emphasis either
+    assert md_text("[klick](javascript:alert(1)) *fet* _kursiv_") == r"\[klick\](javascript:alert(1)) \*fet\* \_kursiv\_"
+    assert link_markers("**x** [1]", (c,), 1, "en").startswith(r"\*\*x\*\* <a class=")
+    screen = start_screen({"a.txt": {"title": f"T {EVIL}", "date": "2024-01-02", "language": "da", "n_chunks": 1}}, "sv")
+    assert "<script" not in screen and "<img" not in screen and "2 januari 2024 · danska" in screen
+
+
+def test_sources_block_is_one_html_block():
+    """A blank line inside would end the HTML block and let markdown mangle the rest."""
+    doc = _doc()
+    block = sources_block((_citation(doc, "Styrelsen beslutade", 1),), {doc.source: doc}, 1, "sv")
+    assert "\n" not in block and "<br>" in block and "<br><br>" not in block   # blank lines collapsed
+    # when the document changed since the answer, the quote is shown alone
+    changed = sources_block((_citation(doc, "Styrelsen beslutade", 1),), {doc.source: _doc("annan text")}, 1, "sv")
+    assert "<mark>Styrelsen beslutade</mark></div>" in changed
+
+
+def test_context_reads_as_text_and_long_headings_are_shortened():
+    text = "## ***Rubrik om titeln***\n\n**Fet** inledning. Utredningen ska vara klar 30 maj 2025. Slut *här*.\n"
+    doc = _doc(text)
+    c = _citation(doc, "Utredningen ska vara klar 30 maj 2025.")
+    c = Citation(1, c.source, c.title, c.date, "Dag 2. > " + "Mycket lång rubrik " * 10, c.text, c.start, c.end)
+    block = sources_block((c,), {doc.source: doc}, 1, "sv")
+    assert "Rubrik om titeln<br>Fet inledning. <mark>Utredningen ska vara klar 30 maj 2025.</mark> Slut här." in block
+    assert "#" not in block.split('class="passage"')[1].split("</div>")[0] and "*" not in block
+    meta = block.split('class="meta">')[1].split("</span>")[0]
+    assert meta.startswith("· 20 maj 2025 · Dag 2. › Mycket lång rubrik") and meta.endswith(" …") and len(meta) < 120
+
+
+def test_abstention_for_filters_names_the_filters_and_shows_no_sources():
+    html = answer_html(_answer("Inget dokument matchar dina filter.", [], abstained=True, reason="filters",
+                               note="Språkmodellen kunde inte nås"), {}, 3, "sv")
+    assert 'class="abstained reason-filters"' in html and "sources" not in html
+    assert "Språkmodellen kunde inte nås" in html
+
+
+def test_start_screen_lists_documents_newest_first_with_years():
+    docs = {"a": {"title": "Äldre", "date": "2018-12-05", "language": "no", "n_chunks": 3},
+            "b": {"title": "Nyare", "date": "2024-11-06", "language": "sv", "n_chunks": 5},
+            "c": {"title": "Odaterad", "date": None, "language": "en", "n_chunks": 1}}
+    md = start_screen(docs, "sv")
+    assert "3 dokumenten (2018–2024)" in md and md.index("Nyare") < md.index("Äldre")
+    assert "6 november 2024 · svenska" in md and "Odaterad** — engelska" in md
+    assert "… och 1 till" in start_screen(docs, "sv", limit=2)
+    assert "Inga dokument" in start_screen({}, "sv")
+
+
+def test_document_page_marks_the_passage():
+    doc = _doc()
+    c = _citation(doc, "höstmötet hålls i Luleå")
+    page = document_page(doc, c.start, c.end, "da")
+    assert '<mark id="passage">höstmötet hålls i Luleå</mark>' in page and '<html lang="da">' in page
+    assert "20. maj 2025" in page and "<script" not in page and "&lt;script&gt;" in page
+    assert "<mark" not in document_page(doc, 10**6, 10**6 + 5, "sv")   # a span outside the text marks nothing
+    assert "finns inte" in document_page(None, 0, 0, "sv")
+
+
+# ---------- filters ----------
+
+DOCS = {"2021-09-14_da_plan.md": {"title": "Projektplan", "date": "2021-09-14", "language": "da", "n_chunks": 3},
+        "2023-03-17_sv_namn.txt": {"title": "Bättre arbetsvillkor", "date": "2023-03-17", "language": "sv", "n_chunks": 2},
+        "2024-11-06_sv_host.md": {"title": "Nätverket höst 2024", "date": "2024-11-06", "language": "sv", "n_chunks": 4}}
+
+
+def test_filter_choices_use_human_names_and_empty_defaults():
+    ch = filter_choices(DOCS, "sv")
+    assert ch["documents"][0] == ("Nätverket höst 2024 · 6 november 2024", "2024-11-06_sv_host.md")
+    assert ch["languages"] == [("svenska (2)", "sv"), ("danska (1)", "da")]
+    assert ch["years"] == [("Alla år", ""), ("2021", "2021"), ("2023", "2023"), ("2024", "2024")]
+    assert make_filters([], [], "", "") == Filters() and not make_filters(None, None, None, None).active
+    assert make_filters([], [], "2024", "2021") == Filters((), (), 2021, 2024)   # reversed years are swapped
+
+
+def test_filter_summary_says_what_is_on_and_when_nothing_matches():
+    assert filter_summary(Filters(), DOCS, "sv") == ""
+    on = filter_summary(make_filters([], ["sv"], "2024", ""), DOCS, "sv")
+    assert on == "Filter på: Dokumentens språk: svenska; från 2024. 1 av 3 dokument matchar."
+    none = make_filters(["2021-09-14_da_plan.md"], ["sv"], "", "")
+    assert matching_documents(DOCS, none) == 0
+    assert filter_summary(none, DOCS, "da").endswith("Ingen dokumenter passer med dine filtre.")
+    assert "Projektplan" in filter_summary(none, DOCS, "en")
+
+
+# ---------- feedback ----------
+
+def test_feedback_records_keep_question_answer_citations_and_a_later_reason(tmp_path):
+    from assistant.evaluation import read_feedback
+
+    p = tmp_path / "fb.jsonl"
+    cites = [{"n": 1, "source": "a.txt", "title": "A", "date": None, "heading": "", "text": "x", "start": 0, "end": 1}]
+    up = append_feedback(p, "q1", "a1 [1]", "up", cites, language="sv")
+    down = append_feedback(p, "q2", "a2", "down")
+    assert set_feedback_reason(p, down["id"], "  Fel   källa \n") and not set_feedback_reason(p, "nope", "x")
+    recs = [json.loads(line) for line in p.read_text().splitlines()]
+    assert [r["id"] for r in recs] == [up["id"], down["id"]]     # still one record per line
+    assert recs[0]["citations"] == cites and recs[0]["reason"] == "" and recs[0]["language"] == "sv"
+    assert recs[1]["reason"] == "Fel källa" and recs[1]["question"] == "q2"
+    assert set_feedback_reason(p, down["id"], "x" * 900) and len(json.loads(p.read_text().splitlines()[1])["reason"]) == 500
+    assert read_feedback(p) == {"up": 1, "down": 1, "total": 2}
+    assert message_text([{"text": "Hej", "type": "text"}, {"text": " då", "type": "text"}]) == "Hej då"
+    assert message_text("x") == "x" and message_text({"text": "y"}) == "y"
+
+
+# ---------- uploads ----------
+
+def test_uploads_are_checked(tmp_path):
+    res = save_uploads([("../../etc/passwd.txt", b"hej"), ("möte 2025.md", b"# M\n\ntext"), ("x.exe", b"MZ"),
+                        ("big.pdf", b"x" * 3000), ("empty.txt", b"  ")], tmp_path, max_mb=0.001)
+    assert res.saved == ["passwd.txt", "mote_2025.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mote_2025.md", "passwd.txt"]
+    assert any("x.exe" in e and "not allowed" in e for e in res.errors)
+    assert any("big.pdf" in e and "limit" in e for e in res.errors) and any("empty" in e for e in res.errors)
+    with pytest.raises(UploadError):
+        safe_filename("../..")
+
+
+def test_uploads_never_overwrite_silently(tmp_path):
+    (tmp_path / "protokoll.txt").write_bytes(b"gammal version")
+    same = save_uploads([("protokoll.txt", b"gammal version")], tmp_path, 1, lang="sv")
+    assert same.saved == [] and same.errors == [] and "oförändrad" in same.lines[0]
+    refused = save_uploads([("protokoll.txt", b"ny version")], tmp_path, 1, lang="sv")
+    assert refused.saved == [] and "inget skrevs över" in refused.errors[0]
+    assert (tmp_path / "protokoll.txt").read_bytes() == b"gammal version"
+    replaced = save_uploads([("protokoll.txt", b"ny version")], tmp_path, 1, replace=True, lang="sv")
+    assert replaced.saved == ["protokoll.txt"] and (tmp_path / "protokoll.txt").read_bytes() == b"ny version"
+    kept = list((tmp_path / ".previous").iterdir())
+    assert len(kept) == 1 and kept[0].read_bytes() == b"gammal version" and kept[0].name in replaced.lines[0]
+    assert "Indexera om" in replaced.lines[-1]
+
+
+def test_readme_uploads_are_renamed_so_they_get_indexed(tmp_path):
+    from assistant.loaders import iter_corpus_files
+
+    res = save_uploads([("README.md", b"# Protokoll\n\nText."), ("readme.txt", b"Text.")], tmp_path, 1, lang="en")
+    assert res.saved == ["README-document.md", "readme-document.txt"]
+    assert "files named README are skipped" in res.lines[0]
+    assert sorted(p.name for p in iter_corpus_files(tmp_path)) == ["README-document.md", "readme-document.txt"]
+
+
+# ---------- admin ----------
+
+def test_admin_gate():
+    # members never see the panel; with ?admin: sign-in when a password is set (also on localhost)
+    assert not admin_view("127.0.0.1", "", False, False, "sv").visible
+    locked = admin_view("127.0.0.1", "s3cret", True, False, "sv")
+    assert locked.visible and locked.needs_password and not locked.tools and "lösenordet" in locked.note
+    assert admin_view("127.0.0.1", "s3cret", True, True, "sv").tools
+    open_ = admin_view("127.0.0.1", "", True, False, "da")
+    assert open_.tools and "Hvem ser dette?" in open_.note and "ASSISTANT_ADMIN_PASSWORD" in open_.note
+    shared = admin_view("0.0.0.0", "", True, True, "en")
+    assert not shared.tools and "Administration is off" in shared.note
+    # the server-side check for every admin action
+    assert admin_allowed("127.0.0.1", "", False) and not admin_allowed("0.0.0.0", "", True)
+    assert not admin_allowed("127.0.0.1", "s3cret", False) and admin_allowed("0.0.0.0", "s3cret", True)
+    assert password_ok("s3cret", "s3cret") and not password_ok("s3cret", "s3cre") and not password_ok("", "")
+    assert admin_check("127.0.0.1", "", None) is None and "ADMIN_PASSWORD" in admin_check("0.0.0.0", "", "x")
+    assert admin_check("127.0.0.1", "s3cret", "nope") == "Wrong admin password."
