@@ -13,7 +13,6 @@ from .loaders import SUPPORTED
 from .ui_text import LANGUAGE_NAMES, human_date, t
 
 PREVIOUS_DIR = ".previous"   # old versions of replaced files (hidden: the indexer skips it)
-SKIPPED_NAMES = ("readme.md", "readme.txt")  # the loaders skip these names
 
 
 def is_local(host: str) -> bool:
@@ -72,14 +71,6 @@ def safe_filename(name: str) -> str:
     return base[:120]
 
 
-def indexable_name(fname: str) -> tuple[str, bool]:
-    """A name the indexer reads: README.md / README.txt become README-document.md (True)."""
-    if fname.lower() in SKIPPED_NAMES:
-        p = Path(fname)
-        return f"{p.stem}-document{p.suffix}", True
-    return fname, False
-
-
 @dataclass(frozen=True)
 class UploadResult:
     saved: list[str]        # names written into the corpus (new, renamed or replaced)
@@ -107,11 +98,10 @@ def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, max_mb: float
                 raise UploadError(t(lang, "up_big", name=name, mb=f"{len(data) / 1e6:.1f}", max=f"{max_mb:g}"))
             if not data.strip():
                 raise UploadError(t(lang, "up_empty", name=name))
-            fname, renamed = indexable_name(fname)
             target = (corpus_dir / fname).resolve()
             if target.parent != root:
                 raise UploadError(t(lang, "up_badname", name=name))
-            message = t(lang, "up_renamed" if renamed else "up_saved", name=fname)
+            message = t(lang, "up_saved", name=fname)
             if target.exists():
                 if target.read_bytes() == data:
                     lines.append(t(lang, "up_same", name=fname))

@@ -197,7 +197,7 @@ def build_app(assistant) -> gr.Blocks:
             if not admin_allowed(s.app_host, s.admin_password, signed):
                 return t(code, "not_admin")
             items = [(Path(f).name, Path(f).read_bytes()) for f in files or []]  # Gradio keeps the original name
-            return "\n".join(save_uploads(items, s.path("corpus_dir"), s.upload_max_mb, replace_existing, code).lines)
+            return "\n".join(save_uploads(items, s.path("corpus_dir"), min(s.upload_max_mb, s.max_file_mb), replace_existing, code).lines)
 
         def on_reindex(signed, code, progress=gr.Progress()):
             if not admin_allowed(s.app_host, s.admin_password, signed):

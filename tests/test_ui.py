@@ -236,13 +236,12 @@ def test_uploads_never_overwrite_silently(tmp_path):
     assert "Indexera om" in replaced.lines[-1]
 
 
-def test_readme_uploads_are_renamed_so_they_get_indexed(tmp_path):
-    from assistant.loaders import iter_corpus_files
+def test_an_uploaded_readme_is_indexed_like_any_document(tmp_path):
+    from assistant.loaders import load_corpus
 
-    res = save_uploads([("README.md", b"# Protokoll\n\nText."), ("readme.txt", b"Text.")], tmp_path, 1, lang="en")
-    assert res.saved == ["README-document.md", "readme-document.txt"]
-    assert "files named README are skipped" in res.lines[0]
-    assert sorted(p.name for p in iter_corpus_files(tmp_path)) == ["README-document.md", "readme-document.txt"]
+    res = save_uploads([("README.md", b"# Protokoll\n\nStyrelsen beslutade om friskvard.")], tmp_path, 1, lang="en")
+    assert res.saved == ["README.md"]
+    assert [d.source for d in load_corpus(tmp_path).documents] == ["README.md"]
 
 
 # ---------- admin ----------
