@@ -19,8 +19,17 @@ T = TypeVar("T")
 _CHECK = "Check `database_url` (or $DATABASE_URL) and that the server is running and reachable."
 
 
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else e.__class__.__name__
+
+
 class DatabaseError(IndexError_):
     """The database cannot be reached or is not set up for the pgvector store."""
+
+
+class IndexChangedError(DatabaseError):
+    """Another process changed the index under a running operation."""
 
 
 def database_url(settings: Settings) -> str:
@@ -79,24 +88,38 @@ class Pool:
         try:
             conn = psycopg.connect(make_conninfo(self.url, **extra), autocommit=True)
         except psycopg.Error as e:
-            raise DatabaseError(f"Cannot connect to PostgreSQL at {safe_url(self.url)} "
-                                f"({str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__}). {_CHECK}") from e
+            raise DatabaseError(f"Cannot connect to PostgreSQL at {safe_url(self.url)} ({_first_line(e)}). {_CHECK}") from e
         try:
-            if conn.execute("SELECT to_regtype('vector')").fetchone()[0] is None:
-                try:
-                    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-                except psycopg.Error as e:
-                    raise DatabaseError(
-                        f"The database at {safe_url(self.url)} has no pgvector extension and this user cannot create it "
-                        f"({str(e).strip().splitlines()[0]}). Ask its administrator to run `CREATE EXTENSION vector;` in it "
-                        "(managed services: enable the `vector` extension), or install pgvector on the server.") from e
+            self._ensure_vector(conn, psycopg)
             register_vector(conn)
             for statement in self.session.statements():
-                conn.execute(statement)
+                try:
+                    conn.execute(statement)
+                except psycopg.Error:  # pgvector before 0.8 has no iterative scans: filtered search stays exact-first
+                    pass
         except BaseException:
             conn.close()
             raise
         return conn
+
+    def _ensure_vector(self, conn, psycopg) -> None:
+        def present() -> bool:
+            return conn.execute("SELECT to_regtype('vector')").fetchone()[0] is not None
+
+        if present():
+            return
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error as e:
+            if not present():  # (another process may have created it at the same moment)
+                raise DatabaseError(
+                    f"The database at {safe_url(self.url)} has no pgvector extension and this user cannot create it "
+                    f"({str(e).strip().splitlines()[0]}). Ask its administrator to run `CREATE EXTENSION vector;` in it "
+                    "(managed services: enable the `vector` extension), or install pgvector on the server.") from e
+        if not present():
+            raise DatabaseError(f"The pgvector extension of {safe_url(self.url)} is in a schema outside this "
+                                "connection's search_path. Add that schema, e.g. database_url = "
+                                "\"postgresql://...?options=-csearch_path%3Dminutes,public\".")
 
     @contextmanager
     def connection(self) -> Iterator:
@@ -127,7 +150,11 @@ class Pool:
             except psycopg.OperationalError as e:
                 if attempt or not retry:
                     raise DatabaseError(f"Lost the connection to PostgreSQL at {safe_url(self.url)} "
-                                        f"({str(e).strip().splitlines()[0] if str(e).strip() else 'closed'}). {_CHECK}") from e
+                                        f"({_first_line(e)}). {_CHECK}") from e
+            except psycopg.Error as e:
+                raise DatabaseError(f"PostgreSQL at {safe_url(self.url)} refused a statement ({e.__class__.__name__}: "
+                                    f"{_first_line(e)}); nothing was changed. If the assistant's tables were altered "
+                                    "by hand, re-index with `assistant index --rebuild`.") from e
         raise AssertionError("unreachable")
 
     def close(self) -> None:
@@ -149,3 +176,10 @@ def get_pool(url: str, size: int, session: Session) -> Pool:
         if key not in _POOLS:
             _POOLS[key] = Pool(url, size, session)
         return _POOLS[key]
+
+
+def close_pools(url: str | None = None) -> None:
+    """Close the idle connections of this process's pools (of one database, or all)."""
+    with _POOLS_LOCK:
+        for key in [k for k in _POOLS if url is None or k[0] == url]:
+            _POOLS.pop(key).close()

@@ -104,8 +104,13 @@ def ensure_schema(cur, dim: int) -> bool:
     return True
 
 
-def hnsw_index(cur, m: int, ef_construction: int, maintenance_work_mem: str) -> None:
+MAX_HNSW_DIM = 2000  # pgvector's limit for HNSW on `vector`; above it dense search is always exact
+
+
+def hnsw_index(cur, dim: int, m: int, ef_construction: int, maintenance_work_mem: str) -> None:
     """(Re)build the HNSW index if it is missing or was built with other parameters."""
+    if dim > MAX_HNSW_DIM:
+        return
     cur.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass(%s)", (HNSW,))
     row = cur.fetchone()
     want = {f"m={int(m)}", f"ef_construction={int(ef_construction)}"}
