@@ -3,8 +3,8 @@ of the tables at a time (see `pg_schema.py`).
 
 Each `dense()` call, the first step of every question, checks the current generation
 (one cheap query) and pins it for the calling thread, so a question sees one index
-version throughout while every process follows re-indexes done elsewhere; `lexical()`
-right after it in the same thread stays on that generation. Chunk keys are the chunks
+version throughout (its keyword search, chunks, documents and manifest) while every
+process follows re-indexes done elsewhere. Chunk keys are the chunks
 table's ids; a chunk row never changes, so rows and documents are cached by id. Dense
 search is exact (a scan of the allowed rows) up to `pg_exact_max_chunks` searched
 chunks, else HNSW with iterative scans when filtered; keyword search is BM25 computed
@@ -26,10 +26,12 @@ from .errors import IndexMismatchError, IndexMissingError
 from .filters import Filters
 from .lexical import words
 from .pg_conn import IndexChangedError, Pool
-from .pg_schema import CHUNKS, DOCS, FOLD_FROM, FOLD_TO, LEXEMES, MAX_HNSW_DIM, META, SCHEMA_VERSION, SENTS, TSCONFIGS
+from .pg_schema import (CHUNKS, DOCS, FOLD_FROM, FOLD_TO, IN_SCHEMA, LEXEMES, MAX_HNSW_DIM, META, SCHEMA_VERSION,
+                        SENTS, TSCONFIGS)
 from .store import DocRecord
 
-_PIN_SECONDS = 2.0            # a lexical() call this soon after dense() in the same thread belongs to its question
+_LEX_BUDGET = 2000            # keyword candidates: chunks with the rarest query terms, up to ~this many
+_QUESTION_SECONDS = 120.0     # after dense(), the thread stays on its generation this long (answer + citations)
 _K1, _B = 1.5, 0.75           # BM25, as bm25s in the local store
 _REBUILD = "Run `assistant index --rebuild`."
 
@@ -80,10 +82,25 @@ _TERMS = (f"WITH tok AS (SELECT d.ord, d.lexemes FROM unnest(%(langs)s::text[]) 
           " FROM tok JOIN kept USING (ord) CROSS JOIN LATERAL unnest(tok.lexemes) AS l) "
           f"SELECT t.lexeme, s.df, m.lex_chunks, m.lex_words FROM terms t JOIN {LEXEMES} s USING (lexeme), {META} m")
 _BM25 = (f"WITH q AS (SELECT * FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS q(lexeme, idf)), "
-         f"cand AS (SELECT c.id, c.tsv, c.n_words FROM {CHUNKS} c WHERE c.tsv @@ %(tsq)s::tsquery AND {{where}}) "
+         "cand AS (SELECT c.id, c.n_words, ts_filter(setweight(c.tsv, 'A', %(lex)s), '{{a}}') AS tsv "
+         f" FROM {CHUNKS} c WHERE c.tsv @@ %(tsq)s::tsquery AND {{where}}) "
          f"SELECT c.id, sum(q.idf * u.tf * {_K1 + 1} / (u.tf + {_K1} * (1 - {_B} + {_B} * c.n_words / %(avgdl)s))) AS score "
          "FROM cand c CROSS JOIN LATERAL (SELECT lexeme, cardinality(positions)::float8 AS tf FROM unnest(c.tsv)) u "
          "JOIN q ON q.lexeme = u.lexeme GROUP BY c.id ORDER BY score DESC, c.id LIMIT %(k)s")
+
+
+def _candidate_terms(terms: list[tuple]) -> list[str]:
+    """The query terms whose chunks are scored: rarest first while their document
+    frequencies add up to at most _LEX_BUDGET (always at least one). All terms score
+    these candidates; chunks that contain only the commonest query words are not scored
+    (a bound on the work per question). On small corpora every term is used (exact BM25)."""
+    out, total = [], 0
+    for lexeme, df, _, _ in sorted(terms, key=lambda t: t[1]):
+        if out and total + df > _LEX_BUDGET:
+            break
+        out.append(lexeme)
+        total += df
+    return out
 
 
 def _tsquery(lexemes: Sequence[str]) -> str:
@@ -119,8 +136,13 @@ class PgIndex:
 
     # ---- generations ----
     def _view(self) -> _View:
+        """The calling thread's generation while its question lasts (and its rows are still
+        kept, i.e. at most one generation behind), else the current one."""
         pin = getattr(self._local, "pin", None)
-        return pin[1] if pin is not None else self._latest
+        if pin is not None and time.monotonic() - pin[0] < _QUESTION_SECONDS and \
+                pin[1].generation >= self._latest.generation - 1:
+            return pin[1]
+        return self._pin()
 
     @property
     def manifest(self) -> dict:
@@ -137,10 +159,8 @@ class PgIndex:
     def __len__(self) -> int:
         return int(self.manifest["n_chunks"])
 
-    def _pin(self, refresh: bool) -> _View:
-        pin = getattr(self._local, "pin", None)
-        if pin is not None and not refresh and time.monotonic() - pin[0] < _PIN_SECONDS:
-            return pin[1]
+    def _pin(self) -> _View:
+        """Check the current generation (one cheap query), load it if new, pin it for this thread."""
         gen = self._pool.run(lambda c: _missing_is_none(lambda: c.execute(f"SELECT generation FROM {META}").fetchone()))
         if gen is None:
             raise IndexMissingError(f"The index in {self._name} is gone. Build it with `assistant index`.")
@@ -184,7 +204,7 @@ class PgIndex:
     def dense(self, query: np.ndarray, k: int, filters: Filters) -> list[tuple[int, float]]:
         from pgvector import Vector
 
-        view = self._pin(refresh=True)
+        view = self._pin()
         if k <= 0:
             return []
         m = view.manifest
@@ -198,7 +218,7 @@ class PgIndex:
         return [(int(i), float(-d)) for i, d in rows]
 
     def lexical(self, question: str, k: int, filters: Filters) -> list[tuple[int, float]]:
-        view = self._pin(refresh=False)
+        view = self._view()
         q = " ".join(words(question))
         terms = self._pool.run(lambda c: c.execute(_TERMS, {"langs": list(TSCONFIGS), "q": q}).fetchall())
         if not terms or k <= 0:
@@ -206,7 +226,7 @@ class PgIndex:
         n, total = terms[0][2], terms[0][3]
         idf = [math.log(1 + (n - df + 0.5) / (df + 0.5)) for _, df, _, _ in terms]
         where, params = self._where(view, filters)
-        params |= {"lex": [t[0] for t in terms], "idf": idf, "tsq": _tsquery([t[0] for t in terms]),
+        params |= {"lex": [t[0] for t in terms], "idf": idf, "tsq": _tsquery(_candidate_terms(terms)),
                    "avgdl": max(total / max(n, 1), 1.0), "k": int(k)}
         rows = self._pool.run(lambda c: c.execute(_BM25.format(where=where), params).fetchall())
         return [(int(i), float(s)) for i, s in rows if s > 0]
@@ -288,7 +308,12 @@ def _missing_is_none(fn):
 
 def load_view(pool: Pool, name: str) -> _View | None:
     """The current generation, or None when the database has no index yet."""
-    row = pool.run(lambda conn: _missing_is_none(lambda: conn.execute(_VIEW).fetchone()))
+    def load(conn):
+        if not conn.execute(IN_SCHEMA, (META,)).fetchone()[0]:
+            return None
+        return _missing_is_none(lambda: conn.execute(_VIEW).fetchone())
+
+    row = pool.run(load)
     if row is None:
         return None
     if row[2] != SCHEMA_VERSION:

@@ -7,10 +7,11 @@ import threading
 import uuid
 
 import numpy as np
+import psycopg
 import pytest
 
 from assistant import cli
-from assistant import pg_store
+from assistant import pg_index, pg_store
 from assistant.chunking import clean_text
 from assistant.errors import ConfigError, IndexMismatchError, IndexMissingError
 from assistant.filters import Filters
@@ -21,7 +22,6 @@ from assistant.pipeline import Assistant
 from assistant.stores import make_store
 from conftest import FakeEmbedder
 
-psycopg = pytest.importorskip("psycopg")
 pytestmark = pytest.mark.pgvector
 
 NEW = "2025-01-10_sv_nytt-protokoll.txt"
@@ -62,7 +62,8 @@ def pg(settings, pg_url):
 
 def sql(settings, query, params=()):
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        return conn.execute(query, params).fetchall()
+        cur = conn.execute(query, params)
+        return cur.fetchall() if cur.description else None
 
 
 def change_corpus(settings):
@@ -154,6 +155,35 @@ def test_keyword_search_folds_and_matches_across_languages(pg, fake_embedder):
     assert idx.lexical("zqxj!", 5, Filters()) == idx.lexical("", 5, Filters()) == idx.lexical("?", 5, Filters()) == []
 
 
+def test_keyword_candidates_come_from_the_rarest_terms(pg, fake_embedder, monkeypatch):
+    build_index(pg, fake_embedder)
+    idx = make_store(pg).open()
+    everything = idx.lexical("distansarbete och", 80, Filters())
+    monkeypatch.setattr(pg_index, "_LEX_BUDGET", 1)  # only the rarest term's chunks are scored (by both terms)
+    bounded = idx.lexical("distansarbete och", 80, Filters())
+    assert len(bounded) < len(everything)
+    assert all("distansarbet" in c.text.lower() for c in idx.chunks([k for k, _ in bounded]))
+    assert bounded == [h for h in everything if h[0] in dict(bounded)]  # same scores, same order
+
+
+def test_tables_belong_to_the_first_schema_on_the_search_path(pg, pg_url, fake_embedder):
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    build_index(pg, fake_embedder)  # an index in schema A
+    schema_a = conninfo_to_dict(pg.database_url)["options"].split("=")[1].split(",")[0]
+    schema_b = schema_a + "_b"
+    sql(pg, f"CREATE SCHEMA {schema_b}")
+    other = pg.replace(database_url=make_conninfo(pg_url, options=f"-c search_path={schema_b},{schema_a},public"))
+    try:
+        assert make_store(other).manifest() is None  # A's tables further down the path are not B's index
+        build_index(other, FakeEmbedder(model_hash="other"))
+        assert make_store(other).manifest()["embedding"]["model_hash"] == "other"
+        assert make_store(pg).manifest()["embedding"]["model_hash"] == "fake-1"
+    finally:
+        close_pools(other.database_url)
+        sql(pg, f"DROP SCHEMA {schema_b} CASCADE")
+
+
 def test_model_and_chunker_mismatch_refused(pg, fake_embedder):
     with pytest.raises(IndexMissingError, match="assistant index"):
         Assistant(pg, embedder=fake_embedder).warm_up()
@@ -238,10 +268,11 @@ def test_a_writer_that_lost_a_race_is_refused(pg, fake_embedder):
     build_index(pg, fake_embedder)
     store = make_store(pg)
     old = store.open()
+    seen = old.manifest  # what this run read when it started (the indexer reads it once)
     change_corpus(pg)
     build_index(pg, fake_embedder)  # another process re-indexed the changed corpus meanwhile
     with pytest.raises(IndexChangedError, match="assistant index` again"):
-        store.write(old.manifest, set(old.manifest["documents"]), [], old)
+        store.write(seen, set(seen["documents"]), [], old)
     assert store.manifest()["generation"] == 2
 
 
