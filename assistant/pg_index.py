@@ -59,12 +59,13 @@ class _View:
     manifest: dict
     doc_ids: dict[str, int]
     dead: tuple[int, ...]
+    incarnation: str = ""       # changes when the tables are re-created (ids start again)
 
 
 _VIEW = (f"SELECT m.generation, m.manifest, m.schema_version, "
          f"(SELECT coalesce(jsonb_object_agg(d.source, d.id), '{{}}') FROM {DOCS} d "
          f" WHERE d.gen_from <= m.generation AND (d.gen_to IS NULL OR d.gen_to > m.generation)), "
-         f"(SELECT coalesce(array_agg(d.id), '{{}}') FROM {DOCS} d WHERE d.gen_to <= m.generation) "
+         f"(SELECT coalesce(array_agg(d.id), '{{}}') FROM {DOCS} d WHERE d.gen_to <= m.generation), m.incarnation "
          f"FROM {META} m")
 _ROWS = (f"SELECT c.id, c.chunk_id, c.source, c.title, c.language, c.date, c.headings, c.span_start, c.span_end, "
          f"c.text, c.context, c.embedding, s.starts, s.ends, s.vecs FROM {CHUNKS} c LEFT JOIN LATERAL ("
@@ -176,6 +177,9 @@ class PgIndex:
                     f"{e['model_id']} (hash {e['model_hash'][:12]}) or other chunker settings than this process uses. "
                     "Restart this app with the same settings, or re-index with `assistant index --rebuild`.")
             with self._lock:
+                if view.incarnation != self._latest.incarnation:  # re-created tables: cached ids mean other rows
+                    self._rows.clear()
+                    self._docs.clear()
                 if view.generation > self._latest.generation:
                     self._latest = view
         self._local.pin = (time.monotonic(), view)
@@ -256,7 +260,7 @@ class PgIndex:
                                             "answered. Ask again.")
                 self._rows.move_to_end(k)
                 out.append(self._rows[k])
-            while len(self._rows) > 4096:
+            while len(self._rows) > 1024:
                 self._rows.popitem(last=False)
         return out
 
@@ -319,4 +323,4 @@ def load_view(pool: Pool, name: str) -> _View | None:
     if row[2] != SCHEMA_VERSION:
         raise IndexMismatchError(f"The index in {name} has table layout {row[2]}, this version reads {SCHEMA_VERSION}. "
                                  f"{_REBUILD}")
-    return _View(int(row[0]), row[1], dict(row[3]), tuple(row[4]))
+    return _View(int(row[0]), row[1], dict(row[3]), tuple(row[4]), row[5])

@@ -52,10 +52,10 @@ class PgStore:
         def tx(conn) -> int:
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                fresh = ensure_schema(cur, dim)
+                fresh, last = ensure_schema(cur, dim)
                 cur.execute(f"SELECT generation FROM {META} FOR UPDATE")
                 row = cur.fetchone()
-                gen = (row[0] if row else 0) + 1
+                gen = max(last, row[0] if row else 0) + 1
                 self._check_kept(cur, manifest, keep)
                 cur.execute(f"DELETE FROM {DOCS} WHERE gen_to <= %s", (gen - 1,))  # retired one generation ago
                 retire(cur, keep, gen)

@@ -199,6 +199,30 @@ def test_model_and_chunker_mismatch_refused(pg, fake_embedder):
         running.retrieve("lön")
 
 
+class SmallEmbedder(FakeEmbedder):
+    dim = 128
+
+
+def test_a_model_of_another_dimension_recreates_the_tables(pg, fake_embedder):
+    build_index(pg, fake_embedder)
+    running = Assistant(pg, embedder=fake_embedder).warm_up()
+    assert len(all_chunks(running.index)) == len(running.index)  # every row and document is now in its cache
+    assert len([running.index.documents[s] for s in running.index.documents]) == 5
+    rep = build_index(pg, SmallEmbedder(model_hash="small"))
+    assert rep.rebuilt_reason and rep.path.endswith("(generation 2)")  # generations keep counting
+    assert sql(pg, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                   "WHERE attrelid = 'assistant_chunks'::regclass AND attname = 'embedding'") == [("vector(128)",)]
+    with pytest.raises(IndexMismatchError, match="another process"):
+        running.retrieve("lön")
+    (pg.path("corpus_dir") / NO).unlink()  # (the first document: every id now names another chunk than before)
+    build_index(pg, fake_embedder)  # back to the first model: new tables again, ids start again
+    hits = running.retrieve("Referencegruppen består af 8-12 personer").hits
+    fresh = make_store(pg).open()
+    assert running.index.generation == 3 and "8-12 personer" in hits[0].chunk.text
+    assert [h.chunk for h in hits] == fresh.chunks([h.key for h in hits])  # no stale cached rows
+    assert running.index.documents[DA] == fresh.documents[DA]
+
+
 def test_readers_see_the_old_or_the_new_index_never_half(pg, fake_embedder, monkeypatch):
     build_index(pg, fake_embedder)
     reader = Assistant(pg, embedder=fake_embedder).warm_up()
