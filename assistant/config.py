@@ -38,7 +38,7 @@ class Settings:
     pg_pool_size: int = 4                 # connections per app process, shared by its threads
     pg_hnsw_m: int = 16                   # HNSW graph degree; m and ef_construction apply when the index is built
     pg_hnsw_ef_construction: int = 64
-    pg_hnsw_ef_search: int = 40           # HNSW candidates per query (eval/bench_scale.py: recall >= 0.95 at 200k)
+    pg_hnsw_ef_search: int = 100          # HNSW candidates per query (eval/bench_scale.py: recall@10 >= 0.95 at 200k)
     pg_exact_max_chunks: int = 10000      # dense search is exact when it searches at most this many chunks
     pg_maintenance_work_mem: str = "1GB"  # memory for building the HNSW index (it should fit)
     # chunking

