@@ -128,16 +128,22 @@ def hnsw_index(cur, dim: int, m: int, ef_construction: int, maintenance_work_mem
     """(Re)build the HNSW index if it is missing or was built with other parameters."""
     if dim > MAX_HNSW_DIM:
         return
-    cur.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass(%s)", (HNSW,))
+    cur.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass(format('%%I.%%I', current_schema(), %s::text))",
+                (HNSW,))
     row = cur.fetchone()
     want = {f"m={int(m)}", f"ef_construction={int(ef_construction)}"}
     if row is not None and set(row[0] or ()) == want:
         return
-    cur.execute(f"DROP INDEX IF EXISTS {HNSW}")
+    drop_hnsw(cur)
     cur.execute("SELECT set_config('maintenance_work_mem', %s, true), "
                 "set_config('max_parallel_maintenance_workers', '2', true)", (maintenance_work_mem,))
     cur.execute(f"CREATE INDEX {HNSW} ON {CHUNKS} USING hnsw (embedding vector_ip_ops) "
                 f"WITH (m = {int(m)}, ef_construction = {int(ef_construction)})")
+
+
+def drop_hnsw(cur) -> None:
+    cur.execute("SELECT current_schema()")
+    cur.execute(f'DROP INDEX IF EXISTS "{cur.fetchone()[0]}".{HNSW}')
 
 
 def _ids(cur, table: str, n: int) -> int:

@@ -14,7 +14,8 @@ from .config import Settings
 from .errors import IndexMissingError
 from .pg_conn import IndexChangedError, Session, database_url, get_pool, safe_url
 from .pg_index import Options, PgIndex, load_view
-from .pg_schema import CHUNKS, DOCS, HNSW, META, count_new, ensure_schema, hnsw_index, insert_documents, publish, retire
+from .pg_schema import (CHUNKS, DOCS, META, count_new, drop_hnsw, ensure_schema, hnsw_index, insert_documents, publish,
+                        retire)
 from .store import DocContents
 
 __all__ = ["IndexChangedError", "Options", "PgIndex", "PgStore"]
@@ -62,7 +63,7 @@ class PgStore:
                 n_new = sum(len(d.chunks) for d in new)
                 bulk = fresh or (not keep and n_new > 5000)
                 if bulk:  # build the graph once after loading, in parallel, instead of row by row (readers wait)
-                    cur.execute(f"DROP INDEX IF EXISTS {HNSW}")
+                    drop_hnsw(cur)
                     cur.execute(f"DELETE FROM {DOCS} WHERE gen_to IS NOT NULL")
                 ids = insert_documents(cur, sorted(new, key=lambda d: d.record.source), gen)
                 count_new(cur, ids)

@@ -179,6 +179,8 @@ def test_tables_belong_to_the_first_schema_on_the_search_path(pg, pg_url, fake_e
         build_index(other, FakeEmbedder(model_hash="other"))
         assert make_store(other).manifest()["embedding"]["model_hash"] == "other"
         assert make_store(pg).manifest()["embedding"]["model_hash"] == "fake-1"
+        assert sql(pg, "SELECT schemaname FROM pg_indexes WHERE indexname = 'assistant_chunks_hnsw' "
+                       "AND schemaname = ANY(%s) ORDER BY 1", ([schema_a, schema_b],)) == [(schema_a,), (schema_b,)]
     finally:
         close_pools(other.database_url)
         sql(pg, f"DROP SCHEMA {schema_b} CASCADE")
