@@ -212,10 +212,14 @@ class PgIndex:
         if k <= 0:
             return []
         m = view.manifest
-        searched = m["n_chunks"] if not filters.active else sum(
-            d["n_chunks"] for s, d in m["documents"].items() if filters.allows_document(s, d["language"], d["date"]))
+        allowed = [s for s, d in m["documents"].items() if filters.allows_document(s, d["language"], d["date"])] \
+            if filters.active else []
+        searched = sum(m["documents"][s]["n_chunks"] for s in allowed) if filters.active else m["n_chunks"]
         exact = searched <= self._opt.exact_max_chunks or m["embedding"]["dim"] > MAX_HNSW_DIM
         where, params = self._where(view, filters)
+        if exact and filters.active:  # the same documents again by id: lets PostgreSQL read only their rows
+            where += " AND c.doc_id = ANY(%(allowed)s)"
+            params["allowed"] = [view.doc_ids[s] for s in allowed]
         sql = (_DENSE_EXACT if exact else _DENSE_HNSW).format(where=where)
         params |= {"q": Vector(np.asarray(query, np.float32).ravel()), "k": int(k)}
         rows = self._pool.run(lambda c: c.execute(sql, params).fetchall())
