@@ -8,7 +8,7 @@ process follows re-indexes done elsewhere. Chunk keys are the chunks
 table's ids; a chunk row never changes, so rows and documents are cached by id. Dense
 search is exact (a scan of the allowed rows) up to `pg_exact_max_chunks` searched
 chunks, else HNSW with iterative scans when filtered; keyword search is BM25 computed
-in SQL over the full-text index (`_TERMS`, `_BM25`)."""
+in SQL over the full-text index (`pg_sql.py`)."""
 from __future__ import annotations
 
 import math
@@ -25,14 +25,12 @@ from .config import Settings
 from .errors import IndexMismatchError, IndexMissingError
 from .filters import Filters
 from .lexical import words
+from . import pg_sql as sql
 from .pg_conn import IndexChangedError, Pool
-from .pg_schema import (CHUNKS, DOCS, FOLD_FROM, FOLD_TO, IN_SCHEMA, LEXEMES, MAX_HNSW_DIM, META, SCHEMA_VERSION,
-                        SENTS, TSCONFIGS)
+from .pg_schema import CHUNKS, DOCS, IN_SCHEMA, MAX_HNSW_DIM, META, SCHEMA_VERSION, TSCONFIGS
 from .store import DocRecord
 
-_LEX_BUDGET = 2000            # keyword candidates: chunks with the rarest query terms, up to ~this many
 _QUESTION_SECONDS = 120.0     # after dense(), the thread stays on its generation this long (answer + citations)
-_K1, _B = 1.5, 0.75           # BM25, as bm25s in the local store
 _REBUILD = "Run `assistant index --rebuild`."
 
 
@@ -60,52 +58,6 @@ class _View:
     doc_ids: dict[str, int]
     dead: tuple[int, ...]
     incarnation: str = ""       # changes when the tables are re-created (ids start again)
-
-
-_VIEW = (f"SELECT m.generation, m.manifest, m.schema_version, "
-         f"(SELECT coalesce(jsonb_object_agg(d.source, d.id), '{{}}') FROM {DOCS} d "
-         f" WHERE d.gen_from <= m.generation AND (d.gen_to IS NULL OR d.gen_to > m.generation)), "
-         f"(SELECT coalesce(array_agg(d.id), '{{}}') FROM {DOCS} d WHERE d.gen_to <= m.generation), m.incarnation "
-         f"FROM {META} m")
-_ROWS = (f"SELECT c.id, c.chunk_id, c.source, c.title, c.language, c.date, c.headings, c.span_start, c.span_end, "
-         f"c.text, c.context, c.embedding, s.starts, s.ends, s.vecs FROM {CHUNKS} c LEFT JOIN LATERAL ("
-         f" SELECT array_agg(span_start ORDER BY position) starts, array_agg(span_end ORDER BY position) ends, "
-         f" array_agg(embedding ORDER BY position) vecs FROM {SENTS} WHERE chunk = c.id) s ON true WHERE c.id = ANY(%s)")
-_DENSE_HNSW = (f"WITH r AS MATERIALIZED (SELECT c.id, c.embedding <#> %(q)b AS d FROM {CHUNKS} c WHERE {{where}} "
-               "ORDER BY d LIMIT %(k)s) SELECT id, d FROM r ORDER BY d, id")
-_DENSE_EXACT = (f"SELECT id, d FROM (SELECT c.id, c.embedding <#> %(q)b AS d FROM {CHUNKS} c WHERE {{where}} OFFSET 0) r "
-                "ORDER BY d, id LIMIT %(k)s")
-_TERMS = (f"WITH tok AS (SELECT d.ord, d.lexemes FROM unnest(%(langs)s::text[]) AS c(lang) CROSS JOIN LATERAL "
-          " ts_debug(assistant_tsconfig(c.lang), %(q)s) WITH ORDINALITY AS d(alias, description, token, dictionaries, dictionary, lexemes, ord)"
-          " WHERE d.lexemes IS NOT NULL), "
-          "kept AS (SELECT ord FROM tok GROUP BY ord HAVING bool_and(cardinality(lexemes) > 0)), "
-          f"terms AS (SELECT DISTINCT translate(l, '{FOLD_FROM}', '{FOLD_TO}') AS lexeme "
-          " FROM tok JOIN kept USING (ord) CROSS JOIN LATERAL unnest(tok.lexemes) AS l) "
-          f"SELECT t.lexeme, s.df, m.lex_chunks, m.lex_words FROM terms t JOIN {LEXEMES} s USING (lexeme), {META} m")
-_BM25 = (f"WITH q AS (SELECT * FROM unnest(%(lex)s::text[], %(idf)s::float8[]) AS q(lexeme, idf)), "
-         "cand AS (SELECT c.id, c.n_words, ts_filter(setweight(c.tsv, 'A', %(lex)s), '{{a}}') AS tsv "
-         f" FROM {CHUNKS} c WHERE c.tsv @@ %(tsq)s::tsquery AND {{where}}) "
-         f"SELECT c.id, sum(q.idf * u.tf * {_K1 + 1} / (u.tf + {_K1} * (1 - {_B} + {_B} * c.n_words / %(avgdl)s))) AS score "
-         "FROM cand c CROSS JOIN LATERAL (SELECT lexeme, cardinality(positions)::float8 AS tf FROM unnest(c.tsv)) u "
-         "JOIN q ON q.lexeme = u.lexeme GROUP BY c.id ORDER BY score DESC, c.id LIMIT %(k)s")
-
-
-def _candidate_terms(terms: list[tuple]) -> list[str]:
-    """The query terms whose chunks are scored: rarest first while their document
-    frequencies add up to at most _LEX_BUDGET (always at least one). All terms score
-    these candidates; chunks that contain only the commonest query words are not scored
-    (a bound on the work per question). On small corpora every term is used (exact BM25)."""
-    out, total = [], 0
-    for lexeme, df, _, _ in sorted(terms, key=lambda t: t[1]):
-        if out and total + df > _LEX_BUDGET:
-            break
-        out.append(lexeme)
-        total += df
-    return out
-
-
-def _tsquery(lexemes: Sequence[str]) -> str:
-    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in lexemes)
 
 
 class _Documents(Mapping[str, DocRecord]):
@@ -220,23 +172,23 @@ class PgIndex:
         if exact and filters.active:  # the same documents again by id: lets PostgreSQL read only their rows
             where += " AND c.doc_id = ANY(%(allowed)s)"
             params["allowed"] = [view.doc_ids[s] for s in allowed]
-        sql = (_DENSE_EXACT if exact else _DENSE_HNSW).format(where=where)
+        query_sql = (sql.DENSE_EXACT if exact else sql.DENSE_HNSW).format(where=where)
         params |= {"q": Vector(np.asarray(query, np.float32).ravel()), "k": int(k)}
-        rows = self._pool.run(lambda c: c.execute(sql, params).fetchall())
+        rows = self._pool.run(lambda c: c.execute(query_sql, params).fetchall())
         return [(int(i), float(-d)) for i, d in rows]
 
     def lexical(self, question: str, k: int, filters: Filters) -> list[tuple[int, float]]:
         view = self._view()
         q = " ".join(words(question))
-        terms = self._pool.run(lambda c: c.execute(_TERMS, {"langs": list(TSCONFIGS), "q": q}).fetchall())
+        terms = self._pool.run(lambda c: c.execute(sql.TERMS, {"langs": list(TSCONFIGS), "q": q}).fetchall())
         if not terms or k <= 0:
             return []
         n, total = terms[0][2], terms[0][3]
         idf = [math.log(1 + (n - df + 0.5) / (df + 0.5)) for _, df, _, _ in terms]
         where, params = self._where(view, filters)
-        params |= {"lex": [t[0] for t in terms], "idf": idf, "tsq": _tsquery(_candidate_terms(terms)),
+        params |= {"lex": [t[0] for t in terms], "idf": idf, "tsq": sql.tsquery(sql.candidate_terms(terms)),
                    "avgdl": max(total / max(n, 1), 1.0), "k": int(k)}
-        rows = self._pool.run(lambda c: c.execute(_BM25.format(where=where), params).fetchall())
+        rows = self._pool.run(lambda c: c.execute(sql.BM25.format(where=where), params).fetchall())
         return [(int(i), float(s)) for i, s in rows if s > 0]
 
     # ---- rows by key ----
@@ -248,7 +200,7 @@ class PgIndex:
 
             def load(conn):
                 with conn.cursor(binary=True) as cur:
-                    return cur.execute(_ROWS, (list(missing),)).fetchall()
+                    return cur.execute(sql.ROWS, (list(missing),)).fetchall()
 
             for r in self._pool.run(load):
                 chunk = Chunk(r[1], r[2], r[3], r[4], r[5], tuple(r[6]), r[7], r[8], r[9],
@@ -319,7 +271,7 @@ def load_view(pool: Pool, name: str) -> _View | None:
     def load(conn):
         if not conn.execute(IN_SCHEMA, (META,)).fetchone()[0]:
             return None
-        return _missing_is_none(lambda: conn.execute(_VIEW).fetchone())
+        return _missing_is_none(lambda: conn.execute(sql.VIEW).fetchone())
 
     row = pool.run(load)
     if row is None:

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from assistant import cli
-from assistant import pg_index, pg_store
+from assistant import pg_sql, pg_store
 from assistant.chunking import clean_text
 from assistant.errors import ConfigError, IndexMismatchError, IndexMissingError
 from assistant.filters import Filters
@@ -159,7 +159,7 @@ def test_keyword_candidates_come_from_the_rarest_terms(pg, fake_embedder, monkey
     build_index(pg, fake_embedder)
     idx = make_store(pg).open()
     everything = idx.lexical("distansarbete och", 80, Filters())
-    monkeypatch.setattr(pg_index, "_LEX_BUDGET", 1)  # only the rarest term's chunks are scored (by both terms)
+    monkeypatch.setattr(pg_sql, "LEX_BUDGET", 1)  # only the rarest term's chunks are scored (by both terms)
     bounded = idx.lexical("distansarbete och", 80, Filters())
     assert len(bounded) < len(everything)
     assert all("distansarbet" in c.text.lower() for c in idx.chunks([k for k, _ in bounded]))
