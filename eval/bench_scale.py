@@ -13,6 +13,9 @@ way. Compared, one query at a time, top-10:
   efConstruction=80 as the `faiss-hnsw` store builds it; efSearch swept),
 - pgvector HNSW through `PgStore.write` (one transaction, parallel index build) and
   `PgIndex.dense` (the app's path: generation check + search; ef_search swept),
+- filtered dense search in pgvector (language / year filters: HNSW with iterative scans,
+  or an exact scan when at most `pg_exact_max_chunks` chunks are allowed), recall against
+  exact search over the allowed chunks,
 - keyword search: `PgIndex.lexical` (BM25 in SQL) against bm25s (the local store), real questions.
 
 Memory: the FAISS index's size (serialized, = its memory) and this process's RSS growth
@@ -131,6 +134,10 @@ def synthetic_docs(X, picks, texts, per_doc: int = 100) -> list[DocContents]:
     return docs
 
 
+def _fmt_filters(f: Filters) -> str:
+    return ", ".join(f"{k}={v}" for k, v in f.__dict__.items() if v)
+
+
 def server_pss_mb(conn) -> float:
     import psutil
 
@@ -184,6 +191,18 @@ def bench_pg(url, X, picks, texts, Q, nq, truth, questions, args) -> list[dict]:
         mem = f"table+indexes {sizes[0] / 2**20:.0f} MB (HNSW {sizes[1] / 2**20:.0f} MB), server PSS {pss:.0f} MB"
         out.append(row("pgvector hnsw", build, times, recall(found[:nq], truth[:nq]), recall(found[nq:], truth[nq:]), mem,
                        f"m={args.pg_m} ef_construction={args.pg_efc} ef_search={ef}; HNSW build {timed.get('hnsw', 0):.0f}s"))
+    idx = PgStore(url, Options(**{**opts.__dict__, "ef_search": args.pg_filtered_ef})).open()
+    doc = np.arange(len(X)) // 100  # synthetic_docs: 100 chunks per document, languages and years cycle
+    lang, year = np.array(["sv", "da", "no", "en"])[doc % 4], 2015 + doc % 10
+    for f, mask in ((Filters(languages=("sv",)), lang == "sv"),
+                    (Filters(languages=("da", "no"), year_from=2019), np.isin(lang, ["da", "no"]) & (year >= 2019)),
+                    (Filters(year_from=2016, year_to=2016), year == 2016)):
+        sub = np.flatnonzero(mask)
+        ftruth = [sub[np.argsort(-(X[sub] @ q), kind="stable")[:K]] for q in Q]
+        found, times = latencies(lambda q: [key_row[k] for k, _ in idx.dense(q, K, f)], Q)
+        path = "exact scan" if len(sub) <= opts.exact_max_chunks else "HNSW iterative scan"
+        out.append(row(f"pgvector filtered ({len(sub)} allowed)", build, times, recall(found[:nq], ftruth[:nq]),
+                       recall(found[nq:], ftruth[nq:]), "", f"{_fmt_filters(f)}; {path}, ef_search={args.pg_filtered_ef}"))
     if args.lexical:
         _, times = latencies(lambda q: idx.lexical(q, 30, Filters()), questions)
         out.append(row("pgvector BM25 (FTS)", build, times, float("nan"), float("nan"), "", "lexical, k=30, real questions"))
@@ -230,6 +249,7 @@ def main() -> None:
     p.add_argument("--held-out", type=int, default=200)
     p.add_argument("--faiss-ef", type=int, nargs="+", default=[16, 32, 64, 128])
     p.add_argument("--pg-ef", type=int, nargs="+", default=[20, 40, 64, 100])
+    p.add_argument("--pg-filtered-ef", type=int, default=100)
     p.add_argument("--pg-m", type=int, default=16)
     p.add_argument("--pg-efc", type=int, default=64)
     p.add_argument("--pg-mem", default="2GB")
