@@ -29,12 +29,15 @@ POINTER = "CURRENT"
 _FIX = "Run `assistant index` to rebuild it (or `assistant index --rebuild`)."
 
 
+HNSW_EF_SEARCH = 128  # recall@10 >= 0.95 at 200k chunks (eval/bench_scale.py; 64 gave 0.906)
+
+
 def _ann(kind: str, dim: int, vectors: np.ndarray):
     import faiss
 
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction, index.hnsw.efSearch = 80, 64
+        index.hnsw.efConstruction, index.hnsw.efSearch = 80, HNSW_EF_SEARCH
     else:
         index = faiss.IndexFlatIP(dim)
     if len(vectors):
@@ -180,6 +183,8 @@ def _read_version(folder: Path, manifest: dict) -> LocalIndex:
     cvec, svec = np.load(folder / "chunk_vectors.npy"), np.load(folder / "sentence_vectors.npy")
     soff = np.load(folder / "sentence_offsets.npy")
     ann = faiss.read_index(str(folder / "vectors.faiss"))
+    if hasattr(ann, "hnsw"):
+        ann.hnsw.efSearch = HNSW_EF_SEARCH
     counts = (len(docs), len(chunks), len(cvec), ann.ntotal, len(soff) - 1, int(soff[-1]), len(svec))
     want = (manifest["n_documents"],) + (manifest["n_chunks"],) * 4 + (manifest["n_sentences"],) * 2
     if counts != want:
