@@ -179,3 +179,14 @@ def test_noop_reindex_does_not_load_the_model(settings):
     rep = build_index(settings, e)
     assert rep.embedded_chunks == 0 and CountingEmbedder.warmups == 0 and e.embedded == 0
     assert rep.path == first.path and rep.total_chunks == first.total_chunks  # no new version written
+
+
+def test_faiss_hnsw_store_finds_what_the_exact_store_finds(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    exact = Assistant(settings, embedder=fake_embedder).warm_up()
+    hnsw_settings = settings.replace(store="faiss-hnsw", index_dir=settings.root / "index-hnsw")
+    rep = build_index(hnsw_settings, fake_embedder)
+    assert make_store(hnsw_settings).manifest()["store"] == "faiss-hnsw" and rep.total_chunks == len(exact.index)
+    hnsw = Assistant(hnsw_settings, embedder=fake_embedder).warm_up()
+    for q in ("Hvor mange personer består referencegruppen af?", "distansarbete", "Vilka är hjärtefrågorna?"):
+        assert [h.chunk.chunk_id for h in hnsw.retrieve(q).hits] == [h.chunk.chunk_id for h in exact.retrieve(q).hits]
