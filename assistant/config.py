@@ -56,6 +56,13 @@ class Settings:
     llm_timeout_s: float = 60.0
     llm_context_tokens: int = 3000
     llm_max_tokens: int = 400
+    # local LLM reader (issue 7)
+    # "qwen2.5-coder-0.5b" / "qwen2.5-coder-1.5b" (fetched + verified into models_dir), or a path to a .gguf
+    llm_model_name: str = "qwen2.5-coder-1.5b"
+    llm_threads: int = 0                 # 0 = physical cores; used for generation and for prompt (batch) eval
+    llm_n_ctx: int = 2048                # context window of the local model
+    llm_evidence_tokens: int = 600       # budget of the numbered evidence, in the local model's own tokens
+    reader_restate: bool = True          # selector: add a short restatement in the question's language (grounding-checked)
     # app
     app_host: str = "127.0.0.1"
     app_port: int = 7860
