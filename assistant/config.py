@@ -61,8 +61,12 @@ class Settings:
     llm_model_name: str = "qwen2.5-coder-1.5b"
     llm_threads: int = 0                 # 0 = physical cores; used for generation and for prompt (batch) eval
     llm_n_ctx: int = 2048                # context window of the local model
-    llm_evidence_tokens: int = 600       # budget of the numbered evidence, in the local model's own tokens
-    reader_restate: bool = True          # selector: add a short restatement in the question's language (grounding-checked)
+    llm_evidence_tokens: int = 300       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
+    reader_restate: bool = False         # selector: add a one-sentence restatement in the question's language (grounding-checked)
+    reader_max_p_none: float = 0.5       # selector abstains when the model's P(empty list) is above this
+    reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this
+    reader_second_ratio: float = 0.5     # a second sentence is quoted when P(second) >= ratio x P(first)
+    reader_write_max_tokens: int = 80    # writer: answer length cap
     # app
     app_host: str = "127.0.0.1"
     app_port: int = 7860

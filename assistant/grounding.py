@@ -138,18 +138,26 @@ def _name_found(name: str, passage_text: str) -> bool:
                for group in _EXONYMS)
 
 
+_QUOTE = re.compile(r"(“[^”]*”(?:\s*\[\d+(?:\s*,\s*\d+)*\])*)")
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences, with a trailing [n] that follows the full stop kept on its sentence."""
+    """Sentences, with a trailing [n] that follows the full stop kept on its sentence;
+    a quotation “…” with its markers is one unit."""
     out: list[str] = []
-    for piece in _SENTENCE_END.split(text.strip()):
-        if not piece.strip():
+    for k, part in enumerate(_QUOTE.split(text.strip())):
+        if k % 2:                              # a quotation
+            out.append(part.strip())
             continue
-        lead = re.match(r"^((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(.*)$", piece, re.S)
-        if lead and out:                      # "… 2025. [1]" -> marker belongs to the previous sentence
-            out[-1] = out[-1] + " " + lead.group(1).strip()
-            piece = lead.group(2)
-        if piece.strip():
-            out.append(piece.strip())
+        for piece in _SENTENCE_END.split(part.strip()):
+            if not piece.strip():
+                continue
+            lead = re.match(r"^((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(.*)$", piece, re.S)
+            if lead and out:                  # "… 2025. [1]" -> marker belongs to the previous sentence
+                out[-1] = out[-1] + " " + lead.group(1).strip()
+                piece = lead.group(2)
+            if piece.strip():
+                out.append(piece.strip())
     return out
 
 

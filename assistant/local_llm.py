@@ -33,7 +33,7 @@ from .errors import LLMError, ModelError
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 # request fields a caller may pass through invoke(..., **kwargs)
-_PASS = ("json_schema", "grammar", "response_format", "max_tokens", "temperature", "n_probs", "seed")
+_PASS = ("json_schema", "grammar", "response_format", "max_tokens", "temperature", "logprobs", "top_logprobs", "seed")
 
 
 def physical_cores() -> int:
@@ -162,7 +162,8 @@ class LocalChatModel(BaseChatModel):
         choice = r["choices"][0]
         usage = r.get("usage") or {}
         msg = AIMessage(content=choice["message"].get("content") or "",
-                        response_metadata={"timings": r.get("timings", {}), "finish_reason": choice.get("finish_reason")},
+                        response_metadata={"timings": r.get("timings", {}), "finish_reason": choice.get("finish_reason"),
+                                           "logprobs": choice.get("logprobs")},
                         usage_metadata={"input_tokens": usage.get("prompt_tokens", 0),
                                         "output_tokens": usage.get("completion_tokens", 0),
                                         "total_tokens": usage.get("total_tokens", 0)})

@@ -77,3 +77,9 @@ def test_property_kept_text_never_has_a_fact_outside_its_cited_passages():
             assert numbers(body) <= numbers(cited), (sent, cited)
             assert all(n in cited.lower() for n in names(body)), (sent, cited)
             assert months(body) <= months(cited), (sent, cited)
+
+
+def test_a_quotation_is_one_unit():
+    text = "Enligt protokollen:\n\n“Mötet är slut. Det hölls 30 maj 2025.” [2]"
+    assert split_sentences(text) == ["Enligt protokollen:", "“Mötet är slut. Det hölls 30 maj 2025.” [2]"]
+    assert check_grounding(text, {2: "Mötet är slut. Det hölls 30 maj 2025."}).kept == (split_sentences(text)[1],)
