@@ -110,6 +110,10 @@ def cmd_run(args, settings):
 
     if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(settings.path("models_dir"))):
         models.fetch_gemma(settings.path("models_dir"), log=print)
+    llm = settings.llm_model_name
+    if settings.answer_backend in ("selector", "writer") and llm in models.LLM_SPECS \
+            and not models.is_gguf_verified(settings.path("models_dir") / models.LLM_SPECS[llm].filename):
+        models.fetch_llm(llm, settings.path("models_dir"), log=print)
     if not (settings.path("index_dir") / POINTER).exists() or args.reindex:
         print(build_index(settings, load_embedder(settings)).summary())
     cmd_serve(args, settings)

@@ -102,6 +102,10 @@ def _with_latency(ans: Answer, seconds: float) -> Answer:
 def default_answerer_factory(index: Index, settings: Settings) -> Answerer:
     if settings.answer_backend == "extractive":
         return ExtractiveAnswerer(index, settings)
+    if settings.answer_backend in ("selector", "writer"):  # local grounded LLM readers (issue 7)
+        from .reader import make_reader
+
+        return make_reader(index, settings, settings.answer_backend)
     from .llm import make_llm_answerer  # optional backends (issue: LLM answer step)
 
     return make_llm_answerer(index, settings)

@@ -150,6 +150,7 @@ class LLMReader:
         self.wants_logprobs = getattr(chat_model, "_llm_type", "") == "xllamacpp"
         self.calls: list[dict] = []   # per LLM call: timings (prompt/cache/generated tokens); read by eval
         self.selections: list[Selection] = []   # per selector call; read by eval / threshold tuning
+        self.blocks: list[tuple[list[Passage], int]] = []   # evidence shown + number of the best-ranked sentence
 
     # ---- model calls ----
     def _call(self, system: str, user: str, deadline: float, **kw) -> tuple[str, dict]:
@@ -176,6 +177,7 @@ class LLMReader:
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
             passages, block = compact_evidence(self.index, retrieval, ranked, self.s.llm_evidence_tokens, self.count)
+            self.blocks.append((passages, next(p.n for p in passages if p.start == ranked[0].start)))
             if self.mode == "selector":
                 return self._select(question, language, retrieval, best, passages, block, deadline)
             return self._write(question, language, retrieval, ranked, best, passages, block, deadline)
@@ -242,8 +244,15 @@ def _tiktoken_count() -> Callable[[str], int]:
     return tiktoken_counter()
 
 
-def make_reader(index: Index, settings: Settings, mode: str = "selector", chat_model: BaseChatModel | None = None) -> LLMReader:
-    """The reader on the configured local model (loaded lazily on the first question)."""
-    from .local_llm import LocalChatModel
+_LOADED: dict[tuple, BaseChatModel] = {}
 
-    return LLMReader(index, settings, chat_model or LocalChatModel.from_settings(settings), mode)
+
+def make_reader(index: Index, settings: Settings, mode: str = "selector", chat_model: BaseChatModel | None = None) -> LLMReader:
+    """The reader on the configured local model. The model is loaded once per process
+    (a re-index builds a new reader on the same loaded model) and lazily, on first use."""
+    from .local_llm import LocalChatModel, resolve_model_path
+
+    if chat_model is None:
+        key = (str(resolve_model_path(settings)), settings.llm_n_ctx, settings.llm_threads, settings.llm_max_tokens)
+        chat_model = _LOADED.get(key) or _LOADED.setdefault(key, LocalChatModel.from_settings(settings))
+    return LLMReader(index, settings, chat_model, mode)

@@ -74,11 +74,52 @@ def metrics(items, recs) -> dict:
     return m
 
 
+def rethreshold(rec: dict, max_p_none: float, min_p_top: float, abstain: str) -> dict:
+    """A selector record as if it had run with other abstention thresholds."""
+    if "p_ids" not in rec or rec["abstained"] and not rec["p_ids"]:
+        return rec
+    top = max(rec["p_ids"].values(), default=0.0)
+    if rec["p_none"] > max_p_none or top < min_p_top:
+        return {**rec, "abstained": True, "answer": abstain, "citations": []}
+    return rec
+
+
+def tune(all_items, path: Path) -> None:
+    from assistant.answer import abstain_text
+
+    by_sys: dict[str, list[dict]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        by_sys.setdefault(r["system"], []).append(r)
+    for name, recs in by_sys.items():
+        if not any("p_ids" in r for r in recs):
+            continue
+        items = [all_items[r["line"]] for r in recs]
+        even = [k for k, r in enumerate(recs) if r["line"] % 2 == 0]
+        odd = [k for k, r in enumerate(recs) if r["line"] % 2 == 1]
+        grid = [(a, b) for a in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0) for b in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)]
+
+        def score(ks, a, b):
+            rs = [rethreshold(recs[k], a, b, abstain_text(recs[k]["language"])) for k in ks]
+            return metrics([items[k] for k in ks], rs)
+
+        def objective(m):  # abstain on unanswerable, keep false abstention at most 0.10, then key facts
+            return (m["false_abstain"] <= 0.10, m["abstain_unanswerable"] + m["key_fact_acc"])
+
+        best = max(grid, key=lambda ab: objective(score(even, *ab)))
+        rows = {f"{name} even (fit)": score(even, *best), f"{name} odd (held out)": score(odd, *best)} if odd else \
+            {f"{name} even (fit)": score(even, *best)}
+        print(f"\n{name}: reader_max_p_none = {best[0]}, reader_min_p_top = {best[1]}\n" + table(rows, COLS))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", type=Path, default=Path("eval/qa.jsonl"))
     ap.add_argument("--half", choices=["even", "odd", "all"], default="all")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--stride", type=int, default=1, help="every k-th question of the half (a spread-out subset)")
+    ap.add_argument("--tune", type=Path, help="no model run: grid-search the selector's abstention thresholds on the "
+                    "even lines of this earlier --out file and score them on the odd lines")
     ap.add_argument("--models", default="0.5b,1.5b")
     ap.add_argument("--readers", default="extractive,selector,writer")
     ap.add_argument("--no-restate", action="store_true")
@@ -89,7 +130,10 @@ def main():
     from assistant.reader import LLMReader
 
     all_items = load_dataset(args.dataset)
+    if args.tune:
+        return tune(all_items, args.tune)
     idx = [i for i in range(len(all_items)) if args.half == "all" or (i % 2 == 0) == (args.half == "even")]
+    idx = idx[:: args.stride]
     idx = idx[: args.limit] if args.limit else idx
     items = [all_items[i] for i in idx]
     s = load_settings()
@@ -121,6 +165,7 @@ def main():
             for n, (it, (lang, r, t_ret)) in enumerate(zip(items, prepared)):
                 calls_before = len(getattr(ans_er, "calls", []))
                 sels_before = len(getattr(ans_er, "selections", []))
+                blocks_before = len(getattr(ans_er, "blocks", []))
                 t0 = time.perf_counter()
                 ans = ans_er.answer(it["question"], lang, r)
                 rec = record(it, ans, t_ret + time.perf_counter() - t0, getattr(ans_er, "calls", [])[calls_before:])
@@ -128,6 +173,9 @@ def main():
                 sel = getattr(ans_er, "selections", [])[sels_before:]
                 if sel:
                     rec["p_none"], rec["p_ids"] = sel[-1].p_none, sel[-1].p_ids
+                blk = getattr(ans_er, "blocks", [])[blocks_before:]
+                if blk:
+                    rec["block"], rec["ext_top"] = [p.text for p in blk[-1][0]], blk[-1][1]
                 recs.append(rec)
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 f.flush()

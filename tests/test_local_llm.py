@@ -56,3 +56,21 @@ def test_count_tokens_in_model_vocabulary(llm):
     assert llm.count_tokens("Utredningen ska vara klar 30 maj 2025.") == 16   # Qwen splits digits one by one
     with pytest.raises(TypeError, match="does not take"):
         llm.invoke("hi", top_q=1)
+
+
+def test_selector_reader_end_to_end(settings, fake_embedder, llm):
+    """answer_backend = "selector" on the real 0.5B: a cited quote of the answer, or an
+    abstention, never text that is not in the cited passage."""
+    from assistant.indexer import build_index
+    from assistant.pipeline import Assistant
+
+    build_index(settings, fake_embedder)
+    cfg = settings.replace(answer_backend="selector", llm_model_name=llm.model_path, llm_n_ctx=1024)
+    a = Assistant(cfg, embedder=fake_embedder).warm_up()
+    ans = a.ask("Hvor mange personer består referencegruppen af?")
+    assert ans.backend == "selector" and not ans.note, ans.note
+    assert not ans.abstained and ans.citations
+    for c in ans.citations:
+        assert a.index.documents[c.source].text[c.start:c.end] == c.text
+    pieces = list(a.stream("Hvor mange personer består referencegruppen af?"))
+    assert pieces[-1].text == ans.text and "".join(p for p in pieces[:-1]) == ans.text
