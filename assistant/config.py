@@ -63,9 +63,10 @@ class Settings:
     llm_n_ctx: int = 2048                # context window of the local model
     llm_evidence_tokens: int = 300       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
     reader_restate: bool = False         # selector: add a one-sentence restatement in the question's language (grounding-checked)
-    reader_max_p_none: float = 0.5       # selector abstains when the model's P(empty list) is above this
+    # selector thresholds, fitted for the 1.5B on the even lines of eval/qa.jsonl (eval/compare_readers.py --tune)
+    reader_max_p_none: float = 0.03      # selector abstains when the model's P(empty list) is above this
     reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this
-    reader_second_ratio: float = 0.5     # a second sentence is quoted when P(second) >= ratio x P(first)
+    reader_second_ratio: float = 0.2     # a second sentence is quoted when P(second) >= ratio x P(first)
     reader_write_max_tokens: int = 80    # writer: answer length cap
     # app
     app_host: str = "127.0.0.1"

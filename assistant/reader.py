@@ -177,7 +177,8 @@ class LLMReader:
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
             passages, block = compact_evidence(self.index, retrieval, ranked, self.s.llm_evidence_tokens, self.count)
-            self.blocks.append((passages, next(p.n for p in passages if p.start == ranked[0].start)))
+            top = next((p.n for p in passages if (p.source, p.start) == (ranked[0].source, ranked[0].start)), 0)
+            self.blocks.append((passages, top))
             if self.mode == "selector":
                 return self._select(question, language, retrieval, best, passages, block, deadline)
             return self._write(question, language, retrieval, ranked, best, passages, block, deadline)

@@ -74,42 +74,57 @@ def metrics(items, recs) -> dict:
     return m
 
 
-def rethreshold(rec: dict, max_p_none: float, min_p_top: float, abstain: str) -> dict:
-    """A selector record as if it had run with other abstention thresholds."""
-    if "p_ids" not in rec or rec["abstained"] and not rec["p_ids"]:
+def resimulate(rec: dict, max_p_none: float, min_p_top: float, ratio: float, max_ids: int, with_ext: bool) -> dict:
+    """A selector record as if it had run with other selection settings (from the
+    recorded evidence block and the model's probabilities; no model call)."""
+    from assistant.answer import abstain_text
+    from assistant.chunking import clean_text
+    from assistant.prompts import render
+
+    if "block" not in rec:
         return rec
-    top = max(rec["p_ids"].values(), default=0.0)
-    if rec["p_none"] > max_p_none or top < min_p_top:
-        return {**rec, "abstained": True, "answer": abstain, "citations": []}
-    return rec
+    p_ids = {int(k): v for k, v in rec["p_ids"].items()}
+    ranked = list(p_ids)
+    top = p_ids[ranked[0]] if ranked else 0.0
+    if not ranked or rec["p_none"] > max_p_none or top < min_p_top:
+        return {**rec, "abstained": True, "answer": abstain_text(rec["language"]), "citations": []}
+    ids = ranked[:1] + [i for i in ranked[1:max_ids] if p_ids[i] >= ratio * top]
+    if with_ext and rec["ext_top"] not in ids:
+        ids.append(rec["ext_top"])
+    texts = [rec["block"][i - 1] for i in ids]
+    quotes = "\n\n".join(f"“{clean_text(t)}” [{k}]" for k, t in enumerate(texts, 1))
+    return {**rec, "abstained": False, "answer": render(f"answer_frame.{rec['language']}", quotes=quotes),
+            "citations": [{"text": t} for t in texts]}
 
 
 def tune(all_items, path: Path) -> None:
-    from assistant.answer import abstain_text
-
     by_sys: dict[str, list[dict]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         by_sys.setdefault(r["system"], []).append(r)
     for name, recs in by_sys.items():
-        if not any("p_ids" in r for r in recs):
+        if not any("block" in r for r in recs):
             continue
         items = [all_items[r["line"]] for r in recs]
         even = [k for k, r in enumerate(recs) if r["line"] % 2 == 0]
         odd = [k for k, r in enumerate(recs) if r["line"] % 2 == 1]
-        grid = [(a, b) for a in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0) for b in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)]
+        grid = [(a, b, c, d, e) for a in (0.02, 0.03, 0.05, 0.1, 1.0) for b in (0.0, 0.2, 0.25, 0.3)
+                for c in (0.2, 0.35, 0.5, 1.01) for d in (1, 2, 3) for e in (False, True)]
 
-        def score(ks, a, b):
-            rs = [rethreshold(recs[k], a, b, abstain_text(recs[k]["language"])) for k in ks]
-            return metrics([items[k] for k in ks], rs)
+        def score(ks, params):
+            return metrics([items[k] for k in ks], [resimulate(recs[k], *params) for k in ks])
 
-        def objective(m):  # abstain on unanswerable, keep false abstention at most 0.10, then key facts
-            return (m["false_abstain"] <= 0.10, m["abstain_unanswerable"] + m["key_fact_acc"])
+        def objective(m):  # false abstention at most 0.10, then abstention on unanswerable + key facts
+            return (m["false_abstain"] <= 0.10, m["abstain_unanswerable"] + m["key_fact_acc"] + 0.5 * m["cited_evidence"])
 
-        best = max(grid, key=lambda ab: objective(score(even, *ab)))
-        rows = {f"{name} even (fit)": score(even, *best), f"{name} odd (held out)": score(odd, *best)} if odd else \
-            {f"{name} even (fit)": score(even, *best)}
-        print(f"\n{name}: reader_max_p_none = {best[0]}, reader_min_p_top = {best[1]}\n" + table(rows, COLS))
+        best = max(grid, key=lambda ps: objective(score(even, ps)))
+        rows = {f"{name} as run, even": metrics([items[k] for k in even], [recs[k] for k in even]),
+                f"{name} tuned, even (fit)": score(even, best)}
+        if odd:
+            rows[f"{name} as run, odd"] = metrics([items[k] for k in odd], [recs[k] for k in odd])
+            rows[f"{name} tuned, odd (held out)"] = score(odd, best)
+        print(f"\n{name}: reader_max_p_none={best[0]} reader_min_p_top={best[1]} reader_second_ratio={best[2]} "
+              f"max_ids={best[3]} add_extractive_best={best[4]}\n" + table(rows, COLS))
 
 
 def main():
