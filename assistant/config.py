@@ -60,15 +60,29 @@ class Settings:
     abstain_threshold: float = 0.34
     sentence_margin: float = 0.08
     answer_type_bonus: float = 0.08
-    # optional LLM backend: "extractive" (default), "openai", "llamacpp"
+    # the answer step: "selector" (the LLM picks the sentences that answer, or none),
+    # "writer" (the LLM writes, every fact grounding-checked), "extractive" (no LLM)
     answer_backend: str = "extractive"
+    # the LLM: "local" (the GGUF below, in-process) or "openai" (any OpenAI-compatible
+    # endpoint: Ollama, vLLM, llama.cpp server, OpenAI)
+    llm_provider: str = "local"
     llm_base_url: str = "http://127.0.0.1:11434/v1"
     llm_model: str = "llama3.1"
     llm_api_key_env: str = "OPENAI_API_KEY"
-    llm_gguf_path: str = ""
     llm_timeout_s: float = 60.0
-    llm_context_tokens: int = 3000
-    llm_max_tokens: int = 400
+    llm_max_tokens: int = 256
+    # local LLM: "qwen2.5-coder-0.5b" / "qwen2.5-coder-1.5b" (fetched + verified into
+    # models_dir by `assistant models fetch`), or a path to a .gguf
+    llm_model_name: str = "qwen2.5-coder-1.5b"
+    llm_threads: int = 0                 # 0 = physical cores; used for generation and for prompt (batch) eval
+    llm_n_ctx: int = 2048                # context window of the local model
+    llm_evidence_tokens: int = 300       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
+    reader_restate: bool = False         # selector: add a one-sentence restatement in the question's language (grounding-checked)
+    # selector thresholds, fitted for the 1.5B on the even lines of eval/qa.jsonl (eval/compare_readers.py --tune)
+    reader_max_p_none: float = 0.03      # selector abstains when the model's P(empty list) is above this
+    reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this
+    reader_second_ratio: float = 0.2     # a second sentence is quoted when P(second) >= ratio x P(first)
+    reader_write_max_tokens: int = 80    # writer: answer length cap
     # app
     app_host: str = "127.0.0.1"
     app_port: int = 7860

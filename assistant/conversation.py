@@ -36,7 +36,7 @@ def condense(history: list[tuple[str, str]], question: str, chat_model=None, max
     if chat_model is not None:
         hist = "\n".join(f"User: {_bounded(q, 300)}\nAssistant: {_bounded(a, 300)}" for q, a in history[-3:])
         try:
-            out = str(chat_model.invoke(render("condense", history=hist, question=question)).content).strip()
+            out = str(chat_model.invoke(render("condense", history=hist, question=question), max_tokens=80).content)
         except Exception:  # noqa: BLE001 - the rule below still gives a usable question
             out = ""
         out = out.strip().strip('"').splitlines()[0] if out.strip() else ""

@@ -46,6 +46,7 @@ class Assistant:
         self._state: _Loaded | None = None
         self._chat_model = None           # the LLM, loaded once and kept across re-indexing
         self._lock = threading.Lock()
+        self._llm_lock = threading.Lock()
         self._reindex_lock = threading.Lock()
         self.load_seconds = 0.0          # model + index loading, reported apart from answer latency
 
@@ -75,11 +76,19 @@ class Assistant:
 
     def chat_model(self):
         """The configured LLM (`llm` setting), created on first use and then shared."""
-        if self._chat_model is None:
-            from .llm import make_chat_model
+        with self._llm_lock:
+            if self._chat_model is None:
+                from .llm import make_chat_model
 
-            self._chat_model = make_chat_model(self.settings)
-        return self._chat_model
+                self._chat_model = make_chat_model(self.settings)
+            return self._chat_model
+
+    def follow_up_model(self):
+        """The LLM that rewrites follow-up questions when the answer step uses one; None
+        means the rule-based condensing."""
+        from .answerers import USES_LLM
+
+        return self.chat_model() if self.settings.answer_backend in USES_LLM else None
 
     @property
     def index(self) -> SearchIndex:

@@ -1,0 +1,255 @@
+"""Grounded LLM readers (issue 7), same interface as `ExtractiveAnswerer`.
+
+Both show the model a compact numbered list of evidence sentences: the best-ranked
+sentences of `ExtractiveAnswerer.evidence()` with their neighbours in the chunk,
+grouped by passage, budgeted in the model's own tokens.
+
+- `selector` (default): the model returns which numbers answer the question, as
+  grammar-constrained JSON {"ids": [...]}; an empty list is an abstention. The answer
+  quotes the chosen sentences verbatim with citations; when the question's language
+  differs from theirs, the model may add a one-sentence restatement in the question's
+  language, kept only if it passes the grounding check, with the quotes beside it.
+- `writer`: the model writes a short answer citing [n]; sentences that fail the
+  grounding check are dropped; if none is left, the extractive answer is shown with a note.
+
+Any model failure or timeout gives the extractive answer with a visible note."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from .answer import Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, passage_for, stream_answer
+from .chunking import clean_text
+from .citations import Passage, cite
+from .config import Settings
+from .grounding import check_grounding
+from .lang import detect_language
+from .prompting import render
+from .retrieval import Retrieval
+from .store import SearchIndex
+
+LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}
+NOTES = {
+    "failed": {"en": "The language model failed ({err}); showing the extractive answer.",
+               "sv": "Språkmodellen misslyckades ({err}); visar det extraherade svaret.",
+               "da": "Sprogmodellen fejlede ({err}); viser det uddragne svar.",
+               "no": "Språkmodellen feilet ({err}); viser det uttrukne svaret."},
+    "unverified": {"en": "The language model's answer could not be verified against the sources; showing the extractive answer.",
+                   "sv": "Språkmodellens svar kunde inte verifieras mot källorna; visar det extraherade svaret.",
+                   "da": "Sprogmodellens svar kunne ikke verificeres mod kilderne; viser det uddragne svar.",
+                   "no": "Språkmodellens svar kunne ikke verifiseres mot kildene; viser det uttrukne svaret."},
+}
+
+
+MAX_SENTENCES = 9   # ids are single digits: one token each, so one token position carries the choice
+
+
+class ReaderTimeout(Exception):
+    pass
+
+
+def neighbours(retrieval: Retrieval, ev: Evidence) -> list[Evidence]:
+    """The sentence before, the sentence itself and the one after, inside its chunk."""
+    chunk = retrieval.hits[ev.hit_rank].chunk
+    spans, texts = list(chunk.sentences), chunk.sentence_texts()
+    if (ev.start, ev.end) not in spans:
+        return [ev]
+    i = spans.index((ev.start, ev.end))
+    return [ev if j == i else Evidence(ev.hit_rank, ev.source, *spans[j], texts[j], float("nan"), float("nan"))
+            for j in range(max(0, i - 1), min(len(spans), i + 2))]
+
+
+def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evidence], budget: int,
+                     count: Callable[[str], int], max_seeds: int = 6,
+                     max_sentences: int = MAX_SENTENCES) -> tuple[list[Passage], str]:
+    """Best sentences with neighbours, in document order per passage, numbered 1..N, as
+    many seeds as fit in `budget` tokens. Returns (numbered passages, prompt block)."""
+    chosen: dict[tuple[int, int], Evidence] = {}
+    used = 0
+    for ev in ranked[:max_seeds]:
+        group = [e for e in neighbours(retrieval, ev) if (e.hit_rank, e.start) not in chosen]
+        cost = sum(count(clean_text(e.text)) + 3 for e in group)
+        if chosen and (used + cost > budget or len(chosen) + len(group) > max_sentences):
+            if (ev.hit_rank, ev.start) in chosen or used + count(ev.text) + 3 > budget or len(chosen) >= max_sentences:
+                continue
+            group, cost = [ev], count(ev.text) + 3     # the seed alone still fits
+        used += cost
+        chosen.update({(e.hit_rank, e.start): e for e in group})
+    passages, lines, last_rank = [], [], None
+    for key in sorted(chosen):
+        ev = chosen[key]
+        p = passage_for(index, ev, len(passages) + 1)
+        if ev.hit_rank != last_rank:
+            head = " > ".join(x for x in (p.title, p.heading.split(" > ")[-1] if p.heading else "") if x)
+            lines.append(f"# {head[:120]}")
+            last_rank = ev.hit_rank
+        passages.append(p)
+        lines.append(f"[{p.n}] {clean_text(p.text)}")
+    return passages, "\n".join(lines)
+
+
+def ids_grammar(n: int, max_ids: int = 2) -> str:
+    """GBNF for {"ids": [..]} with at most `max_ids` of the numbers 1..n (no free
+    whitespace, only valid numbers: a handful of cheap tokens)."""
+    alts = " | ".join(f'"{i}"' for i in range(1, n + 1))
+    return f'root ::= "{{\\"ids\\": [" ( id ( ", " id ){{0,{max_ids - 1}}} )? "]}}"\nid ::= {alts}\n'
+
+
+@dataclass(frozen=True)
+class Selection:
+    ids: tuple[int, ...]         # chosen sentence numbers, best first
+    p_none: float                # probability the model gave to the empty list
+    p_ids: dict                  # sentence number -> probability as the first id
+
+
+def parse_selection(text: str, logprobs: dict | None, n: int, second_ratio: float) -> Selection:
+    """The model's choice. With token log-probabilities (llama.cpp), the decision is read
+    where the model chooses between ' [' and ' []' (P(none)) and at the first id (the
+    distribution over sentence numbers); a second id is kept when its probability is at
+    least `second_ratio` x the first's. Without them, the ids in the JSON text, p = 1."""
+    try:
+        said = [i for i in json.loads(text)["ids"] if isinstance(i, int) and 1 <= i <= n]
+    except (ValueError, KeyError, TypeError):
+        said = []
+    toks = (logprobs or {}).get("content") or []
+    k = next((i for i, t in enumerate(toks) if t.get("token") in (" [", " []", "[", "[]")), None)
+    if k is None or k + 1 >= len(toks):
+        return Selection(tuple(dict.fromkeys(said)), 0.0 if said else 1.0, {i: 1.0 for i in said})
+    top = {t["token"]: math.exp(t["logprob"]) for t in toks[k].get("top_logprobs", [])}
+    p_none = sum(v for tok, v in top.items() if tok.strip().startswith("[]"))
+    p_open = sum(v for tok, v in top.items() if tok.strip() == "[")
+    p_none = p_none / (p_none + p_open) if p_none + p_open > 0 else (0.0 if said else 1.0)
+    digits = {int(t["token"]): math.exp(t["logprob"]) for t in toks[k + 1].get("top_logprobs", [])
+              if t["token"].strip().isdigit() and 1 <= int(t["token"]) <= n}
+    total = sum(digits.values()) or 1.0
+    p_ids = {i: v / total for i, v in sorted(digits.items(), key=lambda kv: -kv[1])}
+    ranked = list(p_ids)
+    ids = ranked[:1] + [i for i in ranked[1:2] if p_ids[i] >= second_ratio * p_ids[ranked[0]]]
+    return Selection(tuple(ids), p_none, p_ids)
+
+
+class LLMReader:
+    """`mode` is "selector" or "writer"."""
+
+    def __init__(self, index: SearchIndex, settings: Settings, chat_model: BaseChatModel, mode: str = "selector",
+                 count_tokens: Callable[[str], int] | None = None, restate: bool | None = None):
+        if mode not in ("selector", "writer"):
+            raise ValueError(f"mode must be selector or writer, not {mode!r}")
+        self.index, self.s, self.llm, self.mode, self.name = index, settings, chat_model, mode, mode
+        self.fallback = ExtractiveAnswerer(index, settings)
+        self.count = count_tokens or getattr(chat_model, "count_tokens", None) or _tiktoken_count()
+        self.restate = settings.reader_restate if restate is None else restate
+        # llama.cpp in-process: grammar-constrained ids and token probabilities; another
+        # endpoint gets the same prompt and its JSON is parsed
+        self.constrained = getattr(chat_model, "_llm_type", "") == "xllamacpp"
+
+    # ---- model calls ----
+    def _call(self, system: str, user: str, deadline: float, **kw) -> tuple[str, dict]:
+        """Streams the model's output (so a deadline can stop it); returns text + metadata."""
+        parts, meta = [], {}
+        for chunk in self.llm.stream([SystemMessage(system), HumanMessage(user)], **kw):
+            parts.append(str(chunk.content))
+            meta.update(chunk.response_metadata or {})
+            if time.monotonic() > deadline:
+                raise ReaderTimeout(f"no answer within {self.s.llm_timeout_s:.0f} s")
+        return "".join(parts), meta
+
+    def _invoke(self, system: str, user: str, **kw) -> tuple[str, dict]:
+        msg = self.llm.invoke([SystemMessage(system), HumanMessage(user)], **kw)
+        return str(msg.content), msg.response_metadata
+
+    # ---- answers ----
+    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
+        ranked, best = self.fallback.evidence(retrieval)
+        if not ranked or best < self.s.abstain_threshold:
+            return self.fallback.answer_from(question, language, retrieval, ranked, best)
+        deadline = time.monotonic() + self.s.llm_timeout_s
+        try:
+            passages, block = compact_evidence(self.index, retrieval, ranked, self.s.llm_evidence_tokens, self.count)
+            if self.mode == "selector":
+                return self._select(question, language, retrieval, best, passages, block, deadline)
+            return self._write(question, language, retrieval, ranked, best, passages, block, deadline)
+        except Exception as e:  # model failure or timeout: extractive answer, said so
+            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
+            err = f"{e.__class__.__name__}: {str(e)[:120]}"
+            return dataclasses.replace(ans, note=NOTES["failed"][language].format(err=err), backend=f"{self.name}→extractive")
+
+    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
+        """The answer is only shown once verified, so it streams after the model has
+        finished; while other members' questions hold the model, says how many."""
+        ahead = getattr(self.llm, "pending", lambda: 0)()
+        if ahead:
+            yield Waiting(ahead)
+        yield from stream_answer(self.answer(question, language, retrieval))
+
+    def _select(self, question, language, retrieval, best, passages, block, deadline) -> Answer:
+        kw = {"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10} if self.constrained else {}
+        out, meta = self._invoke(render("reader_select_system"),
+                                 render("reader_select_user", question=question, evidence=block), max_tokens=12, **kw)
+        sel = parse_selection(out, meta.get("logprobs"), len(passages), self.s.reader_second_ratio)
+        diag = {"evidence": len(passages), "p_none": round(sel.p_none, 4), "ids": list(sel.ids),
+                "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()}, **_tokens(meta)}
+        top = max(sel.p_ids.values(), default=0.0)
+        if not sel.ids or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
+            return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"), grounding=diag)
+        chosen = [dataclasses.replace(passages[i - 1], n=k) for k, i in enumerate(sel.ids, 1)]
+        quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in chosen)
+        text = render(f"answer_frame.{language}", quotes=quotes)
+        if self.restate and any(detect_language(p.text) != language for p in chosen):
+            lead = self._restatement(question, language, chosen, deadline)
+            text = f"{lead}\n\n{text}" if lead else text
+        cited = cite(text, chosen)
+        return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=self.name,
+                      dropped_citations=cited.dropped_markers, grounding=diag)
+
+    def _restatement(self, question, language, chosen: list[Passage], deadline) -> str:
+        """One sentence in the question's language, kept only if every fact is in the quotes."""
+        quotes = "\n".join(clean_text(p.text) for p in chosen)
+        name = LANGUAGE_NAMES[language]
+        out, _ = self._call(render("reader_restate_system", language_name=name),
+                         render("reader_restate_user", question=question, quotes=quotes, language_name=name),
+                         deadline, max_tokens=60)
+        first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()
+        marks = "".join(f"[{p.n}]" for p in chosen)
+        g = check_grounding(f"{first} {marks}", {p.n: p.text for p in chosen})
+        return g.text if g.kept and len(first.split()) >= 3 else ""
+
+    def _write(self, question, language, retrieval, ranked, best, passages, block, deadline) -> Answer:
+        name = LANGUAGE_NAMES[language]
+        out, meta = self._call(render("reader_write_system"),
+                               render("reader_write_user", question=question, evidence=block, language_name=name),
+                               deadline, max_tokens=self.s.reader_write_max_tokens)
+        if not out.strip() or out.strip().upper().startswith("NONE"):
+            return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"),
+                                       grounding={"evidence": len(passages), **_tokens(meta)})
+        g = check_grounding(out, {p.n: p.text for p in passages})
+        diag = {"evidence": len(passages), "kept": len(g.kept), **_tokens(meta),
+                "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in g.dropped]}
+        if not g.kept:
+            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
+            return dataclasses.replace(ans, note=NOTES["unverified"][language], backend=f"{self.name}→extractive",
+                                       grounding=diag)
+        cited = cite(g.text, passages)
+        return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=self.name,
+                      dropped_citations=cited.dropped_markers, grounding=diag)
+
+
+def _tokens(meta: dict) -> dict:
+    """Prompt tokens (evaluated + reused from the cache) and generated tokens of a call."""
+    t = meta.get("timings") or {}
+    return {"prompt_tokens": t.get("prompt_n", 0) + t.get("cache_n", 0), "prompt_evaluated": t.get("prompt_n", 0),
+            "generated_tokens": t.get("predicted_n", 0)}
+
+
+def _tiktoken_count() -> Callable[[str], int]:
+    from .chunking import tiktoken_counter
+
+    return tiktoken_counter()

@@ -1,0 +1,86 @@
+"""Follow-ups, an unreachable LLM endpoint, the queue in front of the model, and chat
+during a re-index."""
+import socket
+import threading
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.conversation import condense, is_follow_up
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+from assistant.reader import LLMReader
+
+
+@pytest.fixture
+def built(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    return settings, fake_embedder
+
+
+def test_unreachable_endpoint_falls_back_with_note(built):
+    settings, emb = built
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = settings.replace(answer_backend="selector", llm_provider="openai",
+                           llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout_s=3)
+    a = Assistant(cfg, embedder=emb).warm_up()
+    ans = a.ask("Hvor mange personer består referencegruppen af?")
+    assert ans.backend == "selector→extractive" and "Sprogmodellen fejlede" in ans.note and "Connection" in ans.note
+    assert ans.citations and not ans.abstained and any("8-12 personer" in c.text for c in ans.citations)
+
+
+def test_queued_question_hears_how_many_are_ahead(built):
+    from assistant.answer import Answer, Waiting
+
+    settings, emb = built
+
+    class BusyModel(FakeListChatModel):
+        def pending(self):
+            return 2
+
+    model = BusyModel(responses=['{"ids": [1]}'])
+    a = Assistant(settings.replace(answer_backend="selector"), embedder=emb,
+                  answerer_factory=lambda idx, s, llm: LLMReader(idx, s, model, "selector")).warm_up()
+    items = list(a.stream("Hvor mange personer består referencegruppen af?"))
+    assert isinstance(items[1], Waiting) and items[1].ahead == 2 and isinstance(items[-1], Answer)
+
+
+def test_follow_up_condensing():
+    hist = [("Hvor mye er inngangslønnen i Sverige?", "…")]
+    assert is_follow_up("Og i Danmark?") and not is_follow_up("Hvor mange personer består referencegruppen af?")
+    assert condense(hist, "Og i Danmark?") == "Hvor mye er inngangslønnen i Sverige — Og i Danmark?"
+    assert condense([], "Og i Danmark?") == "Og i Danmark?"
+    llm = FakeListChatModel(responses=["Hvor mye er inngangslønnen i Danmark?"])
+    assert condense(hist, "Og i Danmark?", llm) == "Hvor mye er inngangslønnen i Danmark?"
+    # bounded: a huge previous question is cut, a rambling model output is not used
+    long_hist = [("Hvor mye er inngangslønnen " + "i Sverige " * 500 + "?", "…")]
+    assert len(condense(long_hist, "Og i Danmark?", max_chars=400)) <= 400
+    assert len(condense(hist, "Og i Danmark?", FakeListChatModel(responses=["x " * 600]), max_chars=400)) <= 400
+    # a Chinese question is not a one-word follow-up
+    assert not is_follow_up("工会有多少安全代表和会员？")
+
+
+def test_chat_keeps_answering_from_old_index_during_reindex(built):
+    settings, emb = built
+    a = Assistant(settings, embedder=emb).warm_up()
+    gate = threading.Event()
+    real = emb.embed_documents
+
+    def slow(texts):
+        gate.wait(10)
+        return real(texts)
+
+    emb.embed_documents = slow
+    (settings.path("corpus_dir") / "2025-06-01_sv_nytt.txt").write_text(
+        "Protokoll\n\nStyrelsen beslutade att sommarmötet hålls i Visby den 3 juni.\n", encoding="utf-8")
+    t = threading.Thread(target=a.reindex)
+    t.start()
+    during = a.ask("Var hålls sommarmötet i Visby?")       # answered while the re-index is blocked
+    assert not any(c.source.endswith("nytt.txt") for c in during.citations)
+    assert "2025-06-01_sv_nytt.txt" not in a.index.documents
+    gate.set()
+    t.join(30)
+    after = a.ask("Var hålls sommarmötet i Visby?")
+    assert any(c.source == "2025-06-01_sv_nytt.txt" and "Visby" in c.text for c in after.citations)

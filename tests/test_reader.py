@@ -1,0 +1,104 @@
+"""The LLM readers with LangChain's fake chat models: evidence block, selection,
+abstention, grounding of written answers, fallbacks."""
+import math
+import re
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.chunking import clean_text
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+from assistant.reader import LLMReader, compact_evidence, ids_grammar, parse_selection
+
+Q = "Hvor mange personer består referencegruppen af?"
+
+
+@pytest.fixture
+def built(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    a = Assistant(settings, embedder=fake_embedder).warm_up()
+    return a, a.retrieve(Q)
+
+
+def words(text):
+    return len(text.split())
+
+
+def reader(a, responses, mode="selector"):
+    return LLMReader(a.index, a.settings, FakeListChatModel(responses=responses), mode, count_tokens=words)
+
+
+def test_compact_evidence_numbered_budgeted_with_neighbours(built):
+    a, r = built
+    ranked, _ = reader(a, ["x"]).fallback.evidence(r)
+    passages, block = compact_evidence(a.index, r, ranked, budget=60, count=words)
+    assert [p.n for p in passages] == list(range(1, len(passages) + 1)) and 2 <= len(passages) <= 9
+    assert sum(words(p.text) + 3 for p in passages) <= 60 + words(ranked[0].text) + 3
+    assert any(p.start == ranked[0].start for p in passages)              # the best sentence is in
+    for p in passages:
+        assert a.index.documents[p.source].text[p.start:p.end] == p.text and f"[{p.n}] " in block
+    many, _ = compact_evidence(a.index, r, ranked, budget=10_000, count=words)
+    assert len(many) <= 9
+
+
+def test_selector_quotes_chosen_sentences_with_exact_citations(built):
+    a, r = built
+    rd = reader(a, ['{"ids": [2]}'])
+    ranked, _ = rd.fallback.evidence(r)
+    passages, _ = compact_evidence(a.index, r, ranked, a.settings.llm_evidence_tokens, words)
+    ans = rd.answer(Q, "da", r)
+    assert not ans.abstained and ans.backend == "selector" and ans.text.startswith("I dokumenterne:")
+    assert len(ans.citations) == 1 and ans.citations[0].text == passages[1].text
+    c = ans.citations[0]
+    assert a.index.documents[c.source].text[c.start:c.end] == c.text and f"“{clean_text(c.text)}” [1]" in ans.text
+
+
+def test_selector_empty_list_abstains(built):
+    a, r = built
+    ans = reader(a, ['{"ids": []}']).answer(Q, "da", r)
+    assert ans.abstained and ans.text == "Dokumenterne siger ikke noget om dette." and not ans.citations
+
+
+def test_model_failure_gives_extractive_answer_with_note(built):
+    a, r = built
+
+    class Broken(FakeListChatModel):
+        def _call(self, *args, **kwargs):
+            raise ConnectionError("model crashed")
+
+    rd = LLMReader(a.index, a.settings, Broken(responses=["x"]), "selector", count_tokens=words)
+    ans = rd.answer(Q, "sv", r)
+    assert ans.backend == "selector→extractive" and "model crashed" in ans.note and ans.citations
+
+
+def test_writer_keeps_grounded_sentences_only(built):
+    a, r = built
+    rd = reader(a, ["x"], "writer")
+    ranked, _ = rd.fallback.evidence(r)
+    passages, _ = compact_evidence(a.index, r, ranked, a.settings.llm_evidence_tokens, words)
+    n, src = next((p.n, p.text) for p in passages if re.search(r"\d", p.text))
+    num = re.search(r"\d+", src).group()
+    rd = reader(a, [f"Gruppen har {num} [{n}]. Den ledes af Karin Svensson [{n}]. Mødet var i 1999."], "writer")
+    ans = rd.answer(Q, "da", r)
+    assert ans.backend == "writer" and ans.text == f"Gruppen har {num} [1]." and ans.citations[0].text == src
+
+
+def test_writer_with_nothing_verifiable_falls_back_visibly(built):
+    a, r = built
+    ans = reader(a, ["Gruppen har 987654 medlemmer [1]."], "writer").answer(Q, "en", r)
+    assert ans.backend == "writer→extractive" and "could not be verified" in ans.note and ans.citations
+    assert reader(a, ["NONE"], "writer").answer(Q, "en", r).abstained
+
+
+def test_parse_selection_reads_token_probabilities():
+    def tok(t, tops):
+        return {"token": t, "logprob": math.log(tops[t]), "top_logprobs": [{"token": k, "logprob": math.log(v)} for k, v in tops.items()]}
+
+    lp = {"content": [tok('{"', {'{"': 1.0}), tok("ids", {"ids": 1.0}), tok('":', {'":': 1.0}),
+                      tok(" [", {" [": 0.8, " []": 0.2}), tok("3", {"3": 0.5, "1": 0.3, "7": 0.1, "0": 0.1}), tok("]}", {"]}": 1.0})]}
+    sel = parse_selection('{"ids": [3]}', lp, n=5, second_ratio=0.5)
+    assert sel.ids == (3, 1) and sel.p_none == pytest.approx(0.2) and sel.p_ids[3] == pytest.approx(0.5 / 0.8)
+    assert parse_selection('{"ids": [3]}', lp, n=5, second_ratio=0.9).ids == (3,)
+    assert parse_selection('{"ids": [4, 9]}', None, n=5, second_ratio=0.5).ids == (4,)   # 9 is not a sentence
+    assert ids_grammar(3).endswith('id ::= "1" | "2" | "3"\n')
