@@ -45,15 +45,25 @@ def load_dataset(path: Path) -> list[dict]:
 # ---------- systems ----------
 
 def run_assistant(assistant, items, k: int) -> list[dict]:
+    """Each question through the streaming chain, as the chat runs it: time to the first
+    text, the full answer, and what the answer step reports (LLM tokens, selection)."""
+    from .answer import Answer
+
     out = []
     for it in items:
-        a = assistant.ask(it["question"], k=k)
+        t0, first, a = time.perf_counter(), None, None
+        for item in assistant.stream(it["question"], k=k):
+            if isinstance(item, str) and first is None:
+                first = time.perf_counter() - t0
+            elif isinstance(item, Answer):
+                a = item
         j = a.to_json()
         out.append({"id": it["id"], "question": it["question"], "language": a.language, "answer": a.text,
-                    "abstained": a.abstained, "best_score": a.best_score,
-                    "citations": [{"source": c["source"], "text": c["text"]} for c in j["citations"]],
+                    "abstained": a.abstained, "best_score": a.best_score, "backend": a.backend, "note": a.note,
+                    "citations": [{"n": c["n"], "source": c["source"], "text": c["text"]} for c in j["citations"]],
                     "retrieved": [{"source": r["source"], "text": r["text"], "score": r["score"]} for r in j["retrieved"]],
-                    "latency_s": a.latency_s})
+                    "latency_s": a.latency_s, "first_text_s": first, "grounding": a.grounding,
+                    "prompt_tokens": a.grounding.get("prompt_tokens", 0)})
     return out
 
 

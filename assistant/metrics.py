@@ -61,6 +61,20 @@ def percentile(values: list[float], p: float) -> float:
     return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
 
 
+def ungrounded_facts(answer: str, citations: list[dict]) -> int:
+    """Facts (numbers, dates, amounts, names) of an answer that are not in a passage its
+    sentence cites; a fact in a sentence without a valid citation counts too. Quotes are
+    verbatim, so they pass. `citations`: [{"n", "text"}]."""
+    from .grounding import split_sentences, unsupported
+
+    by_n = {c["n"]: c["text"] for c in citations}
+    bad = 0
+    for sentence in split_sentences(answer):
+        cited = "\n".join(by_n[int(n)] for n in re.findall(r"\[(\d+)\]", sentence) if int(n) in by_n)
+        bad += len(unsupported(sentence, cited))
+    return bad
+
+
 def summarize(items: list[dict], records: list[dict]) -> dict:
     """Metrics for one system. `items` are dataset rows, `records` the matching result
     records ({answer, abstained, citations, retrieved, latency_s, language}); a
@@ -76,6 +90,12 @@ def summarize(items: list[dict], records: list[dict]) -> dict:
         out["abstain_unanswerable"] = rate([r["abstained"] for _, r in un_pairs])
         out["false_abstain"] = rate([r["abstained"] for _, r in ans_pairs])
         out["lang_match"] = rate([r.get("language") == it["lang"] for it, r in zip(items, records)])
+        answered = [r for r in records if not r["abstained"]]
+        out["ungrounded"] = rate([ungrounded_facts(r["answer"], r["citations"]) > 0 for r in answered])
+        prompts = [r["prompt_tokens"] for r in records if r.get("prompt_tokens")]
+        out["prompt_tok"] = median(prompts) if prompts else 0
+        first = [r["first_text_s"] for r in records if r.get("first_text_s") is not None]
+        out["first_text_p50"] = median(first) if first else float("nan")
     lat = [r["latency_s"] for r in records]
     out["latency_p50"] = median(lat) if lat else float("nan")
     out["latency_p95"] = percentile(lat, 95)

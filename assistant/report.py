@@ -10,13 +10,13 @@ from pathlib import Path
 from .metrics import evidence_rank, summarize
 
 COLS = ["hit@1", "hit@3", "hit@5", "mrr", "key_fact_acc", "cited_evidence", "abstain_unanswerable",
-        "false_abstain", "lang_match", "latency_p50", "latency_p95"]
+        "false_abstain", "ungrounded", "lang_match", "first_text_p50", "latency_p50", "latency_p95", "prompt_tok"]
 
 
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
-    return f"{v:.3f}" if isinstance(v, float) else str(v)
+    return f"{v:.3f}" if isinstance(v, float) else f"{v:g}" if isinstance(v, (int, float)) else str(v)
 
 
 def table(rows: dict[str, dict], cols=COLS) -> str:

@@ -1,6 +1,7 @@
 import math
 
-from assistant.metrics import (evidence_cited, evidence_rank, hit_at, key_facts_ok, mrr, percentile, summarize)
+from assistant.metrics import (evidence_cited, evidence_rank, hit_at, key_facts_ok, mrr, percentile, summarize,
+                               ungrounded_facts)
 
 
 def test_evidence_rank_needs_all_evidence():
@@ -39,7 +40,7 @@ def test_summarize_hand_computed():
     ]
     records = [
         {"answer": "Enligt: fakta ett [1]", "abstained": False, "language": "sv", "latency_s": 1.0,
-         "citations": [{"text": "fakta ett"}], "retrieved": [{"text": "fakta ett här"}]},
+         "citations": [{"n": 1, "text": "fakta ett"}], "retrieved": [{"text": "fakta ett här"}]},
         {"answer": "Dokumenterne siger ikke noget", "abstained": True, "language": "no", "latency_s": 2.0,
          "citations": [], "retrieved": [{"text": "x"}, {"text": "fakta to"}]},
         {"answer": "The documents do not say", "abstained": True, "language": "en", "latency_s": 3.0,
@@ -52,3 +53,12 @@ def test_summarize_hand_computed():
     assert math.isclose(m["lang_match"], 2 / 3) and m["latency_p50"] == 2.0 and m["latency_p95"] == 3.0
     retrieval_only = summarize(items, [dict(r, answer=None) for r in records])
     assert "key_fact_acc" not in retrieval_only and retrieval_only["hit@1"] == 0.5
+
+
+def test_ungrounded_facts_hand_computed():
+    cites = [{"n": 1, "text": "Vision har 6496 skyddsombud i hela landet."}]
+    assert ungrounded_facts("Det finns 6 496 skyddsombud [1].", cites) == 0          # thousands separator
+    assert ungrounded_facts("Det finns 7000 skyddsombud [1].", cites) == 1           # a number not in the source
+    assert ungrounded_facts("Det finns 6496 skyddsombud.", cites) == 1               # no citation: nothing grounds it
+    assert ungrounded_facts("Det finns 6496 skyddsombud [2].", cites) == 1           # cites no real passage
+    assert ungrounded_facts("Enligt Anna Svensson finns 6496 skyddsombud [1].", cites) == 2   # two name words not in it
