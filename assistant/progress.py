@@ -8,11 +8,18 @@ import time
 
 
 class TerminalProgress:
-    """A callable (done, total, message) for `build_index(progress=...)`."""
+    """A callable (done, total, message) for `build_index(progress=...)` and the model
+    fetchers; a context manager that closes the last bar."""
 
-    def __init__(self, unit: str = "texts", stream=None, interval_s: float = 5.0):
-        self.unit, self.stream, self.interval = unit, stream or sys.stderr, interval_s
+    def __init__(self, stream=None, interval_s: float = 5.0):
+        self.stream, self.interval = stream or sys.stderr, interval_s
         self._bar, self._msg, self._last, self._t0 = None, "", 0.0, time.perf_counter()
+
+    def __enter__(self) -> "TerminalProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __call__(self, done: int, total: int, message: str) -> None:
         if message != self._msg:
@@ -27,14 +34,14 @@ class TerminalProgress:
             if self._bar is None:
                 from tqdm import tqdm
 
-                self._bar = tqdm(total=total, desc=message, unit=f" {self.unit}", file=self.stream, dynamic_ncols=True)
+                self._bar = tqdm(total=total, desc=message, file=self.stream, dynamic_ncols=True)
             self._bar.update(done - self._bar.n)
             return
         now = time.perf_counter()
         if done == total or now - self._last >= self.interval:
             rate = done / max(now - self._t0, 1e-9)
             eta = (total - done) / rate if rate > 0 else 0.0
-            print(f"{message}: {done}/{total} {self.unit} ({rate:.1f}/s, ETA {eta:.0f}s)", file=self.stream, flush=True)
+            print(f"{message}: {done}/{total} ({rate:.1f}/s, ETA {eta:.0f}s)", file=self.stream, flush=True)
             self._last = now
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from assistant import models
+from assistant import gguf_models as models
 from assistant.errors import ModelError, ModelVerificationError
 
 SPEC = models.GgufSpec("tiny", "tiny.gguf", "fake-carrier-part{n}", "0.1.0", 5)

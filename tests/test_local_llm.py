@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant import models
+from assistant import gguf_models as models
 from assistant.hardware import physical_cores
 from assistant.local_llm import LocalChatModel
 
