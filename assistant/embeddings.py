@@ -58,7 +58,9 @@ DTYPES = ("auto", "float32", "bfloat16", "int8")
 def _load_sentence_transformer(path: Path, dtype: str):
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # the assistant reports its own progress
     model = SentenceTransformer(str(path), device="cpu", local_files_only=True,
                                 model_kwargs={"dtype": torch.bfloat16 if dtype == "bfloat16" else torch.float32})
     if dtype == "int8":  # int8 weights for the linear layers, computed with VNNI

@@ -106,6 +106,7 @@ def _embed_all(pending: list[_Pending], embedder: Embedder, progress: Progress, 
     order = sorted(range(len(texts)), key=lambda j: -len(texts[j][2]))
     out = [np.zeros((len(p.texts), 0), np.float32) for p in pending]
     done = 0
+    progress(0, len(order), "embedding")
     for s in range(0, len(order), batch):
         part = order[s:s + batch]
         vecs = embedder.embed_documents_np([texts[j][2] for j in part])

@@ -24,7 +24,8 @@ class TerminalProgress:
     def __call__(self, done: int, total: int, message: str) -> None:
         if message != self._msg:
             self.close()
-            self._msg, self._t0, self._last = message, time.perf_counter(), 0.0
+            self._msg, self._t0 = message, time.perf_counter()
+            self._last = self._t0
             if total <= 1:  # a phase without counts
                 print(f"{message} …", file=self.stream, flush=True)
                 return
@@ -38,7 +39,7 @@ class TerminalProgress:
             self._bar.update(done - self._bar.n)
             return
         now = time.perf_counter()
-        if done == total or now - self._last >= self.interval:
+        if done and (done == total or now - self._last >= self.interval):
             rate = done / max(now - self._t0, 1e-9)
             eta = (total - done) / rate if rate > 0 else 0.0
             print(f"{message}: {done}/{total} ({rate:.1f}/s, ETA {eta:.0f}s)", file=self.stream, flush=True)

@@ -29,3 +29,33 @@ def test_cli_errors_are_clean(fake_cli, capsys):
 def test_missing_model_message(tmp_path, capsys):
     rc = cli.main(["--root", str(tmp_path), "retrieve", "x"])
     assert rc == 3 and "assistant models fetch" in capsys.readouterr().err
+
+
+def test_index_progress_in_plain_lines_when_not_a_terminal(fake_cli, capsys):
+    assert cli.main(["--root", str(fake_cli.root), "index"]) == 0
+    err = capsys.readouterr().err
+    assert "reading documents …" in err and "writing index …" in err
+    last = [line for line in err.splitlines() if line.startswith("embedding: ")][-1]
+    done, total = last.split()[1].split("/")
+    assert done == total and int(total) > 80 and "/s, ETA 0s)" in last   # every chunk and sentence, with a rate
+
+
+def test_progress_lines_are_spaced_and_end_complete():
+    import io
+
+    from assistant.progress import TerminalProgress
+
+    out = io.StringIO()
+    p = TerminalProgress(stream=out, interval_s=3600)
+    for i in range(11):
+        p(i, 10, "downloading")
+    assert out.getvalue().splitlines() == [l for l in out.getvalue().splitlines() if l.startswith("downloading: 10/10")]
+
+
+def test_ask_json_has_answerer_grounding_and_no_load_time(fake_cli, capsys):
+    root = str(fake_cli.root)
+    assert cli.main(["--root", root, "index"]) == 0
+    capsys.readouterr()
+    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["answerer"] == "extractive" and out["grounding"] == {} and 0 < out["latency_s"] < 5
