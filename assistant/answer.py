@@ -6,6 +6,7 @@ and abstains when the best evidence is below a threshold calibrated on data.
 `build_chain` wires retrieval and an answerer into one LangChain (LCEL) runnable."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
@@ -139,6 +140,18 @@ def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -
     return [ev for ev in ranked if ev.score >= ranked[0].score - margin][:max_sentences]
 
 
+def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
+                  backend: str, lead: str = "", **fields) -> Answer:
+    """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
+    in the question's language's frame (after `lead`, a grounded sentence, if any)."""
+    passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
+    quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
+    text = render(f"answer_frame.{language}", quotes=quotes)
+    cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
+    return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=backend,
+                  dropped_citations=cited.dropped_markers, **fields)
+
+
 def stream_answer(ans: Answer) -> Iterator[str | Answer]:
     """A finished answer as a stream: its words, then the Answer itself."""
     yield from re.findall(r"\S+\s*", ans.text)
@@ -180,11 +193,8 @@ class ExtractiveAnswerer:
         if not ranked or best < self.s.abstain_threshold:
             return abstention(question, language, retrieval, best, self.name)
         chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
-        passages = [passage_for(self.index, ev, i + 1) for i, ev in enumerate(chosen)]
-        quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
-        cited = cite(render(f"answer_frame.{language}", quotes=quotes), passages)
-        return Answer(question, language, cited.text, False, cited.citations, retrieval, best,
-                      backend=self.name, dropped_citations=cited.dropped_markers)
+        return quoted_answer(question, language, retrieval, best, [passage_for(self.index, ev, 0) for ev in chosen],
+                             self.name)
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]:
         yield from stream_answer(self.answer(question, language, retrieval))

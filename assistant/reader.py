@@ -26,7 +26,8 @@ from typing import Callable, Iterator
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, passage_for, stream_answer
+from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, passage_for, quoted_answer, select_evidence,
+                     stream_answer)
 from .chunking import clean_text
 from .citations import Passage, cite
 from .config import Settings
@@ -175,7 +176,7 @@ class LLMReader:
         try:
             passages, block = compact_evidence(self.index, retrieval, ranked, self.s.llm_evidence_tokens, self.count)
             if self.mode == "selector":
-                return self._select(question, language, retrieval, best, passages, block, deadline)
+                return self._select(question, language, retrieval, ranked, best, passages, block, deadline)
             return self._write(question, language, retrieval, ranked, best, passages, block, deadline)
         except Exception as e:  # model failure or timeout: extractive answer, said so
             ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
@@ -190,7 +191,7 @@ class LLMReader:
             yield Waiting(ahead)
         yield from stream_answer(self.answer(question, language, retrieval))
 
-    def _select(self, question, language, retrieval, best, passages, block, deadline) -> Answer:
+    def _select(self, question, language, retrieval, ranked, best, passages, block, deadline) -> Answer:
         kw = {"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10} if self.constrained else {}
         out, meta = self._invoke(render("reader_select_system"),
                                  render("reader_select_user", question=question, evidence=block), max_tokens=12, **kw)
@@ -200,18 +201,22 @@ class LLMReader:
         top = max(sel.p_ids.values(), default=0.0)
         if not sel.ids or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
             return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"), grounding=diag)
-        chosen = [dataclasses.replace(passages[i - 1], n=k) for k, i in enumerate(sel.ids, 1)]
-        quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in chosen)
-        text = render(f"answer_frame.{language}", quotes=quotes)
+        chosen = [passages[i - 1] for i in sel.ids]
+        if self.s.reader_add_extractive:  # then what the extractive ranking quotes, up to answer_max_sentences
+            seen = {(p.source, p.start) for p in chosen}
+            for ev in select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin):
+                if len(chosen) < self.s.answer_max_sentences and (ev.source, ev.start) not in seen:
+                    chosen.append(passage_for(self.index, ev, 0))
+                    seen.add((ev.source, ev.start))
+        lead = ""
         if self.restate and any(detect_language(p.text) != language for p in chosen):
-            lead = self._restatement(question, language, chosen, deadline)
-            text = f"{lead}\n\n{text}" if lead else text
-        cited = cite(text, chosen)
-        return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=self.name,
-                      dropped_citations=cited.dropped_markers, grounding=diag)
+            lead = self._restatement(question, language, chosen[: len(sel.ids)], deadline)
+        return quoted_answer(question, language, retrieval, best, chosen, self.name, lead=lead, grounding=diag)
 
     def _restatement(self, question, language, chosen: list[Passage], deadline) -> str:
-        """One sentence in the question's language, kept only if every fact is in the quotes."""
+        """One sentence in the question's language, kept only if every fact is in the quotes.
+        `chosen` are the answer's first quotes, so they are cited as [1], [2], ..."""
+        chosen = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
         quotes = "\n".join(clean_text(p.text) for p in chosen)
         name = LANGUAGE_NAMES[language]
         out, _ = self._call(render("reader_restate_system", language_name=name),

@@ -25,8 +25,9 @@ def words(text):
     return len(text.split())
 
 
-def reader(a, responses, mode="selector"):
-    return LLMReader(a.index, a.settings, FakeListChatModel(responses=responses), mode, count_tokens=words)
+def reader(a, responses, mode="selector", **settings):
+    return LLMReader(a.index, a.settings.replace(**settings), FakeListChatModel(responses=responses), mode,
+                     count_tokens=words)
 
 
 def test_compact_evidence_numbered_budgeted_with_neighbours(built):
@@ -44,7 +45,7 @@ def test_compact_evidence_numbered_budgeted_with_neighbours(built):
 
 def test_selector_quotes_chosen_sentences_with_exact_citations(built):
     a, r = built
-    rd = reader(a, ['{"ids": [2]}'])
+    rd = reader(a, ['{"ids": [2]}'], reader_add_extractive=False)
     ranked, _ = rd.fallback.evidence(r)
     passages, _ = compact_evidence(a.index, r, ranked, a.settings.llm_evidence_tokens, words)
     ans = rd.answer(Q, "da", r)
@@ -52,6 +53,18 @@ def test_selector_quotes_chosen_sentences_with_exact_citations(built):
     assert len(ans.citations) == 1 and ans.citations[0].text == passages[1].text
     c = ans.citations[0]
     assert a.index.documents[c.source].text[c.start:c.end] == c.text and f"“{clean_text(c.text)}” [1]" in ans.text
+
+
+def test_selector_pick_comes_first_then_the_extractive_quotes(built):
+    a, r = built
+    rd = reader(a, ['{"ids": [9]}'], answer_max_sentences=3, sentence_margin=1.0)
+    ranked, _ = rd.fallback.evidence(r)
+    passages, _ = compact_evidence(a.index, r, ranked, a.settings.llm_evidence_tokens, words)
+    last = passages[-1]
+    ans = rd.answer(Q, "da", r)
+    assert [c.n for c in ans.citations] == [1, 2, 3] and ans.citations[0].text == last.text
+    assert [c.text for c in ans.citations[1:]] == [ev.text for ev in ranked if ev.text != last.text][:2]
+    assert len({(c.source, c.start) for c in ans.citations}) == 3
 
 
 def test_selector_empty_list_abstains(built):
