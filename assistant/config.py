@@ -62,7 +62,7 @@ class Settings:
     answer_type_bonus: float = 0.08
     # the answer step: "selector" (the LLM picks the sentences that answer, or none),
     # "writer" (the LLM writes, every fact grounding-checked), "extractive" (no LLM)
-    answer_backend: str = "extractive"
+    answer_backend: str = "selector"
     # the LLM: "local" (the GGUF below, in-process) or "openai" (any OpenAI-compatible
     # endpoint: Ollama, vLLM, llama.cpp server, OpenAI)
     llm_provider: str = "local"

@@ -47,13 +47,15 @@ def load_dataset(path: Path) -> list[dict]:
 def run_assistant(assistant, items, k: int) -> list[dict]:
     """Each question through the streaming chain, as the chat runs it: time to the first
     text, the full answer, and what the answer step reports (LLM tokens, selection)."""
-    from .answer import Answer
+    from .answer import Answer, Preview
 
     out = []
     for it in items:
-        t0, first, a = time.perf_counter(), None, None
+        t0, first, evidence, a = time.perf_counter(), None, None, None
         for item in assistant.stream(it["question"], k=k):
-            if isinstance(item, str) and first is None:
+            if isinstance(item, Preview):
+                evidence = time.perf_counter() - t0
+            elif isinstance(item, str) and first is None:
                 first = time.perf_counter() - t0
             elif isinstance(item, Answer):
                 a = item
@@ -62,7 +64,7 @@ def run_assistant(assistant, items, k: int) -> list[dict]:
                     "abstained": a.abstained, "best_score": a.best_score, "backend": a.backend, "note": a.note,
                     "citations": [{"n": c["n"], "source": c["source"], "text": c["text"]} for c in j["citations"]],
                     "retrieved": [{"source": r["source"], "text": r["text"], "score": r["score"]} for r in j["retrieved"]],
-                    "latency_s": a.latency_s, "first_text_s": first, "grounding": a.grounding,
+                    "latency_s": a.latency_s, "evidence_s": evidence, "first_text_s": first, "grounding": a.grounding,
                     "prompt_tokens": a.grounding.get("prompt_tokens", 0)})
     return out
 

@@ -94,8 +94,9 @@ def summarize(items: list[dict], records: list[dict]) -> dict:
         out["ungrounded"] = rate([ungrounded_facts(r["answer"], r["citations"]) > 0 for r in answered])
         prompts = [r["prompt_tokens"] for r in records if r.get("prompt_tokens")]
         out["prompt_tok"] = median(prompts) if prompts else 0
-        first = [r["first_text_s"] for r in records if r.get("first_text_s") is not None]
-        out["first_text_p50"] = median(first) if first else float("nan")
+        for key, col in (("evidence_s", "evidence_p50"), ("first_text_s", "first_text_p50")):
+            xs = [r[key] for r in records if r.get(key) is not None]
+            out[col] = median(xs) if xs else float("nan")
     lat = [r["latency_s"] for r in records]
     out["latency_p50"] = median(lat) if lat else float("nan")
     out["latency_p95"] = percentile(lat, 95)

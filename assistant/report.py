@@ -10,7 +10,7 @@ from pathlib import Path
 from .metrics import evidence_rank, summarize
 
 COLS = ["hit@1", "hit@3", "hit@5", "mrr", "key_fact_acc", "cited_evidence", "abstain_unanswerable",
-        "false_abstain", "ungrounded", "lang_match", "first_text_p50", "latency_p50", "latency_p95", "prompt_tok"]
+        "false_abstain", "ungrounded", "lang_match", "evidence_p50", "first_text_p50", "latency_p50", "latency_p95", "prompt_tok"]
 
 
 def _fmt(v) -> str:

