@@ -6,7 +6,6 @@ use. Every file's size and sha256 are in the manifest and checked on open, so da
 an IndexCorruptError (which `assistant index` repairs by rebuilding), never a crash."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ import numpy as np
 from .chunking import Chunk, Heading
 from .errors import IndexCorruptError, IndexMissingError
 from .filters import Filters
+from .hashing import sha256_file
 from .lexical import analyze, query_terms
 from .store import DocContents, DocRecord, SearchIndex
 
@@ -116,14 +116,6 @@ class LocalIndex:
 
 # ---------- files ----------
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _chunk_from_json(d: dict) -> Chunk:
     d = dict(d, headings=tuple(d["headings"]), sentences=tuple(tuple(s) for s in d["sentences"]))
     return Chunk(**d)
@@ -155,7 +147,7 @@ def _write_version(folder: Path, manifest: dict, docs: list[DocContents], ann_ki
     for p in sorted(folder.iterdir()):
         with open(p, "rb") as fh:
             os.fsync(fh.fileno())
-        files[p.name] = {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+        files[p.name] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
     manifest = dict(manifest, files=files)
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -165,7 +157,7 @@ def _verify(folder: Path, manifest: dict) -> None:
         p = folder / name
         if not p.is_file():
             raise IndexCorruptError(f"The index file {p} is missing. {_FIX}")
-        if p.stat().st_size != meta["bytes"] or _sha256(p) != meta["sha256"]:
+        if p.stat().st_size != meta["bytes"] or sha256_file(p) != meta["sha256"]:
             raise IndexCorruptError(f"The index file {p} is damaged (size or checksum differs from the manifest). {_FIX}")
     if not manifest.get("files"):
         raise IndexCorruptError(f"The index in {folder} has no file list in its manifest. {_FIX}")

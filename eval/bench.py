@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 from statistics import median
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

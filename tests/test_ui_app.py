@@ -6,7 +6,7 @@ import json
 import gradio as gr
 import pytest
 
-from assistant.answer import Preview, Waiting
+from assistant.answer import Waiting
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
 from assistant.ui_text import TEXT
