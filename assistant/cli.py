@@ -82,14 +82,24 @@ def cmd_retrieve(args, settings):
 
 
 def cmd_ask(args, settings):
+    from .answer import Answer, Preview, Waiting
     from .pipeline import Assistant
 
     assistant = Assistant(settings).warm_up()
-    ans = assistant.ask(args.question, args.k, _filters(args))
     if args.json:
-        print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(assistant.ask(args.question, args.k, _filters(args)).to_json(), ensure_ascii=False, indent=2))
         return
-    print(ans.text)
+    for item in assistant.stream(args.question, args.k, _filters(args)):  # evidence first, then the answer
+        if isinstance(item, Preview):
+            docs = {h.chunk.source for h in item.retrieval.hits}
+            print(f"(reading {len(item.retrieval.hits)} passages from {len(docs)} documents …)", file=sys.stderr, flush=True)
+        elif isinstance(item, Waiting):
+            print(f"({item.ahead} question(s) ahead for the language model …)", file=sys.stderr, flush=True)
+        elif isinstance(item, str):
+            print(item, end="", flush=True)
+        elif isinstance(item, Answer):
+            ans = item
+    print()
     if ans.note:
         print(f"\n({ans.note})")
     if ans.citations:

@@ -59,3 +59,14 @@ def test_ask_json_has_answerer_grounding_and_no_load_time(fake_cli, capsys):
     assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["answerer"] == "extractive" and out["grounding"] == {} and 0 < out["latency_s"] < 5
+
+
+def test_ask_streams_evidence_first_then_the_answer_with_citations(fake_cli, capsys):
+    root = str(fake_cli.root)
+    assert cli.main(["--root", root, "index"]) == 0
+    capsys.readouterr()
+    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?"]) == 0
+    out = capsys.readouterr()
+    assert "(reading 5 passages from" in out.err
+    assert out.out.startswith("I dokumenterne:") and "[1] 2021-09-14_da_projektplan" in out.out
+    assert "answered in" in out.out and "by extractive" in out.out
