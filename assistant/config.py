@@ -82,8 +82,8 @@ class Settings:
     reader_max_p_none: float = 0.03      # selector abstains when the model's P(empty list) is above this
     reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this
     reader_second_ratio: float = 0.2     # a second sentence is quoted when P(second) >= ratio x P(first)
-    # after the model's pick, also quote what the extractive ranking picks (up to answer_max_sentences);
-    # measured on both halves of eval/qa.jsonl (README): more key facts, the same abstentions
+    # after the model's pick, also quote what the extractive ranking picks from the same document
+    # (up to answer_max_sentences): context for the pick without quotes from unrelated documents
     reader_add_extractive: bool = True
     reader_write_max_tokens: int = 80    # writer: answer length cap
     # app

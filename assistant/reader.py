@@ -202,10 +202,10 @@ class LLMReader:
         if not sel.ids or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
             return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"), grounding=diag)
         chosen = [passages[i - 1] for i in sel.ids]
-        if self.s.reader_add_extractive:  # then what the extractive ranking quotes, up to answer_max_sentences
-            seen = {(p.source, p.start) for p in chosen}
-            for ev in select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin):
-                if len(chosen) < self.s.answer_max_sentences and (ev.source, ev.start) not in seen:
+        if self.s.reader_add_extractive:  # then what the extractive ranking quotes from the same document(s)
+            seen, docs = {(p.source, p.start) for p in chosen}, {p.source for p in chosen}
+            for ev in select_evidence(ranked, len(ranked), self.s.sentence_margin):
+                if len(chosen) < self.s.answer_max_sentences and ev.source in docs and (ev.source, ev.start) not in seen:
                     chosen.append(passage_for(self.index, ev, 0))
                     seen.add((ev.source, ev.start))
         lead = ""
