@@ -71,6 +71,8 @@ class Assistant:
         check_compatible(index.manifest, embedding_identity(self.embedder), chunker_settings(self.settings).as_dict())
         retriever = HybridRetriever(index, self.embedder, self.settings)
         answerer = self._answerer_factory(index, self.settings, self.chat_model)
+        if self._chat_model is not None and hasattr(self._chat_model, "warm_up"):
+            self._chat_model.warm_up()  # the local LLM loads here, not inside the first answer
         prepare = make_prepare(retriever)
         return _Loaded(index, retriever, answerer, build_chain(prepare, answerer), build_stream_chain(prepare, answerer))
 
