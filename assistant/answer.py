@@ -114,19 +114,22 @@ def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
     return 0.0
 
 
-def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0) -> list[Evidence]:
+def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0,
+                   context_weight: float = 0.0) -> list[Evidence]:
     """All sentences of the retrieved chunks, best first by similarity to the question
-    (plus the answer-type prior)."""
+    (plus the answer-type prior and `context_weight` x the better neighbour's similarity:
+    "The inquiry is due 30 May" scores with the sentence before it that names the inquiry)."""
     out = []
     for rank, hit in enumerate(retrieval.hits):
         vecs = hit.sentence_vectors
         if not len(vecs):
             continue
         sims = vecs @ retrieval.query_vector
-        for (s, e), text, sim in zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims):
+        for i, ((s, e), text, sim) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims)):
             if len(text.split()) < min_words and "\t" not in text:
                 continue
-            score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus)
+            near = max((float(sims[j]) for j in (i - 1, i + 1) if 0 <= j < len(sims)), default=0.0)
+            score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus) + context_weight * max(near, 0.0)
             out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(sim)))
     out.sort(key=lambda ev: -ev.score)
     return out
@@ -178,10 +181,12 @@ class ExtractiveAnswerer:
     def __init__(self, index: SearchIndex, settings: Settings):
         self.index, self.s = index, settings
 
-    def evidence(self, retrieval: Retrieval) -> tuple[list[Evidence], float]:
+    def evidence(self, retrieval: Retrieval, context_weight: float | None = None) -> tuple[list[Evidence], float]:
         """Ranked evidence sentences and the best raw similarity (the abstention signal;
-        the answer-type prior only orders sentences, it does not make evidence stronger)."""
-        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus)
+        the answer-type prior and the neighbours only order sentences, they do not make
+        evidence stronger). `context_weight` defaults to the setting."""
+        cw = self.s.sentence_context_weight if context_weight is None else context_weight
+        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
         return ranked, best
 

@@ -174,7 +174,10 @@ class LLMReader:
             return self.fallback.answer_from(question, language, retrieval, ranked, best)
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
-            passages, block = compact_evidence(self.index, retrieval, ranked, self.s.llm_evidence_tokens, self.count)
+            # the model's evidence is seeded by each sentence's own similarity (its neighbours come
+            # with it anyway); the extractive ranking (with neighbour context) adds quotes after the pick
+            seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0)
+            passages, block = compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count)
             if self.mode == "selector":
                 return self._select(question, language, retrieval, ranked, best, passages, block, deadline)
             return self._write(question, language, retrieval, ranked, best, passages, block, deadline)

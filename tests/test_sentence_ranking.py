@@ -1,0 +1,46 @@
+"""The extractive ranking of evidence sentences (answer.rank_sentences), on hand-made vectors."""
+import numpy as np
+
+from assistant.answer import rank_sentences
+from assistant.chunking import Chunk
+from assistant.retrieval import Hit, Retrieval
+
+TEXT = "Informerar om utredningen. Det regnade i går kväll. Utredningen ska vara klar 30 maj. Kaffe serverades."
+
+
+def retrieval(sims: list[float], question: str = "Hvad sker der?") -> Retrieval:
+    """One chunk of four sentences whose cosines to the query are `sims`."""
+    spans, pos = [], 0
+    for sent in TEXT.split(". "):
+        s = TEXT.index(sent, pos)
+        spans.append((s, s + len(sent)))
+        pos = s + len(sent)
+    chunk = Chunk("c1", "doc.md", "Doc", "sv", None, (), 0, len(TEXT), TEXT, tuple(spans))
+    q = np.array([1.0, 0.0], np.float32)
+    vecs = np.array([[x, (1 - x * x) ** 0.5] for x in sims], np.float32)
+    return Retrieval(question, q, (Hit(0, chunk, 0.5, 0.5, vecs),))
+
+
+def test_without_context_weight_the_order_is_the_cosine_order():
+    ranked = rank_sentences(retrieval([0.40, 0.10, 0.35, 0.30]))
+    assert [ev.text[:10] for ev in ranked] == ["Informerar", "Utredninge", "Kaffe serv", "Det regnad"]
+    assert [round(ev.score, 3) for ev in ranked] == [0.40, 0.35, 0.30, 0.10]
+
+
+def test_a_sentence_gains_a_share_of_its_better_neighbours_similarity():
+    # Kaffe (0.33) has one neighbour, Utredningen (0.35); Utredningen's better neighbour is Kaffe
+    ranked = rank_sentences(retrieval([0.40, 0.10, 0.35, 0.33]), context_weight=0.5)
+    by_text = {ev.text[:10]: ev for ev in ranked}
+    assert round(by_text["Informerar"].score, 3) == round(0.40 + 0.5 * 0.10, 3)
+    assert round(by_text["Utredninge"].score, 3) == round(0.35 + 0.5 * 0.33, 3)
+    assert round(by_text["Kaffe serv"].score, 3) == round(0.33 + 0.5 * 0.35, 3)
+    assert round(by_text["Utredninge"].similarity, 3) == 0.35     # the raw cosine is kept (abstention signal)
+    # two neighbouring sentences on the question's topic now outrank a lone stronger one
+    assert [ev.text[:10] for ev in ranked][:3] == ["Utredninge", "Kaffe serv", "Informerar"]
+
+
+def test_the_answer_type_prior_and_the_context_add_up():
+    ranked = rank_sentences(retrieval([0.40, 0.10, 0.35, 0.30], "Hvornår er den klar?"), type_bonus=0.08,
+                            context_weight=0.1)
+    assert ranked[0].text.startswith("Utredningen")      # the only sentence with a number
+    assert round(ranked[0].score, 3) == round(0.35 + 0.08 + 0.1 * 0.30, 3)
