@@ -91,7 +91,9 @@ _SCRIPT = """
     document.querySelectorAll("#chat button[aria-label], #chat button[title]").forEach((b) => {
       for (const key in GRADIO) {
         const cur = b.getAttribute("aria-label") || b.getAttribute("title");
-        if (GRADIO[key].includes(cur)) {
+        // only when it changes: setting an attribute (even to its own value) is a mutation
+        // this observer sees, and "Tøm samtalen" is both Gradio's label and ours
+        if (GRADIO[key].includes(cur) && cur !== labels[key]) {
           b.setAttribute("aria-label", labels[key]);
           b.setAttribute("title", labels[key]);
         }
