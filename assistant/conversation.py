@@ -1,6 +1,7 @@
 """Follow-up questions ("and in Denmark?") are condensed with the chat history into a
-stand-alone question before retrieval: by the LLM when one is configured (its output is
-bounded and must look like a question), otherwise by a rule: a short or elliptical
+stand-alone question before retrieval: by the LLM when one is configured (it sees the
+earlier questions, not the answers; its output is bounded and used only if it is a new
+question), otherwise, or when it is not, by a rule: a short or elliptical
 question is joined to the previous question. The result never exceeds `max_chars`."""
 from __future__ import annotations
 
@@ -34,13 +35,15 @@ def condense(history: list[tuple[str, str]], question: str, chat_model=None, max
     if not history or not is_follow_up(question):
         return question
     if chat_model is not None:
-        hist = "\n".join(f"User: {_bounded(q, 300)}\nAssistant: {_bounded(a, 300)}" for q, a in history[-3:])
+        # the earlier questions only: with the answers in view a small model answers instead of rewriting
+        hist = "\n".join(f"- {_bounded(q, 300)}" for q, _ in history[-3:])
         try:
             out = str(chat_model.invoke(render("condense", history=hist, question=question), max_tokens=80).content)
         except Exception:  # noqa: BLE001 - the rule below still gives a usable question
             out = ""
-        out = out.strip().strip('"').splitlines()[0] if out.strip() else ""
-        if out and len(out) <= max_chars:
+        out = out.strip().strip('"').splitlines()[0].strip().strip('"') if out.strip() else ""
+        # a question (not an answer or a remark) that differs from the one asked
+        if out.endswith("?") and len(out) <= max_chars and out.casefold() != question.casefold():
             return out
     previous = history[-1][0].rstrip(" ?")
     room = max(0, max_chars - len(question) - 3)

@@ -58,6 +58,21 @@ def test_follow_up_condensing():
     long_hist = [("Hvor mye er inngangslønnen " + "i Sverige " * 500 + "?", "…")]
     assert len(condense(long_hist, "Og i Danmark?", max_chars=400)) <= 400
     assert len(condense(hist, "Og i Danmark?", FakeListChatModel(responses=["x " * 600]), max_chars=400)) <= 400
+    # the model sees the earlier questions, not the answers (a small model answers instead of rewriting)
+    seen = []
+
+    class Recording(FakeListChatModel):
+        def invoke(self, prompt, **kw):
+            seen.append(prompt)
+            return super().invoke(prompt, **kw)
+
+    condense([("Hvor mye er inngangslønnen i Sverige?", "Inngangslønnen er 31 000 kr. [1]")], "Og i Danmark?",
+             Recording(responses=["Hvor mye er inngangslønnen i Danmark?"]))
+    assert "Hvor mye er inngangslønnen i Sverige?" in seen[0] and "31 000" not in seen[0]
+    # an answer instead of a question, or the question echoed back: the rule is used
+    for out in ["I Danmark er inngangslønnen 40 000 kr.", "Og i Danmark?", '"og i danmark?"']:
+        assert condense(hist, "Og i Danmark?", FakeListChatModel(responses=[out])) == \
+            "Hvor mye er inngangslønnen i Sverige — Og i Danmark?", out
     # a Chinese question is not a one-word follow-up
     assert not is_follow_up("工会有多少安全代表和会员？")
 
