@@ -114,6 +114,11 @@ def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
     return 0.0
 
 
+def can_be_evidence(sentence: str, min_words: int = 2) -> bool:
+    """A sentence of at least `min_words` words (a table row counts): not a bare link or label."""
+    return len(sentence.split()) >= min_words or "\t" in sentence
+
+
 def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0,
                    context_weight: float = 0.0) -> list[Evidence]:
     """All sentences of the retrieved chunks, best first by similarity to the question
@@ -126,7 +131,7 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
             continue
         sims = vecs @ retrieval.query_vector
         for i, ((s, e), text, sim) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims)):
-            if len(text.split()) < min_words and "\t" not in text:
+            if not can_be_evidence(text, min_words):
                 continue
             near = max((float(sims[j]) for j in (i - 1, i + 1) if 0 <= j < len(sims)), default=0.0)
             score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus) + context_weight * max(near, 0.0)

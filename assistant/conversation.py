@@ -1,12 +1,13 @@
 """Follow-up questions ("and in Denmark?") are condensed with the chat history into a
 stand-alone question before retrieval: by the LLM when one is configured (it sees the
-earlier questions, not the answers; its output is bounded and used only if it is a new
+previous question, not the answers; its output is bounded and used only if it is a new
 question), otherwise, or when it is not, by a rule: a short or elliptical
 question is joined to the previous question. The result never exceeds `max_chars`."""
 from __future__ import annotations
 
 import re
 
+from .lang import detect_language
 from .prompting import render
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|what about|how about|och|men|vad sägs om|hur är det med|og|hvad med|hva med|"
@@ -24,6 +25,12 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP.match(question)) or word_count(question) <= 3
 
 
+def answer_language(question: str, standalone: str) -> str:
+    """The language to answer in: the question's own, unless it is too short to tell
+    ("Og i Sverige?"), then that of the stand-alone question it became."""
+    return detect_language(question if word_count(question) > 3 or standalone == question else standalone)
+
+
 def _bounded(text: str, max_chars: int) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= max_chars else text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
@@ -35,8 +42,9 @@ def condense(history: list[tuple[str, str]], question: str, chat_model=None, max
     if not history or not is_follow_up(question):
         return question
     if chat_model is not None:
-        # the earlier questions only: with the answers in view a small model answers instead of rewriting
-        hist = "\n".join(f"- {_bounded(q, 300)}" for q, _ in history[-3:])
+        # the previous question only: with the answers in view a small model answers instead of
+        # rewriting, and with several questions it picks the wrong one to complete
+        hist = _bounded(history[-1][0], 300)
         try:
             out = str(chat_model.invoke(render("condense", history=hist, question=question), max_tokens=80).content)
         except Exception:  # noqa: BLE001 - the rule below still gives a usable question

@@ -26,8 +26,8 @@ from typing import Callable, Iterator
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, passage_for, quoted_answer, select_evidence,
-                     stream_answer)
+from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, can_be_evidence, passage_for, quoted_answer,
+                     select_evidence, stream_answer)
 from .chunking import clean_text
 from .citations import Passage, cite
 from .config import Settings
@@ -58,14 +58,15 @@ class ReaderTimeout(Exception):
 
 
 def neighbours(retrieval: Retrieval, ev: Evidence) -> list[Evidence]:
-    """The sentence before, the sentence itself and the one after, inside its chunk."""
+    """The sentence before, the sentence itself and the one after, inside its chunk
+    (a neighbour that could not be evidence itself, e.g. a bare link, is left out)."""
     chunk = retrieval.hits[ev.hit_rank].chunk
     spans, texts = list(chunk.sentences), chunk.sentence_texts()
     if (ev.start, ev.end) not in spans:
         return [ev]
     i = spans.index((ev.start, ev.end))
     return [ev if j == i else Evidence(ev.hit_rank, ev.source, *spans[j], texts[j], float("nan"), float("nan"))
-            for j in range(max(0, i - 1), min(len(spans), i + 2))]
+            for j in range(max(0, i - 1), min(len(spans), i + 2)) if j == i or can_be_evidence(texts[j])]
 
 
 def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evidence], budget: int,

@@ -9,9 +9,8 @@ from pathlib import Path
 import gradio as gr
 
 from .answer import Answer, Preview, Waiting
-from .conversation import condense
+from .conversation import answer_language, condense
 from .errors import AssistantError
-from .lang import detect_language
 from .questions import QuestionError
 from .loaders import SUPPORTED
 from .ui import (EXAMPLES, LANGS, active_count, admin_allowed, admin_view, answer_concurrency, answer_html, append_feedback,
@@ -136,7 +135,7 @@ def build_app(assistant) -> gr.Blocks:
             bot = lambda content: chat + [{"role": "assistant", "content": content}]  # noqa: E731 - a new list per state
             yield bot(""), history, answers, hide, ""
             try:
-                for item in assistant.stream(standalone, filters=flt, language=detect_language(question)):
+                for item in assistant.stream(standalone, filters=flt, language=answer_language(question, standalone)):
                     if isinstance(item, Preview):
                         content = reading_status(item.retrieval, code)
                     elif isinstance(item, Waiting):

@@ -6,7 +6,7 @@ import threading
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.conversation import condense, is_follow_up
+from assistant.conversation import answer_language, condense, is_follow_up
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
 from assistant.reader import LLMReader
@@ -69,10 +69,17 @@ def test_follow_up_condensing():
     condense([("Hvor mye er inngangslønnen i Sverige?", "Inngangslønnen er 31 000 kr. [1]")], "Og i Danmark?",
              Recording(responses=["Hvor mye er inngangslønnen i Danmark?"]))
     assert "Hvor mye er inngangslønnen i Sverige?" in seen[0] and "31 000" not in seen[0]
+    # ... and only the previous one (with several, a small model completes the wrong one)
+    condense([("Hvem leder Helsesekretærforbundet?", "…"), ("Hvor mye er inngangslønnen i Danmark?", "…")],
+             "Og i Sverige?", Recording(responses=["Hvor mye er inngangslønnen i Sverige?"]))
+    assert "inngangslønnen i Danmark" in seen[1] and "Helsesekretærforbundet" not in seen[1]
     # an answer instead of a question, or the question echoed back: the rule is used
     for out in ["I Danmark er inngangslønnen 40 000 kr.", "Og i Danmark?", '"og i danmark?"']:
         assert condense(hist, "Og i Danmark?", FakeListChatModel(responses=[out])) == \
             "Hvor mye er inngangslønnen i Sverige — Og i Danmark?", out
+    # a follow-up too short to tell its language is answered in the language of the question it became
+    assert answer_language("Og i Sverige?", "Hvor mye er inngangslønnen i Sverige?") == "no"
+    assert answer_language("Hvor mange personer består referencegruppen af?", "whatever") == "da"
     # a Chinese question is not a one-word follow-up
     assert not is_follow_up("工会有多少安全代表和会员？")
 

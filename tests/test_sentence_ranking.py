@@ -44,3 +44,23 @@ def test_the_answer_type_prior_and_the_context_add_up():
                             context_weight=0.1)
     assert ranked[0].text.startswith("Utredningen")      # the only sentence with a number
     assert round(ranked[0].score, 3) == round(0.35 + 0.08 + 0.1 * 0.30, 3)
+
+
+def test_a_bare_link_is_neither_evidence_nor_a_neighbour_offered_to_the_model():
+    from assistant.answer import can_be_evidence
+    from assistant.reader import neighbours
+
+    text = "Läs mer här. https://vision.se/opinion/2023/x Namninsamlingen kräver bättre villkor."
+    spans, pos = [], 0
+    for sent in ["Läs mer här.", "https://vision.se/opinion/2023/x", "Namninsamlingen kräver bättre villkor."]:
+        s = text.index(sent, pos)
+        spans.append((s, s + len(sent)))
+        pos = s + len(sent)
+    chunk = Chunk("c1", "doc.md", "Doc", "sv", None, (), 0, len(text), text, tuple(spans))
+    vecs = np.array([[0.3, 0.954], [0.2, 0.98], [0.6, 0.8]], np.float32)
+    r = Retrieval("Vad kräver namninsamlingen?", np.array([1.0, 0.0], np.float32), (Hit(0, chunk, 0.5, 0.5, vecs),))
+    ranked = rank_sentences(r)
+    assert [ev.text for ev in ranked] == ["Namninsamlingen kräver bättre villkor.", "Läs mer här."]
+    assert not can_be_evidence("https://vision.se/opinion/2023/x") and can_be_evidence("a\tb")
+    assert [ev.text for ev in neighbours(r, ranked[0])] == ["Namninsamlingen kräver bättre villkor."]
+    assert [ev.text for ev in neighbours(r, ranked[1])] == ["Läs mer här."]
