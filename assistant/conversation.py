@@ -44,15 +44,15 @@ def condense(history: list[tuple[str, str]], question: str, chat_model=None, max
     if chat_model is not None:
         # the previous question only: with the answers in view a small model answers instead of
         # rewriting, and with several questions it picks the wrong one to complete
-        hist = _bounded(history[-1][0], 300)
+        previous = _bounded(history[-1][0], 300)
         try:
-            out = str(chat_model.invoke(render("condense", history=hist, question=question), max_tokens=80).content)
+            out = str(chat_model.invoke(render("condense", previous=previous, question=question), max_tokens=80).content)
         except Exception:  # noqa: BLE001 - the rule below still gives a usable question
             out = ""
         out = out.strip().strip('"').splitlines()[0].strip().strip('"') if out.strip() else ""
         # a question (not an answer or a remark) that differs from the one asked
         if out.endswith("?") and len(out) <= max_chars and out.casefold() != question.casefold():
             return out
-    previous = history[-1][0].rstrip(" ?")
+    before = history[-1][0].rstrip(" ?")
     room = max(0, max_chars - len(question) - 3)
-    return f"{_bounded(previous, room)} — {question}" if room > 20 else question
+    return f"{_bounded(before, room)} — {question}" if room > 20 else question
