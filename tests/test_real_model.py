@@ -1,14 +1,9 @@
 """End to end with the real EmbeddingGemma model (fetched by `make test`)."""
-import shutil
 
 import pytest
 
 from assistant import models
-from assistant.config import load_settings
-from assistant.embeddings import load_embedder
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from conftest import ROOT
+from conftest import ROOT, shipped_assistant
 
 pytestmark = pytest.mark.model
 
@@ -17,13 +12,7 @@ pytestmark = pytest.mark.model
 def real(tmp_path_factory):
     if not models.is_verified(models.gemma_dir(ROOT / "models")):
         pytest.fail("EmbeddingGemma is not in models/; run `make model` (make test does it)")
-    root = tmp_path_factory.mktemp("real")
-    shutil.copytree(ROOT / "corpus", root / "corpus")
-    settings = load_settings(root, env={}, models_dir=str(ROOT / "models"), answer_backend="extractive")
-    embedder = load_embedder(settings)
-    report = build_index(settings, embedder)
-    assert len(report.added) == 5 and not report.errors
-    return Assistant(settings, embedder=embedder).warm_up()
+    return shipped_assistant(tmp_path_factory.mktemp("real"), answer_backend="extractive")
 
 
 @pytest.mark.parametrize("question,lang,source,fact", [

@@ -1,17 +1,12 @@
 """The default answer step end to end with the real models: EmbeddingGemma retrieval and
 the grounded selector on Qwen2.5-Coder 1.5B (in-process). One question per language is
 answered with a valid citation of the right passage; an unanswerable one abstains."""
-import shutil
 
 import pytest
 
 from assistant import gguf_models, models
-from assistant.config import load_settings
-from assistant.embeddings import load_embedder
-from assistant.indexer import build_index
 from assistant.metrics import ungrounded_facts
-from assistant.pipeline import Assistant
-from conftest import ROOT
+from conftest import ROOT, shipped_assistant
 
 pytestmark = [pytest.mark.model, pytest.mark.llm]
 LLM = "qwen2.5-coder-1.5b"
@@ -24,12 +19,7 @@ def reader(tmp_path_factory):
         pytest.fail("EmbeddingGemma is not in models/; run `make model`")
     if not gguf_models.is_gguf_verified(mdir / gguf_models.LLM_SPECS[LLM].filename):
         pytest.fail(f"{LLM} is not in models/; run `assistant models fetch --llm {LLM}`")
-    root = tmp_path_factory.mktemp("reader")
-    shutil.copytree(ROOT / "corpus", root / "corpus")
-    settings = load_settings(root, env={}, models_dir=str(mdir), answer_backend="selector", llm_model_name=LLM)
-    embedder = load_embedder(settings)
-    build_index(settings, embedder)
-    return Assistant(settings, embedder=embedder).warm_up()
+    return shipped_assistant(tmp_path_factory.mktemp("reader"), answer_backend="selector", llm_model_name=LLM)
 
 
 @pytest.mark.parametrize("question,lang,source,fact", [
