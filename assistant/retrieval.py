@@ -5,6 +5,8 @@
    long chunk is otherwise diluted).
 2. Keyword candidates from the store (BM25 / full-text search) add `lexical_weight` x
    their score relative to the best keyword score (exact names and numbers).
+   The search uses the question with its glossary equivalents (glossary.py); the
+   sentence ranking of the answer step uses the question alone.
 3. Diversity only where the question calls for several documents (it names two years,
    two countries, or "the documents"): the best passage of every document scoring
    within `multi_doc_margin` of the best one is moved up. Otherwise the best document
@@ -21,6 +23,7 @@ from .chunking import Chunk
 from .config import Settings
 from .embeddings import Embedder
 from .filters import Filters
+from .glossary import load_glossary
 from .store import SearchIndex
 
 __all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever", "asks_for_several_documents"]
@@ -44,6 +47,7 @@ class Retrieval:
     hits: tuple[Hit, ...]
     filters: Filters = Filters()
     documents_searched: int | None = None   # set when nothing was found: 0 means the filters exclude everything
+    search_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the glossary-expanded question
 
 
 _SEVERAL = re.compile(
@@ -62,22 +66,28 @@ def asks_for_several_documents(question: str) -> bool:
 class HybridRetriever:
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings):
         self.index, self.embedder, self.s = index, embedder, settings
+        name = settings.glossary
+        self.glossary = load_glossary(name if name in ("", "builtin") else str(settings.root / name))
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters = Filters()) -> Retrieval:
         k = k or self.s.top_k
-        qv = self.embedder.embed_query_np(question)
+        query = self.glossary.expand(question)
+        if query == question:
+            qv = sv = self.embedder.embed_query_np(question)
+        else:  # the search compares the expanded question, the answer step the question
+            qv, sv = self.embedder.embed_queries_np([question, query])
         pool = max(self.s.candidates, k)
-        dense = self.index.dense(qv, pool, filters)
-        lexical = self.index.lexical(question, pool, filters) if self.s.lexical_weight else []
+        dense = self.index.dense(sv, pool, filters)
+        lexical = self.index.lexical(query, pool, filters) if self.s.lexical_weight else []
         keys = list(dict.fromkeys([key for key, _ in dense] + [key for key, _ in lexical]))
         if not keys:
             return Retrieval(question, qv, (), filters, documents_searched=self._searchable(filters))
         cos = dict(dense)
         missing = [key for key in keys if key not in cos]  # keyword-only candidates: their cosine too
         if missing:
-            cos.update(zip(missing, (self.index.chunk_vectors(missing) @ qv).tolist()))
+            cos.update(zip(missing, (self.index.chunk_vectors(missing) @ sv).tolist()))
         svecs = dict(zip(keys, self.index.sentence_vectors(keys)))
-        score = {key: cos[key] + self.s.sentence_weight * (float((svecs[key] @ qv).max()) if len(svecs[key]) else 0.0)
+        score = {key: cos[key] + self.s.sentence_weight * (float((svecs[key] @ sv).max()) if len(svecs[key]) else 0.0)
                  for key in keys}
         top_lex = lexical[0][1] if lexical else 0.0
         for key, s in lexical:
@@ -90,7 +100,7 @@ class HybridRetriever:
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
         hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key))
                      for key in order[:k])
-        return Retrieval(question, qv, hits, filters)
+        return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv)
 
     def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk]) -> list[int]:
         """The best passage first, then the best passage of each other document that

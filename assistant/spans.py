@@ -9,6 +9,10 @@ TokenCounter = Callable[[str], int]
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÆØÉ0-9•\-])")
 _TRIM_LEFT = re.compile(r"^(\s|[-*•·#>]|\d+[.)]\s|\*{1,3}|_{1,3})+")
+# a split after one of these is not a sentence end ("Opdateret 14. sept. 2021", "bl.a. Norge")
+_ABBREV = re.compile(r"(?:\b(?:jan|febr?|mar|apr|jun|jul|aug|sept?|okt|oct|nov|dec|dek|nr|kl|ca|resp|tel|bl\.a|t\.ex|f\.eks|fx|dvs|jf|jfr|vs)|\b\d{1,2})\.$", re.I)
+# a piece that is only a number, a date or a year range belongs to the sentence before it
+_ONLY_NUMBER = re.compile(r"^[\d\s.,:/–\-]+$")
 
 
 def _trim_right(text: str, a: int, b: int) -> int:
@@ -25,11 +29,16 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for line_m in re.finditer(r"[^\n]+", text[start:end]):
         ls = start + line_m.start()
         line = line_m.group(0)
-        pos = 0
+        pos, pieces = 0, []
         for piece in _SENT_SPLIT.split(line) if "\t" not in line else [line]:
             i = line.find(piece, pos)
             pos = i + len(piece)
-            a, b = ls + i, ls + i + len(piece)
+            if pieces and (_ABBREV.search(line[pieces[-1][0]:pieces[-1][1]]) or _ONLY_NUMBER.match(piece)):
+                pieces[-1] = (pieces[-1][0], pos)
+            else:
+                pieces.append((i, pos))
+        for i, j in pieces:
+            a, b = ls + i, ls + j
             seg = text[a:b]
             lm = _TRIM_LEFT.match(seg)
             a += lm.end() if lm else 0

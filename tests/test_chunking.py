@@ -46,3 +46,27 @@ def test_long_paragraph_is_split_by_sentences(tmp_path):
     p.write_text(" ".join(f"Mening nummer {i} handlar om medicinska sekreterare och deras lön." for i in range(80)), encoding="utf-8")
     chunks = chunk_document(load_file(p), ChunkerSettings(max_tokens=100))
     assert len(chunks) > 5 and all(tiktoken_counter()(c.text) <= 100 for c in chunks)
+
+
+def test_sentences_do_not_end_at_an_abbreviation_or_before_a_lone_number():
+    from assistant.spans import sentence_spans
+
+    def split(t):
+        return [t[a:b] for a, b in sentence_spans(t, 0, len(t))]
+
+    assert split("Opdateret 14. sept. 2021") == ["Opdateret 14. sept. 2021"]
+    assert split("Den nya inriktningen Starkare tillsammans. 2025–2028. Nästa punkt.") == [
+        "Den nya inriktningen Starkare tillsammans. 2025–2028.", "Nästa punkt."]
+    assert split("Det finns 6496 skyddsombud. Nästa punkt.") == ["Det finns 6496 skyddsombud.", "Nästa punkt."]
+    assert split("Vi har bl.a. Norge. Och Sverige.") == ["Vi har bl.a. Norge.", "Och Sverige."]
+
+
+def test_an_agenda_heading_with_its_presenter_is_a_quotable_sentence():
+    sv = DOCS["2024-11-06_sv_natverket-medicinska-sekreterare-host-2024.md"]
+    quotable = {s for c in chunk_document(sv) for s in c.sentence_texts()}
+    assert any(s.startswith("Hur går det med utredningen") and s.endswith("Josepha Lindbom, Strateg, Stabsfunktionen")
+               for s in quotable)
+    assert any("Felix Ulfenstedt" in s for s in quotable)
+    assert "Dag 2." not in quotable                                   # a short heading is not
+    assert not any(s.startswith("Gemensam opinionsbildning i nätverket") for s in quotable)  # nor a question
+    assert not any(s.startswith("Vad hände avtal 2024") for s in quotable)   # nor a topic without a name

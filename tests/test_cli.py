@@ -70,3 +70,19 @@ def test_ask_streams_evidence_first_then_the_answer_with_citations(fake_cli, cap
     assert "(reading 5 passages from" in out.err
     assert out.out.startswith("I dokumenterne:") and "[1] 2021-09-14_da_projektplan" in out.out
     assert "answered in" in out.out and "by extractive" in out.out
+
+
+def test_run_rebuilds_an_index_of_an_earlier_chunker_before_serving(fake_cli, capsys, monkeypatch):
+    root = str(fake_cli.root)
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "fake")   # no model fetch: the fake embedder is used
+    monkeypatch.setenv("ASSISTANT_CHUNK_TOKENS", "100")
+    assert cli.main(["--root", root, "index"]) == 0
+    monkeypatch.delenv("ASSISTANT_CHUNK_TOKENS")
+    served = []
+    monkeypatch.setattr(cli, "cmd_serve", lambda args, settings: served.append(settings))
+    capsys.readouterr()
+    assert cli.main(["--root", root, "run"]) == 0
+    out = capsys.readouterr().out
+    assert "other chunker settings" in out and "full rebuild" in out and served
+    assert cli.main(["--root", root, "run"]) == 0           # now current: served without a rebuild
+    assert "rebuild" not in capsys.readouterr().out and len(served) == 2

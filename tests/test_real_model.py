@@ -30,6 +30,11 @@ def test_cross_lingual_answers_cite_the_right_passage(real, question, lang, sour
         assert real.index.documents[c.source].text[c.start:c.end] == c.text
 
 
+def test_the_glossary_finds_a_swedish_term_for_an_english_question(real):
+    hits = real.retrieve("How many safety representatives does the union have?", k=5).hits
+    assert any("6496 skyddsombud" in h.chunk.text for h in hits), [h.chunk.text[:80] for h in hits]
+
+
 @pytest.mark.parametrize("question,text", [
     ("What is the recipe for Swedish meatballs?", "The documents do not say anything about this."),
     ("Hvad koster en togbillet fra København til Aarhus?", "Dokumenterne siger ikke noget om dette."),

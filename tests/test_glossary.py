@@ -1,0 +1,43 @@
+import pytest
+
+from assistant.errors import ConfigError
+from assistant.glossary import load_glossary, parse
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+
+
+def test_a_term_brings_its_equivalents_in_the_other_languages():
+    g = load_glossary("builtin")
+    assert g.expand("How many safety representatives does the union have?") == (
+        "How many safety representatives does the union have? (skyddsombud, arbejdsmiljørepræsentant, verneombud)")
+    assert "safety representative" in g.expand("Hur många skyddsombud finns det?")
+    assert g.expand("Who won the World Cup?") == "Who won the World Cup?"
+    assert load_glossary("").expand("How many safety representatives?") == "How many safety representatives?"
+
+
+def test_a_glossary_of_ones_own_and_a_malformed_one(tmp_path):
+    own = tmp_path / "terms.tsv"
+    own.write_text("# ours\nen\tsv\nnight shift|night work\tnattpass|nattarbete\n", encoding="utf-8")
+    assert load_glossary(str(own)).expand("Night shifts?") == "Night shifts? (night work, nattpass, nattarbete)"
+    assert load_glossary(str(own)).expand("Hur ser nattarbetet ut?") == "Hur ser nattarbetet ut? (night shift, night work, nattpass)"
+    with pytest.raises(ConfigError, match="line 2 has 3 columns"):
+        parse("en\tsv\nnight shift\tnattpass\tx\n")
+    with pytest.raises(ConfigError, match="Cannot read the glossary"):
+        load_glossary(str(tmp_path / "missing.tsv"))
+
+
+def test_retrieval_searches_with_the_glossary_and_answers_from_the_question(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    q = "How many safety representatives?"
+    on = Assistant(settings, embedder=fake_embedder).warm_up().retrieve(q, k=3)
+    off = Assistant(settings.replace(glossary=""), embedder=fake_embedder).warm_up().retrieve(q, k=3)
+    assert "skyddsombud" in on.hits[0].chunk.text        # the trigram embedder links them only through the glossary
+    assert not any("skyddsombud" in h.chunk.text for h in off.hits)
+    assert on.question == q and (on.query_vector == fake_embedder.embed_query_np(q)).all()
+
+
+def test_a_glossary_setting_is_read_relative_to_the_project(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    (settings.root / "terms.tsv").write_text("en\tsv\nnight shift\tnattpass\n", encoding="utf-8")
+    a = Assistant(settings.replace(glossary="terms.tsv"), embedder=fake_embedder).warm_up()
+    assert a.retriever.glossary.expand("Night shifts?") == "Night shifts? (nattpass)"
