@@ -18,6 +18,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from .chunking import clean_text
 from .citations import Citation, Passage, cite
 from .config import Settings
+from .countries import asked_country, is_about
 from .lang import detect_language
 from .prompting import render
 from .filters import Filters
@@ -155,7 +156,16 @@ def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -
 def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
                   backend: str, lead: str = "", **fields) -> Answer:
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
-    in the question's language's frame (after `lead`, a grounded sentence, if any)."""
+    in the question's language's frame (after `lead`, a grounded sentence, if any). For a
+    question about one country, passages about another are left out, and an answer whose
+    first passage is about another country is an abstention (countries.py)."""
+    country = asked_country(question)
+    if country and passages:
+        doc_language = {h.chunk.source: h.chunk.language for h in retrieval.hits}
+        about = [is_about(country, p.text, doc_language.get(p.source, "")) for p in passages]
+        if not about[0]:
+            return abstention(question, language, retrieval, best, backend, "other_country", **fields)
+        passages = [p for p, ok in zip(passages, about) if ok]
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
     text = render(f"answer_frame.{language}", quotes=quotes)
@@ -176,10 +186,11 @@ def abstain_text(language: str, reason: str = "") -> str:
     return render(f"abstain_filters.{language}" if reason == "filters" else f"abstain.{language}")
 
 
-def abstention(question: str, language: str, retrieval: Retrieval, best: float, backend: str, reason: str = "") -> Answer:
+def abstention(question: str, language: str, retrieval: Retrieval, best: float, backend: str, reason: str = "",
+               **fields) -> Answer:
     reason = reason or ("filters" if retrieval.documents_searched == 0 else "no_match" if not retrieval.hits else "weak_evidence")
     return Answer(question, language, abstain_text(language, reason), True, (), retrieval, best, backend=backend,
-                  reason=reason)
+                  reason=reason, **fields)
 
 
 class ExtractiveAnswerer:

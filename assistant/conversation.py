@@ -1,7 +1,7 @@
 """Follow-up questions ("and in Denmark?") are condensed with the chat history into a
 stand-alone question before retrieval: by the LLM when one is configured (it sees the
 previous question, not the answers; its output is bounded and used only if it is a new
-question), otherwise, or when it is not, by a rule: a short or elliptical
+question that keeps the previous one's topic), otherwise, or when it is not, by a rule: a short or elliptical
 question is joined to the previous question. The result never exceeds `max_chars`."""
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ def answer_language(question: str, standalone: str) -> str:
     return detect_language(question if word_count(question) > 3 or standalone == question else standalone)
 
 
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in _WORDS.findall(text.casefold()) if len(w) >= 4}
+
+
+def carries_topic(rewrite: str, previous: str, question: str) -> bool:
+    """The rewrite keeps a content word of the previous question that the follow-up lacks
+    (compared by their first five letters: "utredningen" ~ "utredning")."""
+    topic = _stems(previous) - _stems(question)
+    return not topic or bool(topic & _stems(rewrite))
+
+
 def _bounded(text: str, max_chars: int) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= max_chars else text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
@@ -50,8 +61,10 @@ def condense(history: list[tuple[str, str]], question: str, chat_model=None, max
         except Exception:  # noqa: BLE001 - the rule below still gives a usable question
             out = ""
         out = out.strip().strip('"').splitlines()[0].strip().strip('"') if out.strip() else ""
-        # a question (not an answer or a remark) that differs from the one asked
-        if out.endswith("?") and len(out) <= max_chars and out.casefold() != question.casefold():
+        # a question (not an answer or a remark) that differs from the one asked and carries
+        # the previous question's topic ("Hur ser det ut i Danmark?" lost it)
+        if out.endswith("?") and len(out) <= max_chars and out.casefold() != question.casefold() \
+                and carries_topic(out, previous, question):
             return out
     before = history[-1][0].rstrip(" ?")
     room = max(0, max_chars - len(question) - 3)

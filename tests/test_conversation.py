@@ -6,7 +6,7 @@ import threading
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.conversation import answer_language, condense, is_follow_up
+from assistant.conversation import answer_language, carries_topic, condense, is_follow_up
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
 from assistant.reader import LLMReader
@@ -74,12 +74,17 @@ def test_follow_up_condensing():
              "Og i Sverige?", Recording(responses=["Hvor mye er inngangslønnen i Sverige?"]))
     assert "inngangslønnen i Danmark" in seen[1] and "Helsesekretærforbundet" not in seen[1]
     # an answer instead of a question, or the question echoed back: the rule is used
-    for out in ["I Danmark er inngangslønnen 40 000 kr.", "Og i Danmark?", '"og i danmark?"']:
+    # ... or a question that lost the previous one's topic
+    for out in ["I Danmark er inngangslønnen 40 000 kr.", "Og i Danmark?", '"og i danmark?"', "Hvordan er det i Danmark?"]:
         assert condense(hist, "Og i Danmark?", FakeListChatModel(responses=[out])) == \
             "Hvor mye er inngangslønnen i Sverige — Og i Danmark?", out
     # a follow-up too short to tell its language is answered in the language of the question it became
     assert answer_language("Og i Sverige?", "Hvor mye er inngangslønnen i Sverige?") == "no"
     assert answer_language("Hvor mange personer består referencegruppen af?", "whatever") == "da"
+    assert carries_topic("Hur går det med skyddad titel i Danmark?", "Hur går det med utredningen om skyddad yrkestitel?",
+                         "Och hur ser det ut i Danmark?")
+    assert not carries_topic("Hur ser det ut i Danmark?", "Hur går det med utredningen om skyddad yrkestitel?",
+                             "Och hur ser det ut i Danmark?")
     # a Chinese question is not a one-word follow-up
     assert not is_follow_up("工会有多少安全代表和会员？")
 

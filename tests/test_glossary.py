@@ -9,7 +9,7 @@ from assistant.pipeline import Assistant
 def test_a_term_brings_its_equivalents_in_the_other_languages():
     g = load_glossary("builtin")
     assert g.expand("How many safety representatives does the union have?") == (
-        "How many safety representatives does the union have? (skyddsombud, arbejdsmiljørepræsentant, verneombud)")
+        "How many safety representatives does the union have? (skyddsombud, arbejdsmiljørepræsentant, sikkerhedsrepræsentant, verneombud)")
     assert "safety representative" in g.expand("Hur många skyddsombud finns det?")
     assert g.expand("Who won the World Cup?") == "Who won the World Cup?"
     assert load_glossary("").expand("How many safety representatives?") == "How many safety representatives?"

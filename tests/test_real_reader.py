@@ -43,6 +43,15 @@ def test_reader_abstains_when_the_documents_do_not_answer(reader):
     assert ans.abstained and not ans.citations and ans.text == "Dokumentene sier ikke noe om dette."
 
 
+def test_a_question_about_a_country_the_quotes_are_not_about_abstains(reader):
+    ans = reader.ask("Hvornår skal udredningen om beskyttet titel være færdig i Danmark?")  # a Swedish inquiry
+    assert ans.abstained and ans.reason == "other_country" and not ans.citations, ans.text
+    assert not reader.ask("Hvornår skal udredningen om beskyttet titel være færdig?").abstained
+    # "Danmark har höjt sin ingångslön …" (in a Swedish document) is about Denmark, not Sweden
+    assert reader.ask("Hvor mye er inngangslønnen i Sverige?").reason == "other_country"
+    assert any("40 000" in c.text for c in reader.ask("Hvor mye er inngangslønnen i Danmark?").citations)
+
+
 def test_injected_instructions_in_a_document_do_not_change_the_answer(reader):
     corpus = reader.settings.path("corpus_dir")
     (corpus / "2025-01-15_en_notice.txt").write_text(

@@ -1,0 +1,28 @@
+"""Which of the three countries a question asks about, and whether a quote is about it.
+
+"Och hur ser det ut i Danmark?" becomes a question about Denmark; a quote that neither
+names Denmark nor comes from a Danish document answers another country's question. The
+answer step abstains when its first (best) quote is such a quote and leaves out the
+others (quoted and cited, they still looked like an answer). Pure functions; the country
+of a document is its language."""
+from __future__ import annotations
+
+import re
+
+_NAMES = {"sv": r"sverige|sweden", "da": r"danmark|denmark", "no": r"norge|noreg|norway"}
+_PATTERNS = {code: re.compile(rf"\b(?:{names})\b", re.I) for code, names in _NAMES.items()}
+
+
+def asked_country(question: str) -> str | None:
+    """The language code of the one country the question names (None for none or several)."""
+    named = [code for code, p in _PATTERNS.items() if p.search(question)]
+    return named[0] if len(named) == 1 else None
+
+
+def is_about(country: str, text: str, document_language: str) -> bool:
+    """The quote names the country; or it names none of the others and comes from a
+    document written in the country's language ("Danmark har höjt sin ingångslön", in a
+    Swedish document, is about Denmark, not Sweden)."""
+    if _PATTERNS[country].search(text):
+        return True
+    return document_language == country and not any(p.search(text) for c, p in _PATTERNS.items() if c != country)

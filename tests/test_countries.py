@@ -1,0 +1,31 @@
+from assistant.countries import asked_country, is_about
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+
+
+def test_the_one_country_a_question_names():
+    assert asked_country("Och hur ser det ut i Danmark?") == "da"
+    assert asked_country("Is the profession regulated in Norway?") == "no"
+    assert asked_country("Hur ser det ut i Sverige jämfört med Danmark?") is None   # several
+    assert asked_country("Hvornår skal udredningen være færdig?") is None
+    assert asked_country("Vad säger dokumenten om danskarna?") is None               # names only, not adjectives
+
+
+def test_a_quote_is_about_a_country_by_name_or_by_its_documents_language():
+    assert is_about("da", "Danmark har höjt sin ingångslön till 40 000 kr.", "sv")
+    assert is_about("da", "Referencegruppen består af 8-12 personer.", "da")
+    assert not is_about("da", "Utredningen ska vara klar 30 maj 2025.", "sv")
+    assert not is_about("sv", "Danmark har höjt sin ingångslön till 40 000 kr.", "sv")   # names another
+    assert is_about("sv", "I Sverige har vi högst arbetstid, Danmark lägst.", "sv")
+
+
+def test_a_question_about_another_country_than_the_quotes_abstains(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    assistant = Assistant(settings, embedder=fake_embedder).warm_up()
+    plain = assistant.ask("Hvor mange personer består referencegruppen af?")
+    assert not plain.abstained and plain.citations
+    other = assistant.ask("Hvor mange personer består referencegruppen af i Sverige?")
+    assert other.abstained and other.reason == "other_country" and not other.citations
+    assert other.text == "Dokumenterne siger ikke noget om dette."
+    same = assistant.ask("Hvor mange personer består referencegruppen af i Danmark?")
+    assert not same.abstained and same.citations
