@@ -165,7 +165,8 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
         about = [is_about(country, p.text, doc_language.get(p.source, "")) for p in passages]
         if not about[0]:
             return abstention(question, language, retrieval, best, backend, "other_country", **fields)
-        passages = [p for p, ok in zip(passages, about) if ok]
+        if not all(about):  # a lead written from the quotes may carry a left-out fact
+            passages, lead = [p for p, ok in zip(passages, about) if ok], ""
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
     text = render(f"answer_frame.{language}", quotes=quotes)

@@ -60,8 +60,8 @@ class ChunkerSettings:
 
     def as_dict(self) -> dict:
         # version 4: sentences over max_tokens are cut by tokens (were one over-long chunk)
-        # version 5: no sentence end after "sept." etc. or before a lone number; long headings are sentences
-        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 5}
+        # version 6: no sentence end after "sept." etc. or before a lone number; long headings are sentences
+        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 6}
 
 
 @lru_cache(maxsize=4)

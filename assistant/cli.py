@@ -124,6 +124,7 @@ def cmd_run(args, settings):
     from .progress import TerminalProgress
     from .config import DEFAULT_MODEL
     from .errors import IndexError_
+    from .indexer import chunker_settings
     from .stores import make_store
 
     mdir, llm = settings.path("models_dir"), settings.llm_model_name
@@ -133,8 +134,6 @@ def cmd_run(args, settings):
         if settings.answer_backend in USES_LLM and settings.llm_provider == "local" and llm in gguf_models.LLM_SPECS \
                 and not gguf_models.is_gguf_verified(mdir / gguf_models.LLM_SPECS[llm].filename):
             gguf_models.fetch_llm(llm, mdir, log=print, progress=progress)
-    from .indexer import chunker_settings
-
     try:
         manifest = make_store(settings).manifest()
         missing = manifest is None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .countries import JOINED
 from .lang import detect_language
 from .prompting import render
 
@@ -68,4 +69,4 @@ def condense(history: list[tuple[str, str]], question: str, chat_model=None, max
             return out
     before = history[-1][0].rstrip(" ?")
     room = max(0, max_chars - len(question) - 3)
-    return f"{_bounded(before, room)} — {question}" if room > 20 else question
+    return f"{_bounded(before, room)}{JOINED}{question}" if room > 20 else question

@@ -10,13 +10,23 @@ from __future__ import annotations
 import re
 
 _NAMES = {"sv": r"sverige|sweden", "da": r"danmark|denmark", "no": r"norge|noreg|norway"}
-_PATTERNS = {code: re.compile(rf"\b(?:{names})\b", re.I) for code, names in _NAMES.items()}
+_PATTERNS = {code: re.compile(rf"\b(?:{names})s?\b", re.I) for code, names in _NAMES.items()}   # also "Danmarks"
+JOINED = " — "   # how conversation.py joins a follow-up to the previous question
+
+
+def _named(text: str) -> list[str]:
+    return [code for code, p in _PATTERNS.items() if p.search(text)]
 
 
 def asked_country(question: str) -> str | None:
-    """The language code of the one country the question names (None for none or several)."""
-    named = [code for code, p in _PATTERNS.items() if p.search(question)]
-    return named[0] if len(named) == 1 else None
+    """The language code of the one country the question names (None for none or several).
+    In a follow-up joined to the previous question ("… i Sverige — Og i Danmark?") the
+    follow-up's own country counts."""
+    for part in (question.rsplit(JOINED, 1)[-1], question):
+        named = _named(part)
+        if named:
+            return named[0] if len(named) == 1 else None
+    return None
 
 
 def is_about(country: str, text: str, document_language: str) -> bool:

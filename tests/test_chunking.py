@@ -59,6 +59,7 @@ def test_sentences_do_not_end_at_an_abbreviation_or_before_a_lone_number():
         "Den nya inriktningen Starkare tillsammans. 2025–2028.", "Nästa punkt."]
     assert split("Det finns 6496 skyddsombud. Nästa punkt.") == ["Det finns 6496 skyddsombud.", "Nästa punkt."]
     assert split("Vi har bl.a. Norge. Och Sverige.") == ["Vi har bl.a. Norge.", "Och Sverige."]
+    assert split("Det blev motion 44. Vi tittar på den.") == ["Det blev motion 44.", "Vi tittar på den."]
 
 
 def test_an_agenda_heading_with_its_presenter_is_a_quotable_sentence():

@@ -8,6 +8,10 @@ def test_the_one_country_a_question_names():
     assert asked_country("Is the profession regulated in Norway?") == "no"
     assert asked_country("Hur ser det ut i Sverige jämfört med Danmark?") is None   # several
     assert asked_country("Hvornår skal udredningen være færdig?") is None
+    assert asked_country("Hvad er Danmarks startløn?") == "da"
+    # a follow-up joined to the previous question: the follow-up's own country counts
+    assert asked_country("Hvor mye er inngangslønnen i Sverige — Og i Danmark?") == "da"
+    assert asked_country("Hvor mye er inngangslønnen i Sverige — Og hvorfor?") == "sv"
     assert asked_country("Vad säger dokumenten om danskarna?") is None               # names only, not adjectives
 
 
