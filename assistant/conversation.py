@@ -1,8 +1,8 @@
 """Follow-up questions ("and in Denmark?") are condensed with the chat history into a
 stand-alone question before retrieval: by the LLM when one is configured (it sees the
 previous question, not the answers; its output is bounded and used only if it is a new
-question that keeps the previous one's topic), otherwise, or when it is not, by a rule: a short or elliptical
-question is joined to the previous question. The result never exceeds `max_chars`."""
+question that keeps the previous one's topic), otherwise, or when it is not, by a rule:
+a short or elliptical question is joined to the previous question. The result never exceeds `max_chars`."""
 from __future__ import annotations
 
 import re

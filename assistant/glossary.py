@@ -4,13 +4,14 @@ The embedder matches "lön" with "løn" easily but not always "safety representa
 with "skyddsombud". A question that uses a glossary term is searched with the term's
 equivalents in the other languages appended; the answer step still ranks sentences
 against the question itself. The glossary is a tab-separated file (one concept per
-line, variants in a cell separated by "|", `#` comments, a header row of language codes): the one shipped in the package
-(`glossary = "builtin"`), a file of your own, or none (`glossary = ""`)."""
+line, variants in a cell separated by "|", `#` comments, a header row of language
+codes): the one shipped in the package (`glossary = "builtin"`), a file of your own, or
+none (`glossary = ""`)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -21,9 +22,14 @@ from .errors import ConfigError
 class Glossary:
     concepts: tuple[tuple[str, ...], ...]
 
-    @property
+    @cached_property
     def _patterns(self) -> list[tuple[re.Pattern, tuple[str, ...]]]:
-        return _compile(self.concepts)
+        """One pattern per concept (its terms, longest first), compiled once per glossary."""
+        out = []
+        for row in self.concepts:
+            terms = "|".join(re.escape(t.lower()) for t in sorted(row, key=len, reverse=True))
+            out.append((re.compile(rf"(?<!\w)(?:{terms})"), row))
+        return out
 
     def expand(self, question: str) -> str:
         """The question with the equivalents of every term it uses, e.g.
@@ -35,15 +41,6 @@ class Glossary:
             if pattern.search(low):
                 extra.update((t, None) for t in row if t.lower() not in low)
         return f"{question} ({', '.join(extra)})" if extra else question
-
-
-@lru_cache(maxsize=8)
-def _compile(concepts: tuple[tuple[str, ...], ...]) -> list[tuple[re.Pattern, tuple[str, ...]]]:
-    out = []
-    for row in concepts:
-        terms = "|".join(re.escape(t.lower()) for t in sorted(row, key=len, reverse=True))
-        out.append((re.compile(rf"(?<!\w)(?:{terms})"), row))
-    return out
 
 
 def parse(text: str, origin: str = "glossary") -> Glossary:

@@ -10,7 +10,7 @@ TokenCounter = Callable[[str], int]
 _SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÆØÉ0-9•\-])")
 _TRIM_LEFT = re.compile(r"^(\s|[-*•·#>]|\d+[.)]\s|\*{1,3}|_{1,3})+")
 # a split after one of these is not a sentence end ("Opdateret 14. sept. 2021", "bl.a. Norge")
-_ABBREV = re.compile(r"(?:\b(?:jan|febr?|mar|apr|jun|jul|aug|sept?|okt|oct|nov|dec|dek|nr|kl|ca|resp|tel|bl\.a|t\.ex|f\.eks|fx|dvs|jf|jfr|vs))\.$", re.I)
+_ABBREV = re.compile(r"\b(?:jan|febr?|mar|apr|jun|jul|aug|sept?|okt|oct|nov|dec|dek|nr|kl|ca|resp|tel|bl\.a|t\.ex|f\.eks|fx|dvs|jf|jfr|vs)\.$", re.I)
 # a piece that is only a number, a date or a year range belongs to the sentence before it
 _ONLY_NUMBER = re.compile(r"^[\d\s.,:/–\-]+$")
 
