@@ -21,6 +21,7 @@ from .config import Settings
 from .countries import asked_country, is_about
 from .lang import detect_language
 from .prompting import render
+from .quantities import asks_quantity, states_quantity
 from .filters import Filters
 from .retrieval import HybridRetriever, Retrieval
 from .store import SearchIndex
@@ -123,10 +124,12 @@ def can_be_evidence(sentence: str, min_words: int = 2) -> bool:
 
 
 def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0,
-                   context_weight: float = 0.0) -> list[Evidence]:
+                   context_weight: float = 0.0, expanded: bool = False) -> list[Evidence]:
     """All sentences of the retrieved chunks, best first by similarity to the question
     (plus the answer-type prior and `context_weight` x the better neighbour's similarity:
-    "The inquiry is due 30 May" scores with the sentence before it that names the inquiry)."""
+    "The inquiry is due 30 May" scores with the sentence before it that names the inquiry).
+    `expanded`: the similarity is the better of the question's and the glossary-expanded
+    question's (the LLM reader's candidates; quoting by it directly lost key facts)."""
     out = []
     for rank, hit in enumerate(retrieval.hits):
         vecs = hit.sentence_vectors
@@ -138,6 +141,8 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
         for i, ((s, e), text, sim) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims)):
             if not can_be_evidence(text, min_words):
                 continue
+            if expanded:
+                sim = raw[i]
             near = max((float(sims[j]) for j in (i - 1, i + 1) if 0 <= j < len(sims)), default=0.0)
             score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus) + context_weight * max(near, 0.0)
             out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(raw[i])))
@@ -158,7 +163,8 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
     in the question's language's frame (after `lead`, a grounded sentence, if any). For a
     question about one country, passages about another are left out, and an answer whose
-    first passage is about another country is an abstention (countries.py)."""
+    first passage is about another country is an abstention (countries.py). A how-many
+    question is answered only by passages that hold a number (quantities.py)."""
     country = asked_country(question)
     if country and passages:
         doc_language = {h.chunk.source: h.chunk.language for h in retrieval.hits}
@@ -167,6 +173,12 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
             return abstention(question, language, retrieval, best, backend, "other_country", **fields)
         if not all(about):  # a lead written from the quotes may carry a left-out fact
             passages, lead = [p for p, ok in zip(passages, about) if ok], ""
+    if passages and asks_quantity(question):
+        numbered = [p for p in passages if states_quantity(p.text)]
+        if not numbered:
+            return abstention(question, language, retrieval, best, backend, "no_number", **fields)
+        if len(numbered) < len(passages):
+            passages, lead = numbered, ""
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
     text = render(f"answer_frame.{language}", quotes=quotes)
@@ -202,12 +214,13 @@ class ExtractiveAnswerer:
     def __init__(self, index: SearchIndex, settings: Settings):
         self.index, self.s = index, settings
 
-    def evidence(self, retrieval: Retrieval, context_weight: float | None = None) -> tuple[list[Evidence], float]:
+    def evidence(self, retrieval: Retrieval, context_weight: float | None = None,
+                 expanded: bool = False) -> tuple[list[Evidence], float]:
         """Ranked evidence sentences and the best raw similarity (the abstention signal;
         the answer-type prior and the neighbours only order sentences, they do not make
         evidence stronger). `context_weight` defaults to the setting."""
         cw = self.s.sentence_context_weight if context_weight is None else context_weight
-        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw)
+        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
         return ranked, best
 

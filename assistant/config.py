@@ -83,7 +83,7 @@ class Settings:
     llm_evidence_tokens: int = 300       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
     reader_restate: bool = False         # selector: add a one-sentence restatement in the question's language (grounding-checked)
     # selector thresholds, fitted for the 1.5B on the even lines of eval/qa.jsonl (eval/compare_readers.py --tune)
-    reader_max_p_none: float = 0.03      # selector abstains when the model's P(empty list) is above this
+    reader_max_p_none: float = 0.035     # selector abstains when the model's P(empty list) is above this (fitted on tune)
     reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this
     reader_second_ratio: float = 0.2     # a second sentence is quoted when P(second) >= ratio x P(first)
     # after the model's pick, also quote what the extractive ranking picks from the same document

@@ -50,9 +50,11 @@ class LocalIndex:
     chunks when a filter is on), `lexical` is BM25 (bm25s) over `lexical.analyze`."""
 
     def __init__(self, manifest: dict, documents: dict[str, DocRecord], chunks: list[Chunk], chunk_vectors: np.ndarray,
-                 sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, ann, path: Path | None = None):
+                 sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, ann, path: Path | None = None,
+                 sentence_search_vectors: np.ndarray | None = None):
         self.manifest, self.documents, self._chunks = manifest, documents, chunks
         self._cvec, self._svec, self._soff, self._ann, self.path = chunk_vectors, sentence_vectors, sentence_offsets, ann, path
+        self._ssvec = sentence_vectors if sentence_search_vectors is None else sentence_search_vectors
         self._bm25 = None
         self._bm25_lock = threading.Lock()
 
@@ -105,13 +107,16 @@ class LocalIndex:
     def sentence_vectors(self, keys: Sequence[int]) -> list[np.ndarray]:
         return [self._svec[self._soff[k]:self._soff[k + 1]] for k in keys]
 
+    def sentence_search_vectors(self, keys: Sequence[int]) -> list[np.ndarray]:
+        return [self._ssvec[self._soff[k]:self._soff[k + 1]] for k in keys]
+
     def document_chunks(self, source: str) -> list[tuple[int, Chunk]]:
         return [(i, c) for i, c in enumerate(self._chunks) if c.source == source]
 
     def contents(self, source: str) -> DocContents:
         keys = [k for k, _ in self.document_chunks(source)]
         return DocContents(self.documents[source], tuple(self.chunks(keys)), self.chunk_vectors(keys),
-                           tuple(self.sentence_vectors(keys)))
+                           tuple(self.sentence_vectors(keys)), tuple(self.sentence_search_vectors(keys)))
 
 
 # ---------- files ----------
@@ -128,7 +133,8 @@ def _write_version(folder: Path, manifest: dict, docs: list[DocContents], ann_ki
     sents = [sv for d in docs for sv in d.sentence_vectors]
     offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(sv) for sv in sents])
-    svec = np.vstack([sv for sv in sents if len(sv)]).astype(np.float32) if offsets[-1] else np.zeros((0, dim), np.float32)
+    svec, ssvec = (np.vstack([sv for sv in s if len(sv)]).astype(np.float32) if offsets[-1] else np.zeros((0, dim), np.float32)
+                   for s in (sents, [sv for d in docs for sv in d.sentence_search_vectors]))
     with open(folder / "documents.jsonl", "w", encoding="utf-8") as f:
         for d in docs:
             rec = asdict(d.record)
@@ -139,6 +145,7 @@ def _write_version(folder: Path, manifest: dict, docs: list[DocContents], ann_ki
             f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
     np.save(folder / "chunk_vectors.npy", cvec)
     np.save(folder / "sentence_vectors.npy", svec)
+    np.save(folder / "sentence_search_vectors.npy", ssvec)
     np.save(folder / "sentence_offsets.npy", offsets)
     import faiss
 
@@ -173,15 +180,16 @@ def _read_version(folder: Path, manifest: dict) -> LocalIndex:
         docs[d["source"]] = DocRecord(**d)
     chunks = [_chunk_from_json(json.loads(line)) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
     cvec, svec = np.load(folder / "chunk_vectors.npy"), np.load(folder / "sentence_vectors.npy")
+    ssvec = np.load(folder / "sentence_search_vectors.npy")
     soff = np.load(folder / "sentence_offsets.npy")
     ann = faiss.read_index(str(folder / "vectors.faiss"))
     if hasattr(ann, "hnsw"):
         ann.hnsw.efSearch = HNSW_EF_SEARCH
-    counts = (len(docs), len(chunks), len(cvec), ann.ntotal, len(soff) - 1, int(soff[-1]), len(svec))
-    want = (manifest["n_documents"],) + (manifest["n_chunks"],) * 4 + (manifest["n_sentences"],) * 2
+    counts = (len(docs), len(chunks), len(cvec), ann.ntotal, len(soff) - 1, int(soff[-1]), len(svec), len(ssvec))
+    want = (manifest["n_documents"],) + (manifest["n_chunks"],) * 4 + (manifest["n_sentences"],) * 3
     if counts != want:
         raise IndexCorruptError(f"The index in {folder} is inconsistent (counts {counts}, manifest {want}). {_FIX}")
-    return LocalIndex(manifest, docs, chunks, cvec, svec, soff, ann, folder)
+    return LocalIndex(manifest, docs, chunks, cvec, svec, soff, ann, folder, ssvec)
 
 
 class LocalStore:

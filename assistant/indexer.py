@@ -15,6 +15,7 @@ from .config import Settings
 from .embeddings import Embedder
 from .errors import AssistantError, IndexError_, LoaderError
 from .loaders import Document, LoadLimits, load_corpus
+from .sentence_text import sentence_embed_texts
 from .store import DocContents, DocRecord, Store, check_compatible, document_entry, make_manifest
 from .stores import make_store
 
@@ -36,6 +37,7 @@ class IndexReport:
     skipped: list[str] = field(default_factory=list)
     embedded_chunks: int = 0
     embedded_sentences: int = 0
+    embedded_in_context: int = 0     # sentences embedded a second time, as retrieval reads them (sentence_text.py)
     embed_seconds: float = 0.0
     total_chunks: int = 0
     seconds: float = 0.0
@@ -46,7 +48,8 @@ class IndexReport:
         lines = [f"full rebuild: {self.rebuilt_reason}"] if self.rebuilt_reason else []
         lines.append(f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
                      f"unchanged {len(self.unchanged)} document(s); embedded {self.embedded_chunks} chunk(s) and "
-                     f"{self.embedded_sentences} sentence(s) in {self.seconds:.1f}s; index has {self.total_chunks} chunks")
+                     f"{self.embedded_sentences} sentence(s) (+{self.embedded_in_context} in context) in "
+                     f"{self.seconds:.1f}s; index has {self.total_chunks} chunks")
         for name, items in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines += [f"  {name}: {s}" for s in items]
         lines += [f"  kept previous version of {s} (the file now fails)" for s in self.kept_on_error]
@@ -76,7 +79,9 @@ def _record(doc: Document) -> DocRecord:
 class _Pending:
     doc: Document
     chunks: list[Chunk]
-    texts: list[str]          # chunk texts, then sentence texts
+    texts: list[str]          # chunk texts, sentence texts, then the search texts that differ from them
+    n_sentences: int = 0
+    in_context: list[int] = field(default_factory=list)   # the sentences whose search text differs
 
 
 def _prepare(doc: Document, chunker: ChunkerSettings, embedder: Embedder) -> _Pending:
@@ -86,16 +91,23 @@ def _prepare(doc: Document, chunker: ChunkerSettings, embedder: Embedder) -> _Pe
         raise ValueError(f"a chunk has {longest} model tokens, over the model's maximum {embedder.max_tokens}; "
                          "lower `chunk_tokens` and re-index")
     sentences = [clean_text(s) for c in chunks for s in c.sentence_texts()]
-    return _Pending(doc, chunks, [c.embed_text for c in chunks] + sentences)
+    search = [t for c in chunks for t in sentence_embed_texts(c)]
+    differ = [i for i, (s, t) in enumerate(zip(sentences, search)) if s != t]
+    return _Pending(doc, chunks, [c.embed_text for c in chunks] + sentences + [search[i] for i in differ],
+                    len(sentences), differ)
 
 
 def _contents(p: _Pending, vectors: np.ndarray) -> DocContents:
-    n = len(p.chunks)
-    svecs, k = [], n
+    n, m = len(p.chunks), p.n_sentences
+    alone = vectors[n:n + m]
+    search = alone.copy()
+    search[p.in_context] = vectors[n + m:]
+    svecs, ssvecs, k = [], [], 0
     for c in p.chunks:
-        svecs.append(vectors[k:k + len(c.sentences)])
+        svecs.append(alone[k:k + len(c.sentences)])
+        ssvecs.append(search[k:k + len(c.sentences)])
         k += len(c.sentences)
-    return DocContents(_record(p.doc), tuple(p.chunks), vectors[:n], tuple(svecs))
+    return DocContents(_record(p.doc), tuple(p.chunks), vectors[:n], tuple(svecs), tuple(ssvecs))
 
 
 def _embed_all(pending: list[_Pending], embedder: Embedder, progress: Progress, batch: int) -> list[np.ndarray]:
@@ -219,4 +231,5 @@ def _embed(pending: list[_Pending], embedder: Embedder, progress: Progress, batc
     out = [_contents(p, v) for p, v in ok]
     rep.embedded_chunks = sum(len(c.chunks) for c in out)
     rep.embedded_sentences = sum(len(sv) for c in out for sv in c.sentence_vectors)
+    rep.embedded_in_context = sum(len(p.in_context) for p, _ in ok)
     return out

@@ -183,3 +183,18 @@ def close_pools(url: str | None = None) -> None:
     with _POOLS_LOCK:
         for key in [k for k in _POOLS if url is None or k[0] == url]:
             _POOLS.pop(key).close()
+
+
+@dataclass(frozen=True)
+class Options:
+    pool_size: int = 4
+    m: int = 16
+    ef_construction: int = 64
+    ef_search: int = 100
+    exact_max_chunks: int = 10000
+    maintenance_work_mem: str = "1GB"
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "Options":
+        return cls(s.pg_pool_size, s.pg_hnsw_m, s.pg_hnsw_ef_construction, s.pg_hnsw_ef_search,
+                   s.pg_exact_max_chunks, s.pg_maintenance_work_mem)

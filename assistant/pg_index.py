@@ -21,32 +21,16 @@ from typing import Iterator, Mapping, Sequence
 import numpy as np
 
 from .chunking import Chunk, Heading
-from .config import Settings
 from .errors import IndexMismatchError, IndexMissingError
 from .filters import Filters
 from .lexical import words
 from . import pg_sql as sql
-from .pg_conn import IndexChangedError, Pool
+from .pg_conn import IndexChangedError, Options, Pool
 from .pg_schema import CHUNKS, DOCS, IN_SCHEMA, MAX_HNSW_DIM, META, SCHEMA_VERSION, TSCONFIGS
 from .store import DocRecord
 
 _QUESTION_SECONDS = 120.0     # after dense(), the thread stays on its generation this long (answer + citations)
 _REBUILD = "Run `assistant index --rebuild`."
-
-
-@dataclass(frozen=True)
-class Options:
-    pool_size: int = 4
-    m: int = 16
-    ef_construction: int = 64
-    ef_search: int = 100
-    exact_max_chunks: int = 10000
-    maintenance_work_mem: str = "1GB"
-
-    @classmethod
-    def from_settings(cls, s: Settings) -> "Options":
-        return cls(s.pg_pool_size, s.pg_hnsw_m, s.pg_hnsw_ef_construction, s.pg_hnsw_ef_search,
-                   s.pg_exact_max_chunks, s.pg_maintenance_work_mem)
 
 
 @dataclass(frozen=True)
@@ -205,9 +189,10 @@ class PgIndex:
             for r in self._pool.run(load):
                 chunk = Chunk(r[1], r[2], r[3], r[4], r[5], tuple(r[6]), r[7], r[8], r[9],
                               tuple(zip(r[12], r[13])) if r[12] else (), r[10])
-                svec = np.vstack([v.to_numpy() for v in r[14]]) if r[14] else np.zeros((0, dim), np.float32)
+                svec, ssvec = (np.vstack([v.to_numpy() for v in vs]) if vs else np.zeros((0, dim), np.float32)
+                               for vs in (r[14], r[15]))
                 with self._lock:
-                    self._rows[int(r[0])] = (chunk, r[11].to_numpy(), svec)
+                    self._rows[int(r[0])] = (chunk, r[11].to_numpy(), svec, ssvec)
         out = []
         with self._lock:
             for k in keys:
@@ -230,6 +215,9 @@ class PgIndex:
 
     def sentence_vectors(self, keys: Sequence[int]) -> list[np.ndarray]:
         return [r[2] for r in self._fetch(keys)]
+
+    def sentence_search_vectors(self, keys: Sequence[int]) -> list[np.ndarray]:
+        return [r[3] for r in self._fetch(keys)]
 
     def document_chunks(self, source: str) -> list[tuple[int, Chunk]]:
         doc_id = self._view().doc_ids.get(source)

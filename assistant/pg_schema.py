@@ -24,7 +24,7 @@ from .lexical import words
 from .pg_conn import DatabaseError
 from .store import DocContents
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: sentences also have a search embedding (sentence_text.py)
 META, DOCS, CHUNKS, SENTS, LEXEMES = ("assistant_meta", "assistant_documents", "assistant_chunks",
                                       "assistant_sentences", "assistant_lexemes")
 HNSW = "assistant_chunks_hnsw"
@@ -90,8 +90,9 @@ CREATE INDEX {CHUNKS}_doc ON {CHUNKS} (doc_id, position);
 CREATE INDEX {CHUNKS}_tsv ON {CHUNKS} USING gin (tsv);
 CREATE TABLE {SENTS} (
   chunk bigint NOT NULL REFERENCES {CHUNKS} (id) ON DELETE CASCADE, position int NOT NULL,
-  span_start int NOT NULL, span_end int NOT NULL, embedding vector({int(dim)}) NOT NULL, PRIMARY KEY (chunk, position));
-ALTER TABLE {SENTS} ALTER COLUMN embedding SET STORAGE MAIN;
+  span_start int NOT NULL, span_end int NOT NULL, embedding vector({int(dim)}) NOT NULL,
+  search_embedding vector({int(dim)}) NOT NULL, PRIMARY KEY (chunk, position));
+ALTER TABLE {SENTS} ALTER COLUMN embedding SET STORAGE MAIN, ALTER COLUMN search_embedding SET STORAGE MAIN;
 CREATE TABLE {LEXEMES} (lexeme text PRIMARY KEY, df bigint NOT NULL);
 """
 
@@ -180,15 +181,17 @@ def insert_documents(cur, docs: list[DocContents], gen: int) -> list[int]:
                       "text[]", "integer", "integer", "text", "text", "text", "integer", "vector"])
         key = chunk_id
         for i, d in zip(doc_ids, docs):
-            for pos, (c, vec, svecs) in enumerate(zip(d.chunks, d.chunk_vectors, d.sentence_vectors)):
+            for pos, (c, vec, svecs, ssvecs) in enumerate(zip(d.chunks, d.chunk_vectors, d.sentence_vectors,
+                                                              d.sentence_search_vectors)):
                 ws = words(c.embed_text)
                 cp.write_row([key, i, pos, gen, c.chunk_id, c.source, c.title, c.language, c.date,
                               int(c.date[:4]) if c.date else None, list(c.headings), c.start, c.end, c.text, c.context,
                               " ".join(ws), len(ws), vec])
-                sentences += [(key, j, s, e, v) for j, ((s, e), v) in enumerate(zip(c.sentences, svecs))]
+                sentences += [(key, j, s, e, v, w) for j, ((s, e), v, w) in enumerate(zip(c.sentences, svecs, ssvecs))]
                 key += 1
-    with cur.copy(f"COPY {SENTS} (chunk, position, span_start, span_end, embedding) FROM STDIN (FORMAT BINARY)") as cp:
-        cp.set_types(["bigint", "integer", "integer", "integer", "vector"])
+    with cur.copy(f"COPY {SENTS} (chunk, position, span_start, span_end, embedding, search_embedding) "
+                  "FROM STDIN (FORMAT BINARY)") as cp:
+        cp.set_types(["bigint", "integer", "integer", "integer", "vector", "vector"])
         for row in sentences:
             cp.write_row(row)
     return doc_ids

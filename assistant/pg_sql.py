@@ -18,9 +18,10 @@ VIEW = (f"SELECT m.generation, m.manifest, m.schema_version, "
         f"(SELECT coalesce(array_agg(d.id), '{{}}') FROM {DOCS} d WHERE d.gen_to <= m.generation), m.incarnation "
         f"FROM {META} m")
 ROWS = (f"SELECT c.id, c.chunk_id, c.source, c.title, c.language, c.date, c.headings, c.span_start, c.span_end, "
-        f"c.text, c.context, c.embedding, s.starts, s.ends, s.vecs FROM {CHUNKS} c LEFT JOIN LATERAL ("
+        f"c.text, c.context, c.embedding, s.starts, s.ends, s.vecs, s.search_vecs FROM {CHUNKS} c LEFT JOIN LATERAL ("
         f" SELECT array_agg(span_start ORDER BY position) starts, array_agg(span_end ORDER BY position) ends, "
-        f" array_agg(embedding ORDER BY position) vecs FROM {SENTS} WHERE chunk = c.id) s ON true WHERE c.id = ANY(%s)")
+        f" array_agg(embedding ORDER BY position) vecs, array_agg(search_embedding ORDER BY position) search_vecs "
+        f" FROM {SENTS} WHERE chunk = c.id) s ON true WHERE c.id = ANY(%s)")
 DENSE_HNSW = (f"WITH r AS MATERIALIZED (SELECT c.id, c.embedding <#> %(q)b AS d FROM {CHUNKS} c WHERE {{where}} "
               "ORDER BY d LIMIT %(k)s) SELECT id, d FROM r ORDER BY d, id")
 DENSE_EXACT = (f"SELECT id, d FROM (SELECT c.id, c.embedding <#> %(q)b AS d FROM {CHUNKS} c WHERE {{where}} OFFSET 0) r "

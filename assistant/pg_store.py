@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from .config import Settings
 from .errors import IndexMissingError
-from .pg_conn import IndexChangedError, Session, database_url, get_pool, safe_url
-from .pg_index import Options, PgIndex, load_view
+from .pg_conn import IndexChangedError, Options, Session, database_url, get_pool, safe_url
+from .pg_index import PgIndex, load_view
 from .pg_schema import (CHUNKS, DOCS, META, count_new, drop_hnsw, ensure_schema, hnsw_index, insert_documents, publish,
                         retire)
 from .store import DocContents

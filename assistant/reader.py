@@ -175,9 +175,10 @@ class LLMReader:
             return self.fallback.answer_from(question, language, retrieval, ranked, best)
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
-            # the model's evidence is seeded by each sentence's own similarity (its neighbours come
-            # with it anyway); the extractive ranking (with neighbour context) adds quotes after the pick
-            seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0)
+            # the model's evidence is seeded by each sentence's own similarity to the question or its
+            # glossary expansion (its neighbours come with it anyway); the extractive ranking (with
+            # neighbour context) adds quotes after the pick
+            seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True)
             passages, block = compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count)
             if self.mode == "selector":
                 return self._select(question, language, retrieval, ranked, best, passages, block, deadline)

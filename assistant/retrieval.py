@@ -1,8 +1,9 @@
 """Retrieval over any `SearchIndex`: recall first, then precision.
 
 1. Dense candidates from the store; each candidate's score is its cosine plus
-   `sentence_weight` x the best cosine of one of its sentences (a short fact inside a
-   long chunk is otherwise diluted).
+   `sentence_weight` x the best cosine of one of its sentences as retrieval reads them
+   (a short sentence with its neighbours, a table row with its column names:
+   sentence_text.py), since a short fact inside a long chunk is otherwise diluted.
 2. Keyword candidates from the store (BM25 / full-text search) add `lexical_weight` x
    their score relative to the best keyword score (exact names and numbers).
    The search uses the question with its glossary equivalents (glossary.py); the
@@ -35,9 +36,10 @@ class Hit:
     chunk: Chunk
     score: float              # final ranking score
     dense: float              # cosine similarity of the chunk to the question
-    sentence_vectors: np.ndarray = field(repr=False, compare=False)
+    sentence_vectors: np.ndarray = field(repr=False, compare=False)   # each sentence alone (the answer step)
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    search_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)  # sentences in context
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ class HybridRetriever:
         if missing:
             cos.update(zip(missing, (self.index.chunk_vectors(missing) @ sv).tolist()))
         svecs = dict(zip(keys, self.index.sentence_vectors(keys)))
-        score = {key: cos[key] + self.s.sentence_weight * (float((svecs[key] @ sv).max()) if len(svecs[key]) else 0.0)
+        search = dict(zip(keys, self.index.sentence_search_vectors(keys)))
+        score = {key: cos[key] + self.s.sentence_weight * (float((search[key] @ sv).max()) if len(search[key]) else 0.0)
                  for key in keys}
         top_lex = lexical[0][1] if lexical else 0.0
         for key, s in lexical:
@@ -98,8 +101,8 @@ class HybridRetriever:
             order = self._spread(order, score, chunks)
         d_rank = {key: r for r, (key, _) in enumerate(dense)}
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
-        hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key))
-                     for key in order[:k])
+        hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
+                         search[key]) for key in order[:k])
         return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv)
 
     def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk]) -> list[int]:

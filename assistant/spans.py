@@ -9,6 +9,7 @@ TokenCounter = Callable[[str], int]
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÆØÉ0-9•\-])")
 _TRIM_LEFT = re.compile(r"^(\s|[-*•·#>]|\d+[.)]\s|\*{1,3}|_{1,3})+")
+_TRIM_LEFT_ROW = re.compile(r"^(\s|\*{1,3}|_{1,3})+")  # a table row keeps its leading number ("20. sept. 2021\t…")
 # a split after one of these is not a sentence end ("Opdateret 14. sept. 2021", "bl.a. Norge")
 _ABBREV = re.compile(r"\b(?:jan|febr?|mar|apr|jun|jul|aug|sept?|okt|oct|nov|dec|dek|nr|kl|ca|resp|tel|bl\.a|t\.ex|f\.eks|fx|dvs|jf|jfr|vs)\.$", re.I)
 # a piece that is only a number, a date or a year range belongs to the sentence before it
@@ -29,8 +30,8 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for line_m in re.finditer(r"[^\n]+", text[start:end]):
         ls = start + line_m.start()
         line = line_m.group(0)
-        pos, pieces = 0, []
-        for piece in _SENT_SPLIT.split(line) if "\t" not in line else [line]:
+        pos, pieces, row = 0, [], "\t" in line
+        for piece in _SENT_SPLIT.split(line) if not row else [line]:
             i = line.find(piece, pos)
             pos = i + len(piece)
             if pieces and (_ABBREV.search(line[pieces[-1][0]:pieces[-1][1]]) or _ONLY_NUMBER.match(piece)):
@@ -40,7 +41,7 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         for i, j in pieces:
             a, b = ls + i, ls + j
             seg = text[a:b]
-            lm = _TRIM_LEFT.match(seg)
+            lm = (_TRIM_LEFT_ROW if row else _TRIM_LEFT).match(seg)
             a += lm.end() if lm else 0
             b = _trim_right(text, a, b)
             if b - a >= 3 and re.search(r"\w", text[a:b]):

@@ -20,7 +20,7 @@ from .chunking import Chunk, Heading, heading_path
 from .errors import IndexMismatchError
 from .filters import Filters
 
-FORMAT = 2
+FORMAT = 3   # 3: sentences also have search vectors (sentence_text.py)
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class DocContents:
     record: DocRecord
     chunks: tuple[Chunk, ...]
     chunk_vectors: np.ndarray                   # (len(chunks), dim)
-    sentence_vectors: tuple[np.ndarray, ...]    # per chunk: (len(chunk.sentences), dim)
+    sentence_vectors: tuple[np.ndarray, ...]    # per chunk: (len(chunk.sentences), dim), each sentence alone
+    sentence_search_vectors: tuple[np.ndarray, ...]  # same shapes: each sentence as retrieval reads it (in context)
 
 
 class SearchIndex(Protocol):
@@ -59,6 +60,7 @@ class SearchIndex(Protocol):
     def chunks(self, keys: Sequence[int]) -> list[Chunk]: ...
     def chunk_vectors(self, keys: Sequence[int]) -> np.ndarray: ...
     def sentence_vectors(self, keys: Sequence[int]) -> list[np.ndarray]: ...
+    def sentence_search_vectors(self, keys: Sequence[int]) -> list[np.ndarray]: ...
     def document_chunks(self, source: str) -> list[tuple[int, Chunk]]: ...
 
 

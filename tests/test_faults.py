@@ -14,8 +14,8 @@ from assistant.questions import QuestionError
 from assistant.stores import make_store
 from conftest import FakeEmbedder
 
-INDEX_FILES = ["vectors.faiss", "chunk_vectors.npy", "sentence_vectors.npy", "sentence_offsets.npy", "chunks.jsonl",
-               "documents.jsonl"]
+INDEX_FILES = ["vectors.faiss", "chunk_vectors.npy", "sentence_vectors.npy", "sentence_search_vectors.npy",
+               "sentence_offsets.npy", "chunks.jsonl", "documents.jsonl"]
 
 
 def _current(settings):

@@ -44,7 +44,8 @@ def test_incremental_index_add_change_delete(settings, fake_embedder):
     new_chunks = [c for c in all_chunks(idx) if c.source in rep.added + rep.updated]
     # only the new and the changed document were embedded (chunks + their sentences)
     assert rep.embedded_chunks == len(new_chunks)
-    assert fake_embedder.embedded - before == rep.embedded_chunks + rep.embedded_sentences
+    assert fake_embedder.embedded - before == rep.embedded_chunks + rep.embedded_sentences + rep.embedded_in_context
+    assert 0 < rep.embedded_in_context < rep.embedded_sentences
     assert not any(c.source.startswith("2018") for c in all_chunks(idx))
     assert any("10-14 personer" in c.text for c in all_chunks(idx))
     assert "added 1, updated 1, removed 1, unchanged 3" in rep.summary()

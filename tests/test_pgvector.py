@@ -97,7 +97,7 @@ def test_build_and_incremental_reindex_in_generations(pg, fake_embedder):
     assert idx.generation == 2 and len(idx) == rep.total_chunks == len(all_chunks(idx))
     new_chunks = [c for c in all_chunks(idx) if c.source in (NEW, DA)]
     assert rep.embedded_chunks == len(new_chunks)  # only the new and the changed document were embedded
-    assert fake_embedder.embedded - before == rep.embedded_chunks + rep.embedded_sentences
+    assert fake_embedder.embedded - before == rep.embedded_chunks + rep.embedded_sentences + rep.embedded_in_context
     assert NO not in idx.documents and idx.document_chunks(NO) == []
     assert any("10-14 personer" in c.text for c in all_chunks(idx))
     assert idx.documents[DA].text[idx.document_chunks(DA)[0][1].start:][:20] == idx.document_chunks(DA)[0][1].text[:20]
@@ -262,7 +262,7 @@ def test_readers_see_the_old_or_the_new_index_never_half(pg, fake_embedder, monk
 def test_a_second_app_process_sees_a_reindex_done_by_the_first(pg, fake_embedder):
     build_index(pg, fake_embedder)
     first, second = Assistant(pg, embedder=fake_embedder).warm_up(), Assistant(pg, embedder=fake_embedder).warm_up()
-    assert second.ask("Hur mycket blir lönetillägget för nattarbete?").citations[0].source != NEW
+    assert NEW not in {h.chunk.source for h in second.retrieve("Hur mycket blir lönetillägget för nattarbete?").hits}
     change_corpus(pg)
     rep = first.reindex()
     assert rep.added == [NEW]

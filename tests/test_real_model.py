@@ -35,6 +35,17 @@ def test_the_glossary_finds_a_swedish_term_for_an_english_question(real):
     assert any("6496 skyddsombud" in h.chunk.text for h in hits), [h.chunk.text[:80] for h in hits]
 
 
+def test_a_short_sentence_is_found_by_what_its_neighbours_say(real):
+    """"6496 skyddsombud." alone is a bare figure; read with its neighbours it is about the
+    work environment and its safety representatives (sentence_text.py)."""
+    r = real.retrieve("How many safety representatives does the union have?", k=5)
+    top = r.hits[0]
+    assert "6496 skyddsombud" in top.chunk.text, [h.chunk.text[:80] for h in r.hits]
+    i = top.chunk.sentence_texts().index("6496 skyddsombud.")
+    alone, in_context = (float(v[i] @ r.search_vector) for v in (top.sentence_vectors, top.search_vectors))
+    assert in_context > alone + 0.05, (alone, in_context)
+
+
 @pytest.mark.parametrize("question,text", [
     ("What is the recipe for Swedish meatballs?", "The documents do not say anything about this."),
     ("Hvad koster en togbillet fra København til Aarhus?", "Dokumenterne siger ikke noget om dette."),

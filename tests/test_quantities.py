@@ -1,0 +1,44 @@
+from assistant.answer import quoted_answer
+from assistant.citations import Passage
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+from assistant.quantities import asks_quantity, states_quantity
+
+
+def test_which_questions_ask_for_a_count_or_an_amount():
+    for q in ("Hur många skyddsombud finns det?", "Hvor mye er inngangslønnen i Danmark?", "How much is the fee?",
+              "Vad kostar YH-utbildningen?", "Hva koster en flybillett?", "What does the course cost?",
+              "Hvor mange personer består referencegruppen af?"):
+        assert asks_quantity(q), q
+    for q in ("När tecknades krislägesavtalet?", "How long was the 2024 agreement?", "Hvem leder arbeidet?",
+              "What happened when speech recognition was introduced?"):
+        assert not asks_quantity(q), q
+
+
+def test_which_quotes_state_a_number():
+    assert states_quantity("6496 skyddsombud.")
+    assert states_quantity("Der planlægges med seks temadrøftelser.")
+    assert states_quantity("Lönen har höjts med hälften.")
+    assert not states_quantity("Referencegruppen består af personer med stor indsigt.")
+    assert not states_quantity("Det är de medicinska sekreterarna som sköter kontakten.")   # "sekreterarna", not "tre"
+
+
+def _passage(text: str) -> Passage:
+    return Passage(0, "x.md", "X", None, "", text, 0, len(text))
+
+
+def test_a_how_many_question_is_not_answered_by_quotes_without_a_number(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    assistant = Assistant(settings, embedder=fake_embedder).warm_up()
+    q = "Hvor mange personer består referencegruppen af?"
+    retrieval = assistant.retrieve(q)
+    none = quoted_answer(q, "da", retrieval, 0.6, [_passage("Referencegruppen består af personer med indsigt.")], "x")
+    assert none.abstained and none.reason == "no_number" and not none.citations
+    assert none.text == "Dokumenterne siger ikke noget om dette."
+    one = quoted_answer(q, "da", retrieval, 0.6, [_passage("Referencegruppen består af personer med indsigt."),
+                                                   _passage("Referencegruppen består af 8-12 personer.")], "x")
+    assert not one.abstained and [c.text for c in one.citations] == ["Referencegruppen består af 8-12 personer."]
+    assert "indsigt" not in one.text
+    when = quoted_answer("Hvornår mødes referencegruppen?", "da", retrieval, 0.6,
+                         [_passage("Referencegruppen mødes i foråret.")], "x")
+    assert not when.abstained and when.citations
