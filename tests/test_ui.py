@@ -124,7 +124,7 @@ def test_sources_block_is_one_html_block():
 
 
 def test_context_reads_as_text_and_long_headings_are_shortened():
-    text = "## ***Rubrik om titeln***\n\n**Fet** inledning. Utredningen ska vara klar 30 maj 2025. Slut *här*.\n"
+    text = "## ***Rubrik om titeln***\n\n**Fet** inledning. Utredningen ska vara klar 30 maj 2025. Slut <b>här</b>.\n"
     doc = _doc(text)
     c = _citation(doc, "Utredningen ska vara klar 30 maj 2025.")
     c = Citation(1, c.source, c.title, c.date, "Dag 2. > " + "Mycket lång rubrik " * 10, c.text, c.start, c.end)
