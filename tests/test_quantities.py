@@ -8,10 +8,12 @@ from assistant.quantities import asks_quantity, states_quantity
 def test_which_questions_ask_for_a_count_or_an_amount():
     for q in ("Hur många skyddsombud finns det?", "Hvor mye er inngangslønnen i Danmark?", "How much is the fee?",
               "Vad kostar YH-utbildningen?", "Hva koster en flybillett?", "What does the course cost?",
-              "Hvor mange personer består referencegruppen af?"):
+              "Hvor mange personer består referencegruppen af?", "Vilken lön har en undersköterska i Skåne?",
+              "Hva er pensjonsalderen for helsesekretærer?", "What is the membership fee?", "Hvad er startlønnen?"):
         assert asks_quantity(q), q
     for q in ("När tecknades krislägesavtalet?", "How long was the 2024 agreement?", "Hvem leder arbeidet?",
-              "What happened when speech recognition was introduced?"):
+              "What happened when speech recognition was introduced?", "Vad säger dokumenten om lönen?",
+              "Hva sier dokumentene om lønnen til medisinske sekretærer?", "What is the profession called?"):
         assert not asks_quantity(q), q
 
 
@@ -20,6 +22,9 @@ def test_which_quotes_state_a_number():
     assert states_quantity("Der planlægges med seks temadrøftelser.")
     assert states_quantity("Lönen har höjts med hälften.")
     assert not states_quantity("Referencegruppen består af personer med stor indsigt.")
+    assert not states_quantity("I Skåne har man lokala utbildningar i DRG, Officepaketet Microsoft 365 och Excel.")
+    assert states_quantity("Region Gotland: 20 medicinska sekreterare ska bort.")      # a count after a colon
+    assert states_quantity("Danmark har höjt sin ingångslön till 40 000 kr.")
     assert not states_quantity("Det är de medicinska sekreterarna som sköter kontakten.")   # "sekreterarna", not "tre"
 
 
