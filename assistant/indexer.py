@@ -10,12 +10,12 @@ from typing import Callable
 
 import numpy as np
 
-from .chunking import Chunk, ChunkerSettings, chunk_document, clean_text, outline, tiktoken_counter
+from .chunking import Chunk, ChunkerSettings, chunk_document, outline, tiktoken_counter
 from .config import Settings
 from .embeddings import Embedder
 from .errors import AssistantError, IndexError_, LoaderError
 from .loaders import Document, LoadLimits, load_corpus
-from .sentence_text import sentence_embed_texts
+from .sentence_text import index_texts
 from .store import DocContents, DocRecord, Store, check_compatible, document_entry, make_manifest
 from .stores import make_store
 
@@ -90,11 +90,7 @@ def _prepare(doc: Document, chunker: ChunkerSettings, embedder: Embedder) -> _Pe
     if longest > embedder.max_tokens:
         raise ValueError(f"a chunk has {longest} model tokens, over the model's maximum {embedder.max_tokens}; "
                          "lower `chunk_tokens` and re-index")
-    sentences = [clean_text(s) for c in chunks for s in c.sentence_texts()]
-    search = [t for c in chunks for t in sentence_embed_texts(c)]
-    differ = [i for i, (s, t) in enumerate(zip(sentences, search)) if s != t]
-    return _Pending(doc, chunks, [c.embed_text for c in chunks] + sentences + [search[i] for i in differ],
-                    len(sentences), differ)
+    return _Pending(doc, chunks, *index_texts(chunks))
 
 
 def _contents(p: _Pending, vectors: np.ndarray) -> DocContents:

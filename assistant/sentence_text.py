@@ -17,9 +17,10 @@ def _row(header: list[str], row: str) -> str:
     return " | ".join(f"{n}: {c}" if n else c for n, c in zip(names, cells) if c)
 
 
-def sentence_embed_texts(chunk: Chunk) -> list[str]:
+def sentence_embed_texts(chunk: Chunk, texts: list[str] | None = None) -> list[str]:
+    """`texts`: the chunk's sentences already through `clean_text`, if at hand."""
     raw = chunk.sentence_texts()
-    texts = [clean_text(s) for s in raw]
+    texts = [clean_text(s) for s in raw] if texts is None else texts
     header = chunk.context.split("\t") if chunk.context else []
     out = []
     for i, (r, t) in enumerate(zip(raw, texts)):
@@ -30,3 +31,16 @@ def sentence_embed_texts(chunk: Chunk) -> list[str]:
         else:
             out.append(t)
     return out
+
+
+def index_texts(chunks: list[Chunk]) -> tuple[list[str], int, list[int]]:
+    """Everything the index embeds for these chunks, in order: the chunk texts, each
+    sentence alone, then the in-context texts that differ from the sentence alone.
+    Returns (texts, number of sentences, indices of the sentences read in context)."""
+    alone, search = [], []
+    for c in chunks:
+        texts = [clean_text(s) for s in c.sentence_texts()]
+        alone += texts
+        search += sentence_embed_texts(c, texts)
+    differ = [i for i, (a, t) in enumerate(zip(alone, search)) if a != t]
+    return [c.embed_text for c in chunks] + alone + [search[i] for i in differ], len(alone), differ

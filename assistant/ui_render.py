@@ -10,6 +10,7 @@ from typing import Mapping
 from urllib.parse import quote
 
 from .answer import Answer
+from .chunking import HTML_TAG
 from .citations import Citation
 from .ui_text import LANGUAGE_NAMES, human_date, t
 
@@ -56,13 +57,12 @@ def passage_context(text: str, start: int, end: int, chars: int = 220) -> tuple[
 
 
 _MARKUP = re.compile(r"^[ \t]*#{1,6}[ \t]*|\*{1,3}|_{2,3}|^[ \t]*[-*_]{3,}[ \t]*$", re.M)
-_TAGS = re.compile(r"<[^<>\n]{1,200}>")   # inline HTML in a source ("<b>Praktikforløb:</b>" in a table cell)
 
 
 def plain(text: str) -> str:
     """Context around a quote as a reader sees it: markdown heading marks, emphasis
     stars, rules and inline HTML tags removed (the quote itself keeps its words)."""
-    return _MARKUP.sub("", _TAGS.sub("", text))
+    return _MARKUP.sub("", HTML_TAG.sub("", text))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -88,7 +88,7 @@ def sources_block(citations: tuple[Citation, ...], documents: Mapping, k: int, l
         parts.append(
             f'<details class="src" id="{cite_id(k, c.n)}"><summary><b>[{c.n}]</b> {esc(c.title)}'
             + (f' <span class="meta">· {esc(meta)}</span>' if meta else "") + "</summary>"
-            f'<div class="passage">{"… " if cut_a else ""}{one_line(plain(before).lstrip())}<mark>{one_line(_TAGS.sub("", quote_))}</mark>'
+            f'<div class="passage">{"… " if cut_a else ""}{one_line(plain(before).lstrip())}<mark>{one_line(HTML_TAG.sub("", quote_))}</mark>'
             f'{one_line(plain(after).rstrip())}{" …" if cut_b else ""}</div>'
             f'<a class="open-doc" href="{esc(doc_href(c, lang))}">{esc(t(lang, "open_doc"))}</a></details>')
     parts.append("</div>")

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import hardware  # noqa: E402
 from assistant.answer import Answer  # noqa: E402
-from assistant.chunking import chunk_document, clean_text  # noqa: E402
+from assistant.chunking import chunk_document  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.embeddings import SentenceTransformerEmbedder, load_embedder  # noqa: E402
 from assistant.evaluation import load_dataset  # noqa: E402
@@ -36,7 +36,7 @@ from assistant.indexer import build_index  # noqa: E402
 from assistant.loaders import load_corpus  # noqa: E402
 from assistant.metrics import percentile  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
-from assistant.sentence_text import sentence_embed_texts  # noqa: E402
+from assistant.sentence_text import index_texts  # noqa: E402
 
 
 def p50_p95(xs) -> str:
@@ -101,9 +101,7 @@ def main() -> None:
         print(f"fresh index build: {rep.total_chunks} chunks + {rep.embedded_sentences} sentences "
               f"(+{rep.embedded_in_context} in context) in {t_full:.1f} s "
               f"(embedding {rep.embed_seconds:.1f} s = {texts / rep.embed_seconds:.1f} texts/s)")
-        alone = [clean_text(s) for c in chunks for s in c.sentence_texts()]
-        search = [t for c in chunks for t in sentence_embed_texts(c)]
-        all_texts = [c.embed_text for c in chunks] + alone + [t for s, t in zip(alone, search) if s != t]
+        all_texts = index_texts(chunks)[0]
         t = time.perf_counter(); emb.embed_documents_np(all_texts); t_raw = time.perf_counter() - t
         print(f"raw model on the same {len(all_texts)} texts in one call: {len(all_texts) / t_raw:.1f} texts/s; "
               f"index embedding / raw time = {rep.embed_seconds / t_raw:.2f}x")
