@@ -18,11 +18,10 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from .chunking import clean_text
 from .citations import Citation, Passage, cite
 from .config import Settings
-from .countries import asked_country, is_about
 from .lang import detect_language
 from .prompting import render
-from .quantities import asks_quantity, states_quantity
 from .filters import Filters
+from .guards import judge
 from .retrieval import HybridRetriever, Retrieval
 from .store import SearchIndex
 
@@ -163,22 +162,13 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
     in the question's language's frame (after `lead`, a grounded sentence, if any). For a
     question about one country, passages about another are left out, and an answer whose
-    first passage is about another country is an abstention (countries.py). A how-many
-    question is answered only by passages that hold a number (quantities.py)."""
-    country = asked_country(question)
-    if country and passages:
-        doc_language = {h.chunk.source: h.chunk.language for h in retrieval.hits}
-        about = [is_about(country, p.text, doc_language.get(p.source, "")) for p in passages]
-        if not about[0]:
-            return abstention(question, language, retrieval, best, backend, "other_country", **fields)
-        if not all(about):  # a lead written from the quotes may carry a left-out fact
-            passages, lead = [p for p, ok in zip(passages, about) if ok], ""
-    if passages and asks_quantity(question):
-        numbered = [p for p in passages if states_quantity(p.text)]
-        if not numbered:
-            return abstention(question, language, retrieval, best, backend, "no_number", **fields)
-        if len(numbered) < len(passages):
-            passages, lead = numbered, ""
+    first passage is about another country is an abstention; a how-many question is
+    answered only by passages that hold a number (guards.py)."""
+    verdict = judge(question, [(p.text, retrieval.document_language(p.source)) for p in passages])
+    if verdict.reason:
+        return abstention(question, language, retrieval, best, backend, verdict.reason, **fields)
+    if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact
+        passages, lead = [p for p, ok in zip(passages, verdict.keep) if ok], ""
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
     text = render(f"answer_frame.{language}", quotes=quotes)

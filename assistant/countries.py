@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import re
 
-_NAMES = {"sv": r"sverige|sweden", "da": r"danmark|denmark", "no": r"norge|noreg|norway"}
+# every country the documents speak of (one list for every job): the three served, whose
+# documents are in their languages, and the others the minutes compare them with
+_NAMES = {"sv": r"sverige|sweden", "da": r"danmark|denmark", "no": r"norge|noreg|norway",
+          "is": r"island|iceland", "fi": r"finland", "de": r"tyskland|germany",
+          "fo": r"färöarna|færøerne|færøyene|faroe"}
+SERVED = ("sv", "da", "no")
 _PATTERNS = {code: re.compile(rf"\b(?:{names})s?\b", re.I) for code, names in _NAMES.items()}   # also "Danmarks"
+COUNTRY_NAMES = "|".join(_NAMES.values())   # an alternation, lower case
 JOINED = " — "   # how conversation.py joins a follow-up to the previous question
 
 
+def named_countries(text: str) -> set[str]:
+    """The codes of all the countries the text names ("Sverige" and "Sweden" are one)."""
+    return {code for code, p in _PATTERNS.items() if p.search(text)}
+
+
 def _named(text: str) -> list[str]:
-    return [code for code, p in _PATTERNS.items() if p.search(text)]
+    return [code for code in SERVED if _PATTERNS[code].search(text)]
 
 
 def asked_country(question: str) -> str | None:
@@ -35,4 +46,4 @@ def is_about(country: str, text: str, document_language: str) -> bool:
     Swedish document, is about Denmark, not Sweden)."""
     if _PATTERNS[country].search(text):
         return True
-    return document_language == country and not any(p.search(text) for c, p in _PATTERNS.items() if c != country)
+    return document_language == country and not any(_PATTERNS[c].search(text) for c in SERVED if c != country)

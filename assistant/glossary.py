@@ -5,7 +5,8 @@ with "skyddsombud". A question that uses a glossary term is searched with the te
 equivalents in the other languages appended; the answer step still ranks sentences
 against the question itself. The glossary is a tab-separated file (one concept per
 line, variants in a cell separated by "|", `#` comments, a header row of language
-codes): the one shipped in the package (`glossary = "builtin"`), a file of your own, or
+codes; a term matches at the start of a word, and a variant "!word" names words that
+start like a term but mean something else, e.g. "journal|!journalist"): the one shipped in the package (`glossary = "builtin"`), a file of your own, or
 none (`glossary = ""`)."""
 from __future__ import annotations
 
@@ -24,11 +25,14 @@ class Glossary:
 
     @cached_property
     def _patterns(self) -> list[tuple[re.Pattern, tuple[str, ...]]]:
-        """One pattern per concept (its terms, longest first), compiled once per glossary."""
+        """One pattern per concept (its terms, longest first; not at a word that starts with
+        one of its "!" exceptions), compiled once per glossary. Returns (pattern, terms)."""
         out = []
         for row in self.concepts:
-            terms = "|".join(re.escape(t.lower()) for t in sorted(row, key=len, reverse=True))
-            out.append((re.compile(rf"(?<!\w)(?:{terms})"), row))
+            terms = tuple(t for t in row if not t.startswith("!"))
+            alt = "|".join(re.escape(t.lower()) for t in sorted(terms, key=len, reverse=True))
+            nots = "|".join(re.escape(t[1:].lower()) for t in row if t.startswith("!"))
+            out.append((re.compile(rf"(?<!\w)(?!{nots})(?:{alt})" if nots else rf"(?<!\w)(?:{alt})"), terms))
         return out
 
     def expand(self, question: str) -> str:
@@ -53,7 +57,7 @@ def parse(text: str, origin: str = "glossary") -> Glossary:
         terms = tuple(dict.fromkeys(t.strip() for cell in row for t in cell.split("|") if t.strip()))
         if len(row) != width:
             raise ConfigError(f"{origin}: concept line {n} has {len(row)} columns, the header {width}. Separate terms with one tab.")
-        if len(terms) > 1:
+        if sum(not t.startswith("!") for t in terms) > 1:
             concepts.append(terms)
     return Glossary(tuple(concepts))
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .countries import COUNTRY_NAMES
+
 _ASKS = re.compile(
     r"\b(hur många|hur mycket|vad kostar|hvor mange|hvor meget|hvor mye|hvad koster|hva koster|how many|how much|"
     r"what do(?:es)? .{1,60}? cost)\b"
@@ -21,7 +23,9 @@ _NUMBER_WORDS = (r"två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|to|fire|sek
                  r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dubbelt|dobbelt|double|hälften|halvdelen|"
                  r"halvparten|half|hundra|hundrede|hundre|hundred|tusen|tusind|thousand|miljon(?:er)?|million(?:er|s)?")
 _STATES = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I)
-_IN_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÅÄÖÆØ][A-Za-zåäöæøé-]*[a-zåäöæøé] \d+\b(?![.,:/–-]?\d)")
+# a capitalised word and a number: a name ("Microsoft 365"), unless the word is a country ("I Sverige 6496 …")
+_IN_NAME = re.compile(rf"(?<![.!?:]\s)(?<!^)\b(?!(?i:{COUNTRY_NAMES})s?\s)[A-ZÅÄÖÆØ][A-Za-zåäöæøé-]*[a-zåäöæøé] \d+\b"
+                      r"(?![.,:/–-]?\d)")
 
 
 def asks_quantity(question: str) -> bool:

@@ -11,6 +11,7 @@ grouped by passage, budgeted in the model's own tokens.
   language, kept only if it passes the grounding check, with the quotes beside it.
 - `writer`: the model writes a short answer citing [n]; sentences that fail the
   grounding check are dropped; if none is left, the extractive answer is shown with a note.
+  It sees only sentences that may answer (guards.py: the country asked about, a number).
 
 Any model failure or timeout gives the extractive answer with a visible note."""
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .chunking import clean_text
 from .citations import Passage, cite
 from .config import Settings
 from .grounding import check_grounding
+from .guards import judge
 from .lang import detect_language
 from .prompting import render
 from .retrieval import Retrieval
@@ -179,6 +181,11 @@ class LLMReader:
             # glossary expansion (its neighbours come with it anyway); the extractive ranking (with
             # neighbour context) adds quotes after the pick
             seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True)
+            if self.mode == "writer":  # it writes from what it is shown: only sentences that may answer
+                verdict = judge(question, [(e.text, retrieval.document_language(e.source)) for e in seeds], False)
+                if verdict.reason:
+                    return abstention(question, language, retrieval, best, self.name, verdict.reason)
+                seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
             passages, block = compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count)
             if self.mode == "selector":
                 return self._select(question, language, retrieval, ranked, best, passages, block, deadline)

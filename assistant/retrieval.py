@@ -22,6 +22,7 @@ import numpy as np
 
 from .chunking import Chunk
 from .config import Settings
+from .countries import named_countries
 from .embeddings import Embedder
 from .filters import Filters
 from .glossary import load_glossary
@@ -51,18 +52,20 @@ class Retrieval:
     documents_searched: int | None = None   # set when nothing was found: 0 means the filters exclude everything
     search_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the glossary-expanded question
 
+    def document_language(self, source: str) -> str:
+        """The language of a retrieved document ("" if none of the hits is from it)."""
+        return next((h.chunk.language for h in self.hits if h.chunk.source == source), "")
+
 
 _SEVERAL = re.compile(
     r"\b(dokumenten|dokumentene|dokumenterne|documents|both|båda|bägge|begge|jämför|sammenlign|compare)\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_COUNTRY = re.compile(r"\b(sverige|sweden|norge|norway|danmark|denmark|island|iceland|finland|tyskland|germany|"
-                      r"färöarna|færøerne|færøyene|faroe)\b", re.I)
 
 
 def asks_for_several_documents(question: str) -> bool:
     """The question names two years or two countries, or asks about "the documents"."""
     return (bool(_SEVERAL.search(question)) or len(set(_YEAR.findall(question))) >= 2
-            or len({m.lower() for m in _COUNTRY.findall(question)}) >= 2)
+            or len(named_countries(question)) >= 2)
 
 
 class HybridRetriever:

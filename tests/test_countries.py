@@ -1,4 +1,5 @@
-from assistant.countries import asked_country, is_about
+from assistant.countries import asked_country, is_about, named_countries
+from assistant.retrieval import asks_for_several_documents
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
 
@@ -33,3 +34,11 @@ def test_a_question_about_another_country_than_the_quotes_abstains(settings, fak
     assert other.text == "Dokumenterne siger ikke noget om dette."
     same = assistant.ask("Hvor mange personer består referencegruppen af i Danmark?")
     assert not same.abstained and same.citations
+
+
+def test_one_list_of_country_names_for_every_job():
+    assert named_countries("Är yrket reglerat i Island, Norge och Tyskland?") == {"is", "no", "de"}
+    assert named_countries("Hur är det i Sverige (Sweden)?") == {"sv"}           # two names, one country
+    assert asked_country("Är yrket reglerat i Island?") is None                    # not one of the three served
+    assert asks_for_several_documents("Vad gäller på Färöarna och i Danmark?")
+    assert not asks_for_several_documents("How is it in Sweden (Sverige)?")

@@ -15,6 +15,18 @@ def test_a_term_brings_its_equivalents_in_the_other_languages():
     assert load_glossary("").expand("How many safety representatives?") == "How many safety representatives?"
 
 
+def test_words_that_only_start_like_a_term_are_not_expanded():
+    g = load_glossary("builtin")
+    assert g.expand("Who is the journalist?") == "Who is the journalist?"
+    assert "patient records" in g.expand("Vilket journalsystem använder regionen?")     # a compound still matches
+    assert g.expand("When is the payment made?") == "When is the payment made?"
+    assert "lön" in g.expand("What is the pay?") and g.expand("Är det lönsamt?") == "Är det lönsamt?"
+    own = parse("en\tsv\nboard|!boarding\tstyrelse\n")
+    assert own.expand("Where is the boarding gate?") == "Where is the boarding gate?"
+    assert own.expand("Who is on the board?") == "Who is on the board? (styrelse)"
+    assert parse("en\tsv\nboard\t!boarding\n").concepts == ()     # one term and an exception: nothing to expand
+
+
 def test_a_glossary_of_ones_own_and_a_malformed_one(tmp_path):
     own = tmp_path / "terms.tsv"
     own.write_text("# ours\nen\tsv\nnight shift|night work\tnattpass|nattarbete\n", encoding="utf-8")

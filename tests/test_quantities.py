@@ -24,6 +24,8 @@ def test_which_quotes_state_a_number():
     assert not states_quantity("Referencegruppen består af personer med stor indsigt.")
     assert not states_quantity("I Skåne har man lokala utbildningar i DRG, Officepaketet Microsoft 365 och Excel.")
     assert states_quantity("Region Gotland: 20 medicinska sekreterare ska bort.")      # a count after a colon
+    assert states_quantity("I Sverige 6496 skyddsombud.")          # a country and a number: a count, not a name
+    assert states_quantity("I Danmarks 5 regioner.")
     assert states_quantity("Danmark har höjt sin ingångslön till 40 000 kr.")
     assert not states_quantity("Det är de medicinska sekreterarna som sköter kontakten.")   # "sekreterarna", not "tre"
 

@@ -1,0 +1,71 @@
+"""Which quotes may answer: the country asked about, a number for a how-many question.
+One rule for every answer step (guards.py)."""
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant import reader as reader_module
+from assistant.chunking import clean_text
+from assistant.guards import Verdict, judge
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+from assistant.reader import LLMReader
+
+DK_PAY = ("Danmark har höjt sin ingångslön till 40 000 kr.", "sv")
+SV_TIME = ("I Sverige har vi högst arbetstid bland de nordiska länderna.", "sv")
+SV_NO_NUMBER = ("Lönerna diskuterades länge.", "sv")
+
+
+def test_a_question_about_one_country_keeps_the_quotes_about_it():
+    assert judge("Hvad er startlønnen i Danmark?", [DK_PAY, SV_TIME]) == Verdict((True, False))
+    # the best quote about another country: abstain, unless the step only filters
+    assert judge("Hvad er startlønnen i Danmark?", [SV_TIME, DK_PAY]).reason == "other_country"
+    assert judge("Hvad er startlønnen i Danmark?", [SV_TIME, DK_PAY], best_decides=False) == Verdict((False, True))
+    assert judge("Hvad er startlønnen i Danmark?", [SV_TIME], best_decides=False).reason == "other_country"
+    assert judge("Hvad siger dokumenterne om startlønnen?", [SV_TIME, DK_PAY]) == Verdict((True, True))  # none named
+
+
+def test_a_how_many_question_keeps_the_quotes_with_a_number():
+    assert judge("Hur mycket är lönen?", [SV_NO_NUMBER, DK_PAY]) == Verdict((False, True))
+    assert judge("Hur mycket är lönen?", [SV_NO_NUMBER]) == Verdict((False,), "no_number")
+    assert judge("Vad säger dokumenten om lönen?", [SV_NO_NUMBER]) == Verdict((True,))
+    # both rules: a number about another country does not answer
+    assert judge("Hur mycket är ingångslönen i Sverige?", [SV_TIME, DK_PAY]).keep == (False, False)
+    assert judge("Hur mycket är ingångslönen i Sverige?", [SV_TIME, DK_PAY]).reason == "no_number"
+    assert judge("Hur mycket?", []) == Verdict(())
+
+
+class Recording(FakeListChatModel):
+    prompts: list = []
+
+    def _call(self, messages, *args, **kwargs):
+        self.prompts.append(messages[-1].content)
+        return super()._call(messages, *args, **kwargs)
+
+    def _stream(self, messages, *args, **kwargs):   # the writer streams
+        self.prompts.append(messages[-1].content)
+        return super()._stream(messages, *args, **kwargs)
+
+
+def test_the_writer_is_shown_only_sentences_that_may_answer(settings, fake_embedder, monkeypatch):
+    build_index(settings, fake_embedder)
+    a = Assistant(settings, embedder=fake_embedder).warm_up()
+    q = "Hvor mange personer består referencegruppen af?"
+    r = a.retrieve(q)
+    seen = []
+
+    def keep_second_only(question, quotes, best_decides=True):
+        seen.extend(quotes)
+        assert question == q and not best_decides       # the writer filters, the first quote does not decide
+        return Verdict(tuple(i == 1 for i in range(len(quotes))))
+
+    monkeypatch.setattr(reader_module, "judge", keep_second_only)
+    model = Recording(responses=["NONE"], prompts=[])
+    LLMReader(a.index, a.settings, model, "writer", count_tokens=lambda t: len(t.split())).answer(q, "da", r)
+    shown = model.prompts[0]
+    assert len(seen) >= 3 and clean_text(seen[1][0]) in shown
+    assert 1 <= sum(line.startswith("[") for line in shown.splitlines()) <= 3    # one seed and its neighbours
+
+    monkeypatch.setattr(reader_module, "judge", lambda question, quotes, best_decides=True:
+                        Verdict(tuple(False for _ in quotes), "no_number"))
+    model = Recording(responses=["Gruppen har 12 personer [1]."], prompts=[])
+    ans = LLMReader(a.index, a.settings, model, "writer", count_tokens=lambda t: len(t.split())).answer(q, "da", r)
+    assert ans.abstained and ans.reason == "no_number" and not ans.citations and model.prompts == []
