@@ -54,9 +54,11 @@ def parse(text: str, origin: str = "glossary") -> Glossary:
     width = len(rows[0])
     concepts = []
     for n, row in enumerate(rows[1:], 2):
-        terms = tuple(dict.fromkeys(t.strip() for cell in row for t in cell.split("|") if t.strip()))
+        terms = tuple(dict.fromkeys(re.sub(r"^!\s+", "!", t.strip()) for cell in row for t in cell.split("|") if t.strip()))
         if len(row) != width:
             raise ConfigError(f"{origin}: concept line {n} has {len(row)} columns, the header {width}. Separate terms with one tab.")
+        if "!" in terms:
+            raise ConfigError(f"{origin}: concept line {n} has a bare '!'. Write the exception as '!word'.")
         if sum(not t.startswith("!") for t in terms) > 1:
             concepts.append(terms)
     return Glossary(tuple(concepts))

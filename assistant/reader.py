@@ -17,11 +17,8 @@ Any model failure or timeout gives the extractive answer with a visible note."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import re
 import time
-from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -37,6 +34,7 @@ from .guards import judge
 from .lang import detect_language
 from .prompting import render
 from .retrieval import Retrieval
+from .selection import ids_grammar, parse_selection
 from .store import SearchIndex
 
 LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}
@@ -72,14 +70,15 @@ def neighbours(retrieval: Retrieval, ev: Evidence) -> list[Evidence]:
 
 
 def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evidence], budget: int,
-                     count: Callable[[str], int], max_seeds: int = 6,
-                     max_sentences: int = MAX_SENTENCES) -> tuple[list[Passage], str]:
+                     count: Callable[[str], int], max_seeds: int = 6, max_sentences: int = MAX_SENTENCES,
+                     admit: Callable[[Evidence], bool] = lambda e: True) -> tuple[list[Passage], str]:
     """Best sentences with neighbours, in document order per passage, numbered 1..N, as
-    many seeds as fit in `budget` tokens. Returns (numbered passages, prompt block)."""
+    many seeds as fit in `budget` tokens; a neighbour is shown only if `admit` lets it.
+    Returns (numbered passages, prompt block)."""
     chosen: dict[tuple[int, int], Evidence] = {}
     used = 0
     for ev in ranked[:max_seeds]:
-        group = [e for e in neighbours(retrieval, ev) if (e.hit_rank, e.start) not in chosen]
+        group = [e for e in neighbours(retrieval, ev) if (e.hit_rank, e.start) not in chosen and (e is ev or admit(e))]
         cost = sum(count(clean_text(e.text)) + 3 for e in group)
         if chosen and (used + cost > budget or len(chosen) + len(group) > max_sentences):
             if (ev.hit_rank, ev.start) in chosen or used + count(ev.text) + 3 > budget or len(chosen) >= max_sentences:
@@ -98,46 +97,6 @@ def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evid
         passages.append(p)
         lines.append(f"[{p.n}] {clean_text(p.text)}")
     return passages, "\n".join(lines)
-
-
-def ids_grammar(n: int, max_ids: int = 2) -> str:
-    """GBNF for {"ids": [..]} with at most `max_ids` of the numbers 1..n (no free
-    whitespace, only valid numbers: a handful of cheap tokens)."""
-    alts = " | ".join(f'"{i}"' for i in range(1, n + 1))
-    return f'root ::= "{{\\"ids\\": [" ( id ( ", " id ){{0,{max_ids - 1}}} )? "]}}"\nid ::= {alts}\n'
-
-
-@dataclass(frozen=True)
-class Selection:
-    ids: tuple[int, ...]         # chosen sentence numbers, best first
-    p_none: float                # probability the model gave to the empty list
-    p_ids: dict                  # sentence number -> probability as the first id
-
-
-def parse_selection(text: str, logprobs: dict | None, n: int, second_ratio: float) -> Selection:
-    """The model's choice. With token log-probabilities (llama.cpp), the decision is read
-    where the model chooses between ' [' and ' []' (P(none)) and at the first id (the
-    distribution over sentence numbers); a second id is kept when its probability is at
-    least `second_ratio` x the first's. Without them, the ids in the JSON text, p = 1."""
-    try:
-        said = [i for i in json.loads(text)["ids"] if isinstance(i, int) and 1 <= i <= n]
-    except (ValueError, KeyError, TypeError):
-        said = []
-    toks = (logprobs or {}).get("content") or []
-    k = next((i for i, t in enumerate(toks) if t.get("token") in (" [", " []", "[", "[]")), None)
-    if k is None or k + 1 >= len(toks):
-        return Selection(tuple(dict.fromkeys(said)), 0.0 if said else 1.0, {i: 1.0 for i in said})
-    top = {t["token"]: math.exp(t["logprob"]) for t in toks[k].get("top_logprobs", [])}
-    p_none = sum(v for tok, v in top.items() if tok.strip().startswith("[]"))
-    p_open = sum(v for tok, v in top.items() if tok.strip() == "[")
-    p_none = p_none / (p_none + p_open) if p_none + p_open > 0 else (0.0 if said else 1.0)
-    digits = {int(t["token"]): math.exp(t["logprob"]) for t in toks[k + 1].get("top_logprobs", [])
-              if t["token"].strip().isdigit() and 1 <= int(t["token"]) <= n}
-    total = sum(digits.values()) or 1.0
-    p_ids = {i: v / total for i, v in sorted(digits.items(), key=lambda kv: -kv[1])}
-    ranked = list(p_ids)
-    ids = ranked[:1] + [i for i in ranked[1:2] if p_ids[i] >= second_ratio * p_ids[ranked[0]]]
-    return Selection(tuple(ids), p_none, p_ids)
 
 
 class LLMReader:
@@ -177,16 +136,9 @@ class LLMReader:
             return self.fallback.answer_from(question, language, retrieval, ranked, best)
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
-            # the model's evidence is seeded by each sentence's own similarity to the question or its
-            # glossary expansion (its neighbours come with it anyway); the extractive ranking (with
-            # neighbour context) adds quotes after the pick
-            seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True)
-            if self.mode == "writer":  # it writes from what it is shown: only sentences that may answer
-                verdict = judge(question, [(e.text, retrieval.document_language(e.source)) for e in seeds], False)
-                if verdict.reason:
-                    return abstention(question, language, retrieval, best, self.name, verdict.reason)
-                seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
-            passages, block = compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count)
+            passages, block, reason = self.shown_evidence(question, retrieval)
+            if reason:
+                return abstention(question, language, retrieval, best, self.name, reason)
             if self.mode == "selector":
                 return self._select(question, language, retrieval, ranked, best, passages, block, deadline)
             return self._write(question, language, retrieval, ranked, best, passages, block, deadline)
@@ -194,6 +146,21 @@ class LLMReader:
             ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
             err = f"{e.__class__.__name__}: {str(e)[:120]}"
             return dataclasses.replace(ans, note=NOTES["failed"][language].format(err=err), backend=f"{self.name}→extractive")
+
+    def shown_evidence(self, question: str, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
+        """What the model is shown: (numbered passages, prompt block, abstention reason).
+        Seeded by each sentence's own similarity to the question or its glossary expansion
+        (its neighbours come with it); the extractive ranking adds quotes after the pick.
+        The writer writes from what it is shown, so it sees only sentences that may answer."""
+        seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True)
+        admit = lambda e: True  # noqa: E731
+        if self.mode == "writer":
+            verdict = judge(question, [(e.text, retrieval.document_language(e.source)) for e in seeds], False)
+            if verdict.reason:
+                return [], "", verdict.reason
+            seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
+            admit = lambda e: judge(question, [(e.text, retrieval.document_language(e.source))], False).all_kept  # noqa: E731
+        return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, admit=admit), "")
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
         """The answer is only shown once verified, so it streams after the model has

@@ -39,6 +39,15 @@ def test_a_question_about_another_country_than_the_quotes_abstains(settings, fak
 def test_one_list_of_country_names_for_every_job():
     assert named_countries("Är yrket reglerat i Island, Norge och Tyskland?") == {"is", "no", "de"}
     assert named_countries("Hur är det i Sverige (Sweden)?") == {"sv"}           # two names, one country
-    assert asked_country("Är yrket reglerat i Island?") is None                    # not one of the three served
+    # any listed country is asked about: a follow-up about Finland is not answered with Sweden's figure
+    assert asked_country("Är yrket reglerat i Island?") == "is"
+    assert asked_country("Hur många skyddsombud finns i Sverige — Och i Finland?") == "fi"
+    assert asked_country("Hur många skyddsombud finns i Finland och Danmark?") is None
+    assert not is_about("sv", "I Tyskland är ingångslönen 3 000 euro.", "sv")         # names another
+    assert is_about("is", "Island, Norge och Tyskland har skyddad titel.", "sv")
+    # English "islands" is not Iceland; Nordic "Island(s)" is
+    assert named_countries("What is the situation in the Faroe Islands?") == {"fo"}
+    assert named_countries("Which islands in Norway have a hospital?") == {"no"}
+    assert named_countries("Färöarna och Islands regering") == {"fo", "is"}
     assert asks_for_several_documents("Vad gäller på Färöarna och i Danmark?")
     assert not asks_for_several_documents("How is it in Sweden (Sverige)?")

@@ -34,6 +34,11 @@ def test_a_glossary_of_ones_own_and_a_malformed_one(tmp_path):
     assert load_glossary(str(own)).expand("Hur ser nattarbetet ut?") == "Hur ser nattarbetet ut? (night shift, night work, nattpass)"
     with pytest.raises(ConfigError, match="line 2 has 3 columns"):
         parse("en\tsv\nnight shift\tnattpass\tx\n")
+    with pytest.raises(ConfigError, match="bare '!'"):       # would turn the whole concept off
+        parse("en\tsv\nboard|!|!boarding\tstyrelse\n")
+    spaced = parse("en\tsv\nboard|! boarding\tstyrelse\n")  # "! word" is "!word"
+    assert spaced.expand("Boarding pass?") == "Boarding pass?"
+    assert spaced.expand("Who is on the board?") == "Who is on the board? (styrelse)"
     with pytest.raises(ConfigError, match="Cannot read the glossary"):
         load_glossary(str(tmp_path / "missing.tsv"))
 

@@ -53,16 +53,19 @@ def test_the_writer_is_shown_only_sentences_that_may_answer(settings, fake_embed
     seen = []
 
     def keep_second_only(question, quotes, best_decides=True):
-        seen.extend(quotes)
+        # the seeds come in one call, then each neighbour alone: only the second seed passes
+        seen.append(quotes)
         assert question == q and not best_decides       # the writer filters, the first quote does not decide
-        return Verdict(tuple(i == 1 for i in range(len(quotes))))
+        return Verdict(tuple(i == 1 and len(seen) == 1 for i in range(len(quotes))))
 
     monkeypatch.setattr(reader_module, "judge", keep_second_only)
     model = Recording(responses=["NONE"], prompts=[])
     LLMReader(a.index, a.settings, model, "writer", count_tokens=lambda t: len(t.split())).answer(q, "da", r)
     shown = model.prompts[0]
-    assert len(seen) >= 3 and clean_text(seen[1][0]) in shown
-    assert 1 <= sum(line.startswith("[") for line in shown.splitlines()) <= 3    # one seed and its neighbours
+    seeds = seen[0]
+    assert len(seeds) >= 3 and clean_text(seeds[1][0]) in shown and clean_text(seeds[0][0]) not in shown
+    assert len(seen) > 1                                                      # its neighbours were judged too
+    assert sum(line.startswith("[") for line in shown.splitlines()) == 1    # and left out
 
     monkeypatch.setattr(reader_module, "judge", lambda question, quotes, best_decides=True:
                         Verdict(tuple(False for _ in quotes), "no_number"))

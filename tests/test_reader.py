@@ -10,7 +10,8 @@ from assistant.chunking import clean_text
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
 from assistant.quantities import states_quantity
-from assistant.reader import LLMReader, compact_evidence, ids_grammar, parse_selection
+from assistant.reader import LLMReader, compact_evidence
+from assistant.selection import ids_grammar, parse_selection
 
 Q = "Hvor mange personer består referencegruppen af?"
 
@@ -91,9 +92,7 @@ def test_model_failure_gives_extractive_answer_with_note(built):
 
 def test_writer_keeps_grounded_sentences_only(built):
     a, r = built
-    rd = reader(a, ["x"], "writer")
-    ranked, _ = rd.fallback.evidence(r)
-    passages, _ = compact_evidence(a.index, r, ranked, a.settings.llm_evidence_tokens, words)
+    passages, _, _ = reader(a, ["x"], "writer").shown_evidence(Q, r)
     n, src = next((p.n, p.text) for p in passages if re.search(r"\d", p.text))
     num = re.search(r"\d+", src).group()
     rd = reader(a, [f"Gruppen har {num} [{n}]. Den ledes af Karin Svensson [{n}]. Mødet var i 1999."], "writer")
