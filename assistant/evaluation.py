@@ -11,6 +11,7 @@ import json
 import time
 from pathlib import Path
 
+from . import hardware
 from .errors import EvalDataError
 from .metrics import summarize
 from .report import table, write_report
@@ -144,7 +145,11 @@ def cmd_eval(args, settings) -> int:
                     f.write(json.dumps(dict(rec, system=name), ensure_ascii=False) + "\n")
     print(table(rows))
     if args.report:
-        meta = {"dataset": str(args.dataset), "model": settings.embedding_model, "when": time.strftime("%Y-%m-%d %H:%M")}
+        emb = assistant.embedder
+        machine = (f"{hardware.cpu_name()}, {hardware.physical_cores()} cores, documents "
+                   f"{getattr(emb, 'dtype_name', '?')}, questions {getattr(emb, 'query_dtype_name', '?')}")
+        meta = {"dataset": str(args.dataset), "model": settings.embedding_model, "when": time.strftime("%Y-%m-%d %H:%M"),
+                "machine": machine}
         write_report(args.report, items, results, rows, args.k, meta)
         print(f"report: {args.report}")
     if args.feedback and Path(args.feedback).is_file():

@@ -19,6 +19,17 @@ def cpu_flags() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def cpu_name() -> str:
+    """The CPU's model name ("AMD EPYC 9B14", "Intel(R) Xeon(R) Processor"): eval figures
+    differ slightly between CPUs (bf16 and int8 kernels round differently), so reports name it."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown CPU")
+    except OSError:
+        return "unknown CPU"
+
+
+@lru_cache(maxsize=1)
 def physical_cores() -> int:
     """Cores this process may run on, counting each physical core once (SMT siblings
     share one)."""

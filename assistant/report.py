@@ -85,7 +85,7 @@ def write_report(path: Path, items, results, rows, k: int, meta: dict) -> None:
     png = path.with_suffix(".png")
     plot(rows, png)
     md = ["# Evaluation report\n", f"dataset `{meta['dataset']}`, k={k}, model `{meta['model']}`, "
-          f"{meta['when']}\n", table(rows), f"\n![retrieval]({png.name})\n",
+          f"{meta['when']}" + (f"; {meta['machine']}" if meta.get("machine") else "") + "\n", table(rows), f"\n![retrieval]({png.name})\n",
           "## Per split (tuned on `tune`, `test` held out)\n", breakdown(items, results, "split"),
           "\n## Per language\n", breakdown(items, results, "lang"),
           "\n## Per question kind\n", breakdown(items, results, "kind"),

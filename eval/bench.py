@@ -44,7 +44,7 @@ def p50_p95(xs) -> str:
 
 
 def dtype_speeds(emb: SentenceTransformerEmbedder, chunks: list[str], questions: list[str]) -> None:
-    print(f"CPU: {hardware.physical_cores()} physical cores; native bf16: {hardware.native_bf16()}; "
+    print(f"CPU: {hardware.cpu_name()}, {hardware.physical_cores()} physical cores; native bf16: {hardware.native_bf16()}; "
           f"VNNI int8: {hardware.int8_dot()}")
     print(f"chosen: documents {emb.dtype_name}, questions {emb.query_dtype_name}")
     for dtype in ("float32", "bfloat16", "int8"):
