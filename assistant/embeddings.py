@@ -56,7 +56,7 @@ def _folder_fingerprint(folder: Path) -> str:
     return h.hexdigest()
 
 
-DTYPES = ("auto", "float32", "bfloat16", "int8")
+DTYPES = ("auto", "float32", "bfloat16", "int8", "onnx-int8")   # onnx-int8: questions only (onnx_query.py)
 
 
 def _load_sentence_transformer(path: Path, dtype: str):
@@ -81,14 +81,16 @@ class SentenceTransformerEmbedder(Embedder):
     question encoder; the document encoder is loaded when something is embedded."""
 
     def __init__(self, path: Path, model_id: str, model_hash: str, batch_size: int = 16, dtype: str = "auto",
-                 threads: int = 0, query_dtype: str = "auto"):
+                 threads: int = 0, query_dtype: str = "auto", onnx_questions: bool = False):
         for name, value in (("embedding_dtype", dtype), ("query_dtype", query_dtype)):
-            if value not in DTYPES:
-                raise ConfigError(f"{name} {value!r} is unknown; use one of {', '.join(DTYPES)}.")
+            if value not in DTYPES or (name == "embedding_dtype" and value == "onnx-int8"):
+                raise ConfigError(f"{name} {value!r} is unknown; use one of {', '.join(DTYPES)} (onnx-int8: questions only).")
         self.path, self.model_id, self.model_hash = Path(path), model_id, model_hash
         self.batch_size, self.threads = batch_size, hardware.threads(threads)
         self.dtype_name = hardware.document_dtype(dtype)
-        self.query_dtype_name = hardware.query_dtype(query_dtype) if dtype == "auto" or query_dtype != "auto" else self.dtype_name
+        # `onnx_questions`: an ONNX Runtime export of this model can exist (`models fetch` makes it)
+        self.query_dtype_name = hardware.query_dtype(query_dtype, onnx=onnx_questions) \
+            if dtype == "auto" or query_dtype != "auto" else self.dtype_name
         self._models: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -96,6 +98,12 @@ class SentenceTransformerEmbedder(Embedder):
         """The model loaded in `dtype` (loaded on first use, then kept)."""
         with self._lock:
             if dtype not in self._models:
+                if dtype == "onnx-int8":
+                    from .onnx_query import OnnxQuestionEncoder
+
+                    model = self._models[dtype] = OnnxQuestionEncoder(self.path, self.model_hash, self.threads)
+                    self.dim, self.max_tokens = model.dim, model.max_tokens
+                    return model
                 try:
                     import torch
 
@@ -120,6 +128,8 @@ class SentenceTransformerEmbedder(Embedder):
         import torch
 
         m = self.model_for(dtype)
+        if dtype == "onnx-int8":
+            return m.encode(texts)
         fn = getattr(m, fn_name, m.encode)
         with torch.inference_mode():
             return fn(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
@@ -205,7 +215,7 @@ def _gemma(settings: Settings) -> Embedder:
         raise ModelError(f"The default embedding model is not in {folder} (or not verified). "
                          "Run `assistant models fetch` (or `make run`, which does it).")
     return SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), settings.embedding_batch_size,
-                                       settings.embedding_dtype, settings.threads, settings.query_dtype)
+                                       settings.embedding_dtype, settings.threads, settings.query_dtype, onnx_questions=True)
 
 
 def load_embedder(settings: Settings) -> Embedder:

@@ -61,6 +61,13 @@ def dtype_speeds(emb: SentenceTransformerEmbedder, chunks: list[str], questions:
         print(f"  {dtype:>8}: {docs:.2f} passages/s ({len(chunks)} chunks), question p50 {median(lat) * 1000:.0f} ms")
         if dtype not in (emb.dtype_name, emb.query_dtype_name):
             emb._models.pop(dtype, None)
+    if emb.query_dtype_name == "onnx-int8":  # questions only (onnx_query.py)
+        lat = []
+        for q in [questions[0], *questions]:
+            t = time.perf_counter()
+            emb.embed_query_np(q)
+            lat.append(time.perf_counter() - t)
+        print(f"  onnx-int8: questions only (ONNX Runtime), question p50 {median(lat[1:]) * 1000:.0f} ms")
 
 
 def answer_latency(a: Assistant, questions: list[str]) -> str:

@@ -1,0 +1,57 @@
+"""The question encoder in ONNX Runtime (onnx_query.py): chosen by CPU, refused when stale,
+and, with the real model, the same vectors as the torch model's within int8 noise."""
+import json
+
+import numpy as np
+import pytest
+
+from assistant import hardware, models, onnx_query
+from assistant.embeddings import SentenceTransformerEmbedder
+from assistant.errors import ConfigError, ModelError
+from conftest import ROOT
+
+VNNI, NO_VNNI = {"avx512_vnni", "avx512_bf16"}, {"avx2"}
+
+
+def test_questions_run_in_onnx_runtime_only_where_the_cpu_has_int8_dot_products_and_the_model_an_export():
+    assert hardware.query_dtype("auto", VNNI, onnx=True) == "onnx-int8"
+    assert hardware.query_dtype("auto", VNNI, onnx=False) == "int8"        # another model folder: torch's int8
+    assert hardware.query_dtype("auto", NO_VNNI, onnx=True) == "float32"   # no VNNI: the documents' dtype
+    assert hardware.query_dtype("int8", VNNI, onnx=True) == "int8"         # the setting wins
+    with pytest.raises(ConfigError, match="questions only"):
+        SentenceTransformerEmbedder(ROOT / "models", "m", "h", dtype="onnx-int8")
+
+
+def test_a_missing_or_stale_export_is_refused_with_what_to_do(tmp_path):
+    model_dir = tmp_path / "embeddinggemma-300m"
+    model_dir.mkdir()
+    with pytest.raises(ModelError, match="assistant models fetch"):
+        onnx_query.OnnxQuestionEncoder(model_dir, "hash-1", threads=1)
+    out = onnx_query.export_dir(model_dir)
+    out.mkdir()
+    (out / onnx_query.FILE).write_bytes(b"not a model")
+    for stamp in ({"format": onnx_query.FORMAT, "model_hash": "another model"}, {"model_hash": "hash-1"}, "{broken"):
+        (out / onnx_query.STAMP).write_text(stamp if isinstance(stamp, str) else json.dumps(stamp))
+        assert not onnx_query.is_exported(model_dir, "hash-1")
+        with pytest.raises(ModelError, match="exported from another model"):
+            onnx_query.OnnxQuestionEncoder(model_dir, "hash-1", threads=1)
+    (out / onnx_query.STAMP).write_text(json.dumps({"format": onnx_query.FORMAT, "model_hash": "hash-1"}))
+    assert onnx_query.is_exported(model_dir, "hash-1")
+
+
+@pytest.mark.model
+def test_the_exported_encoder_gives_the_models_question_vectors():
+    folder = models.gemma_dir(ROOT / "models")
+    if not onnx_query.is_exported(folder, models.hash_list_digest()):
+        pytest.skip("no ONNX export here (made by `assistant models fetch` on CPUs with int8 dot products)")
+    fp32 = SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), dtype="float32")
+    fast = SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), query_dtype="onnx-int8")
+    questions = ["How many safety representatives does the union have?", "När ska utredningen vara klar?",
+                 "Hvor mange personer består referencegruppen af?", "Hvem leder Helsesekretærforbundet i Delta?"]
+    want, got = fp32.embed_queries_np(questions), fast.embed_queries_np(questions)
+    assert got.shape == (4, 768) and np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-3)
+    cos = np.sum(want * got, axis=1)
+    assert cos.min() >= 0.9, cos                               # int8 noise (torch's own int8: 0.90-0.95)
+    others = want @ got.T - np.diag(np.diag(want @ got.T))
+    assert (cos[:, None] > others).all()                        # each question still nearest to itself
+    assert fast.count_tokens("Hvem leder Helsesekretærforbundet?") == fp32.count_tokens("Hvem leder Helsesekretærforbundet?")
