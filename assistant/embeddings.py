@@ -85,6 +85,9 @@ class SentenceTransformerEmbedder(Embedder):
         for name, value in (("embedding_dtype", dtype), ("query_dtype", query_dtype)):
             if value not in DTYPES or (name == "embedding_dtype" and value == "onnx-int8"):
                 raise ConfigError(f"{name} {value!r} is unknown; use one of {', '.join(DTYPES)} (onnx-int8: questions only).")
+        if query_dtype == "onnx-int8" and not onnx_questions:
+            raise ConfigError(f"query_dtype \"onnx-int8\" is made by `assistant models fetch` for the default model only, "
+                              f"not for {model_id}; use \"int8\".")
         self.path, self.model_id, self.model_hash = Path(path), model_id, model_hash
         self.batch_size, self.threads = batch_size, hardware.threads(threads)
         self.dtype_name = hardware.document_dtype(dtype)

@@ -39,76 +39,109 @@ def export_dir(model_dir: Path) -> Path:
 
 
 def is_exported(model_dir: Path, model_hash: str) -> bool:
+    """The export is there, complete (every file at its recorded size) and made from this model."""
     folder = export_dir(model_dir)
     try:
         stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        sizes = stamp["files"]
+        complete = FILE in sizes and all((folder / name).stat().st_size == size for name, size in sizes.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    return stamp.get("model_hash") == model_hash and stamp.get("format") == FORMAT and (folder / FILE).is_file()
+    return complete and stamp.get("model_hash") == model_hash and stamp.get("format") == FORMAT \
+        and all(k in stamp for k in ("prompt", "dim", "max_tokens"))
 
 
-def export(model_dir: Path, model_hash: str, log: Callable[[str], None] = print) -> Path:
-    """Export + quantise the question encoder of `model_dir` (about 90 s and 4 GB of memory
-    on 2 cores, once). Returns the folder."""
+@contextmanager
+def _export_lock(models_dir: Path):
+    """One export at a time per models folder (each needs ~4 GB); a second waits, then finds it done."""
+    import fcntl
+
+    with open(models_dir / ".onnx-export.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def export(model_dir: Path, model_hash: str, log: Callable[[str], None] = print, force: bool = False) -> Path:
+    """Export + quantise the question encoder of `model_dir` (about 100 s and 4 GB of memory
+    on 2 cores, once), check it, and install it in place of any earlier one. Returns the folder."""
+    out = export_dir(model_dir)
+    with _export_lock(model_dir.parent):
+        if not force and is_exported(model_dir, model_hash):   # another process just made it
+            return out
+        for stale in model_dir.parent.glob(".onnx-export-*"):   # left by a killed export
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".onnx-export-", dir=model_dir.parent))
+        try:
+            log(f"exporting the question encoder to ONNX Runtime int8 (once): {out}")
+            final = _build(model_dir, model_hash, tmp)
+            for path in (final, *final.rglob("*")):            # readable by the service's user too
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            old = tmp / "previous"
+            if out.exists():
+                os.replace(out, old)                            # aside, then the new one in: no empty window
+            os.replace(final, out)
+            log(f"question encoder ready: {out}")
+            return out
+        except Exception as e:
+            raise ModelError(f"Could not export the question encoder to ONNX ({e.__class__.__name__}: {str(e)[:200]}). "
+                             "Set query_dtype = \"int8\" (in assistant.toml, or ASSISTANT_QUERY_DTYPE=int8) to use "
+                             "torch's int8 instead.") from e
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _build(model_dir: Path, model_hash: str, tmp: Path) -> Path:
+    """The export in `tmp/out`, checked against the model; raises if it disagrees."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer
 
-    out = export_dir(model_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=".onnx-export-", dir=model_dir.parent))
-    try:
-        log(f"exporting the question encoder to ONNX Runtime int8 (once): {out}")
-        st = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True,
-                                 model_kwargs={"attn_implementation": "eager", "dtype": torch.float32}).eval()
+    st = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True,
+                             model_kwargs={"attn_implementation": "eager", "dtype": torch.float32}).eval()
 
-        class Pipeline(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.st = st
+    class Pipeline(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.st = st
 
-            def forward(self, input_ids, attention_mask):
-                return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
+        def forward(self, input_ids, attention_mask):
+            return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
 
-        enc = st.tokenizer(["task: search result | query: a question", "two"], return_tensors="pt", padding=True)
-        batch, seq = torch.export.Dim("batch", max=64), torch.export.Dim("seq", max=int(st.max_seq_length))
-        with warnings.catch_warnings(), torch.inference_mode(False), _quiet("torch.onnx", ""):
-            warnings.simplefilter("ignore")
-            torch.onnx.export(Pipeline().eval(), (enc["input_ids"], enc["attention_mask"]), str(tmp / "fp32.onnx"),
-                              input_names=["input_ids", "attention_mask"], output_names=["question_vector"],
-                              dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
-                              dynamo=True, external_data=True, verbose=False, report=False)
-        final = tmp / "out"
-        final.mkdir()
-        st.tokenizer.save_pretrained(str(final / "tokenizer"))
-        get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
-        stamp = {"format": FORMAT, "model_hash": model_hash, "prompt": st.prompts.get(QUERY_PROMPT, ""),
-                 "dim": int(get_dim()), "max_tokens": int(st.max_seq_length)}
-        probe = ["How many safety representatives does the union have?", "När ska utredningen vara klar?"]
-        want = st.encode_query(probe, normalize_embeddings=True, convert_to_numpy=True)
+    enc = st.tokenizer(["task: search result | query: a question", "two"], return_tensors="pt", padding=True)
+    batch, seq = torch.export.Dim("batch", max=64), torch.export.Dim("seq", max=int(st.max_seq_length))
+    with warnings.catch_warnings(), torch.inference_mode(False), _quiet("torch.onnx", ""):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Pipeline().eval(), (enc["input_ids"], enc["attention_mask"]), str(tmp / "fp32.onnx"),
+                          input_names=["input_ids", "attention_mask"], output_names=["question_vector"],
+                          dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+                          dynamo=True, external_data=True, verbose=False, report=False)
+    final = tmp / "out"
+    final.mkdir()
+    st.tokenizer.save_pretrained(str(final / "tokenizer"))
+    get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
+    stamp = {"format": FORMAT, "model_hash": model_hash, "prompt": st.prompts.get(QUERY_PROMPT, ""),
+             "dim": int(get_dim()), "max_tokens": int(st.max_seq_length)}
+    probe = ["How many safety representatives does the union have?", "När ska utredningen vara klar?"]
+    want = st.encode_query(probe, normalize_embeddings=True, convert_to_numpy=True)
 
-        def agreement(onnx_file: Path) -> float:  # checked before anything is installed
-            got = OnnxQuestionEncoder.from_folder(final, stamp, threads=1, file=onnx_file).encode(probe)
-            cos = float(np.min(np.sum(want * got, axis=1)))
-            if cos < MIN_AGREEMENT[onnx_file.name]:
-                raise ModelError(f"the exported encoder ({onnx_file.name}) gives other vectors than the model (cosine {cos:.3f})")
-            return round(cos, 4)
+    def agreement(onnx_file: Path) -> float:  # checked before anything is installed
+        got = OnnxQuestionEncoder.from_folder(final, stamp, threads=1, file=onnx_file).encode(probe)
+        cos = float(np.min(np.sum(want * got, axis=1)))
+        if cos < MIN_AGREEMENT[onnx_file.name]:
+            raise ModelError(f"the exported encoder ({onnx_file.name}) gives other vectors than the model (cosine {cos:.3f})")
+        return round(cos, 4)
 
-        stamp["agreement_fp32"] = agreement(tmp / "fp32.onnx")
-        with _quiet(""):
-            quantize_dynamic(str(tmp / "fp32.onnx"), str(final / FILE), weight_type=QuantType.QInt8,
-                             use_external_data_format=True)
-        stamp["agreement_int8"] = agreement(final / FILE)
-        (final / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(final, out)
-        log(f"question encoder ready: {out}")
-        return out
-    except Exception as e:
-        raise ModelError(f"Could not export the question encoder to ONNX ({e.__class__.__name__}: {str(e)[:200]}). "
-                         "Set query_dtype = \"int8\" (torch) and report this.") from e
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    stamp["agreement_fp32"] = agreement(tmp / "fp32.onnx")
+    with _quiet(""):
+        quantize_dynamic(str(tmp / "fp32.onnx"), str(final / FILE), weight_type=QuantType.QInt8,
+                         use_external_data_format=True)
+    stamp["agreement_int8"] = agreement(final / FILE)
+    stamp["files"] = {p.name: p.stat().st_size for p in final.iterdir() if p.is_file()}
+    (final / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+    return final
 
 
 @contextmanager
@@ -125,14 +158,14 @@ def _quiet(*loggers: str):
             lg.setLevel(level)
 
 
-def ensure_for(embedder, log: Callable[[str], None] = print) -> None:
-    """Export the question encoder if `embedder` will use it and it is missing."""
+def ensure_for(embedder, log: Callable[[str], None] = print, force: bool = False) -> None:
+    """Export the question encoder if `embedder` will use it and it is missing (or `force`)."""
     if getattr(embedder, "query_dtype_name", "") != "onnx-int8":
         return
-    if is_exported(embedder.path, embedder.model_hash):
+    if not force and is_exported(embedder.path, embedder.model_hash):
         log(f"question encoder already exported: {export_dir(embedder.path)}")
     else:
-        export(embedder.path, embedder.model_hash, log)
+        export(embedder.path, embedder.model_hash, log, force=force)
 
 
 class OnnxQuestionEncoder:
@@ -161,7 +194,11 @@ class OnnxQuestionEncoder:
         opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
         # idle threads sleep instead of spinning: the LLM runs on the same cores right after
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(file or folder / FILE), opts, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(file or folder / FILE), opts, providers=["CPUExecutionProvider"])
+        except Exception as e:  # damaged after it was checked
+            raise ModelError(f"Cannot open the question encoder in {folder}: {str(e)[:200]}. "
+                             "Run `assistant models fetch --force` to export it again.") from e
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:

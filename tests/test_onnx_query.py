@@ -20,23 +20,45 @@ def test_questions_run_in_onnx_runtime_only_where_the_cpu_has_int8_dot_products_
     assert hardware.query_dtype("int8", VNNI, onnx=True) == "int8"         # the setting wins
     with pytest.raises(ConfigError, match="questions only"):
         SentenceTransformerEmbedder(ROOT / "models", "m", "h", dtype="onnx-int8")
+    with pytest.raises(ConfigError, match="default model only"):           # no export is made for other folders
+        SentenceTransformerEmbedder(ROOT / "models", "my/model", "h", query_dtype="onnx-int8")
 
 
-def test_a_missing_or_stale_export_is_refused_with_what_to_do(tmp_path):
+def test_a_missing_stale_or_incomplete_export_is_refused_with_what_to_do(tmp_path):
     model_dir = tmp_path / "embeddinggemma-300m"
     model_dir.mkdir()
     with pytest.raises(ModelError, match="assistant models fetch"):
         onnx_query.OnnxQuestionEncoder(model_dir, "hash-1", threads=1)
     out = onnx_query.export_dir(model_dir)
     out.mkdir()
-    (out / onnx_query.FILE).write_bytes(b"not a model")
-    for stamp in ({"format": onnx_query.FORMAT, "model_hash": "another model"}, {"model_hash": "hash-1"}, "{broken"):
+    (out / onnx_query.FILE).write_bytes(b"graph")
+    (out / (onnx_query.FILE + ".data")).write_bytes(b"weights")
+    good = {"format": onnx_query.FORMAT, "model_hash": "hash-1", "prompt": "q: ", "dim": 4, "max_tokens": 8,
+            "files": {onnx_query.FILE: 5, onnx_query.FILE + ".data": 7}}
+    (out / onnx_query.STAMP).write_text(json.dumps(good))
+    assert onnx_query.is_exported(model_dir, "hash-1")
+    for stamp in (dict(good, model_hash="another model"), dict(good, format=0), {k: v for k, v in good.items() if k != "dim"},
+                  dict(good, files={onnx_query.FILE: 5, onnx_query.FILE + ".data": 70}), "{broken"):
         (out / onnx_query.STAMP).write_text(stamp if isinstance(stamp, str) else json.dumps(stamp))
         assert not onnx_query.is_exported(model_dir, "hash-1")
         with pytest.raises(ModelError, match="exported from another model"):
             onnx_query.OnnxQuestionEncoder(model_dir, "hash-1", threads=1)
-    (out / onnx_query.STAMP).write_text(json.dumps({"format": onnx_query.FORMAT, "model_hash": "hash-1"}))
-    assert onnx_query.is_exported(model_dir, "hash-1")
+    (out / onnx_query.STAMP).write_text(json.dumps(good))
+    (out / (onnx_query.FILE + ".data")).unlink()                           # a half-copied export
+    assert not onnx_query.is_exported(model_dir, "hash-1")
+
+
+def test_a_failed_export_keeps_the_earlier_one_and_leaves_nothing_behind(tmp_path):
+    model_dir = tmp_path / "embeddinggemma-300m"
+    model_dir.mkdir()                                        # not a model: the export fails
+    earlier = onnx_query.export_dir(model_dir)
+    earlier.mkdir()
+    (earlier / "stamp.json").write_text("{}")
+    (tmp_path / ".onnx-export-killed").mkdir()              # left by an export that was killed
+    with pytest.raises(ModelError, match="ASSISTANT_QUERY_DTYPE=int8"):
+        onnx_query.export(model_dir, "hash-1", log=lambda s: None)
+    assert (earlier / "stamp.json").read_text() == "{}"
+    assert not list(tmp_path.glob(".onnx-export-*"))
 
 
 @pytest.mark.model
@@ -45,7 +67,8 @@ def test_the_exported_encoder_gives_the_models_question_vectors():
     if not onnx_query.is_exported(folder, models.hash_list_digest()):
         pytest.skip("no ONNX export here (made by `assistant models fetch` on CPUs with int8 dot products)")
     fp32 = SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), dtype="float32")
-    fast = SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), query_dtype="onnx-int8")
+    fast = SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), query_dtype="onnx-int8",
+                                       onnx_questions=True)
     questions = ["How many safety representatives does the union have?", "När ska utredningen vara klar?",
                  "Hvor mange personer består referencegruppen af?", "Hvem leder Helsesekretærforbundet i Delta?"]
     want, got = fp32.embed_queries_np(questions), fast.embed_queries_np(questions)
