@@ -110,7 +110,7 @@ def _build(model_dir: Path, model_hash: str, tmp: Path) -> Path:
         def forward(self, input_ids, attention_mask):
             return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
 
-    enc = st.tokenizer(["task: search result | query: a question", "two"], return_tensors="pt", padding=True)
+    enc = st.tokenizer([st.prompts.get(QUERY_PROMPT, "") + "a question", "two"], return_tensors="pt", padding=True)
     batch, seq = torch.export.Dim("batch", max=64), torch.export.Dim("seq", max=int(st.max_seq_length))
     with warnings.catch_warnings(), torch.inference_mode(False), _quiet("torch.onnx", ""):
         warnings.simplefilter("ignore")
