@@ -1,13 +1,13 @@
 """Follow-up questions ("and in Denmark?") are condensed with the chat history into a
 stand-alone question before retrieval: by the LLM when one is configured (it sees the
 previous question, not the answers; its output is bounded and used only if it is a new
-question that keeps the previous one's topic), otherwise, or when it is not, by a rule:
+question that keeps the previous one's topic and the follow-up's country), otherwise, or when it is not, by a rule:
 a short or elliptical question is joined to the previous question. The result never exceeds `max_chars`."""
 from __future__ import annotations
 
 import re
 
-from .countries import JOINED
+from .countries import JOINED, named_countries
 from .lang import detect_language
 from .prompting import render
 
@@ -43,6 +43,13 @@ def carries_topic(rewrite: str, previous: str, question: str) -> bool:
     return not topic or bool(topic & _stems(rewrite))
 
 
+def keeps_countries(rewrite: str, question: str) -> bool:
+    """The rewrite still names every country the follow-up names ("Og i Sverige?" rewritten
+    as the previous question alone would be answered with the previous question's country);
+    "Sweden" and "Sverige" are one, so a rewrite in another language passes."""
+    return named_countries(question) <= named_countries(rewrite)
+
+
 def _bounded(text: str, max_chars: int) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= max_chars else text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
@@ -62,10 +69,10 @@ def condense(history: list[tuple[str, str]], question: str, chat_model=None, max
         except Exception:  # noqa: BLE001 - the rule below still gives a usable question
             out = ""
         out = out.strip().strip('"').splitlines()[0].strip().strip('"') if out.strip() else ""
-        # a question (not an answer or a remark) that differs from the one asked and carries
-        # the previous question's topic ("Hur ser det ut i Danmark?" lost it)
+        # a question (not an answer or a remark) that differs from the one asked, carries the
+        # previous question's topic ("Hur ser det ut i Danmark?" lost it) and the follow-up's country
         if out.endswith("?") and len(out) <= max_chars and out.casefold() != question.casefold() \
-                and carries_topic(out, previous, question):
+                and carries_topic(out, previous, question) and keeps_countries(out, question):
             return out
     before = history[-1][0].rstrip(" ?")
     room = max(0, max_chars - len(question) - 3)

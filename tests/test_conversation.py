@@ -75,9 +75,14 @@ def test_follow_up_condensing():
     assert "inngangslønnen i Danmark" in seen[1] and "Helsesekretærforbundet" not in seen[1]
     # an answer instead of a question, or the question echoed back: the rule is used
     # ... or a question that lost the previous one's topic
-    for out in ["I Danmark er inngangslønnen 40 000 kr.", "Og i Danmark?", '"og i danmark?"', "Hvordan er det i Danmark?"]:
+    # ... or a question that dropped the follow-up's country (seen: the 1.5B returned the previous question)
+    for out in ["I Danmark er inngangslønnen 40 000 kr.", "Og i Danmark?", '"og i danmark?"', "Hvordan er det i Danmark?",
+                "Hvor mye er inngangslønnen?", "Hvor mye er inngangslønnen i Sverige?"]:
         assert condense(hist, "Og i Danmark?", FakeListChatModel(responses=[out])) == \
             "Hvor mye er inngangslønnen i Sverige — Og i Danmark?", out
+    # the country by another of its names is kept
+    assert condense(hist, "Og i Danmark?", FakeListChatModel(responses=["Hvor mye er inngangslønnen i Denmark?"])) == \
+        "Hvor mye er inngangslønnen i Denmark?"
     # a follow-up too short to tell its language is answered in the language of the question it became
     assert answer_language("Og i Sverige?", "Hvor mye er inngangslønnen i Sverige?") == "no"
     assert answer_language("Hvor mange personer består referencegruppen af?", "whatever") == "da"
