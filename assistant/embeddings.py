@@ -125,14 +125,16 @@ class SentenceTransformerEmbedder(Embedder):
 
     def count_tokens(self, text: str) -> int:
         model = self.model_for(self.query_dtype_name)
+        if self.query_dtype_name == "onnx-int8":
+            return model.count_tokens(text)
         return len(model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
     def _encode(self, dtype: str, fn_name: str, texts: list[str]) -> np.ndarray:
+        m = self.model_for(dtype)
+        if dtype == "onnx-int8":   # ONNX Runtime alone: torch is imported only where documents are embedded
+            return m.encode(texts)
         import torch
 
-        m = self.model_for(dtype)
-        if dtype == "onnx-int8":
-            return m.encode(texts)
         fn = getattr(m, fn_name, m.encode)
         with torch.inference_mode():
             return fn(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,

@@ -186,10 +186,16 @@ class OnnxQuestionEncoder:
 
     def _open(self, folder: Path, stamp: dict, threads: int, file: Path | None = None) -> None:
         import onnxruntime as ort
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer  # the Rust tokenizer alone: no torch/transformers import when serving
 
         self.prompt, self.dim, self.max_tokens = stamp["prompt"], stamp["dim"], stamp["max_tokens"]
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder / "tokenizer"), local_files_only=True)
+        try:
+            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer" / "tokenizer.json"))
+        except Exception as e:
+            raise ModelError(f"Cannot read the question encoder's tokenizer in {folder}: {str(e)[:200]}. "
+                             "Run `assistant models fetch --force` to export it again.") from e
+        self.tokenizer.enable_truncation(max_length=self.max_tokens)
+        self.tokenizer.no_padding()
         opts = ort.SessionOptions()
         opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
         # idle threads sleep instead of spinning: the LLM runs on the same cores right after
@@ -201,11 +207,15 @@ class OnnxQuestionEncoder:
                              "Run `assistant models fetch --force` to export it again.") from e
         self._lock = threading.Lock()
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` with the special tokens, as the model reads it (without the prompt)."""
+        return len(self.tokenizer.encode(text).ids)
+
     def encode(self, texts: list[str]) -> np.ndarray:
         out = []
         for text in texts:
-            enc = self.tokenizer([self.prompt + text], return_tensors="np", truncation=True, max_length=self.max_tokens)
-            feed = {"input_ids": enc["input_ids"].astype(np.int64), "attention_mask": enc["attention_mask"].astype(np.int64)}
+            ids = np.asarray([self.tokenizer.encode(self.prompt + text).ids], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
             with self._lock:
                 out.append(self.session.run(None, feed)[0][0])
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)

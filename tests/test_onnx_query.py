@@ -78,3 +78,32 @@ def test_the_exported_encoder_gives_the_models_question_vectors():
     others = want @ got.T - np.diag(np.diag(want @ got.T))
     assert (cos[:, None] > others).all()                        # each question still nearest to itself
     assert fast.count_tokens("Hvem leder Helsesekretærforbundet?") == fp32.count_tokens("Hvem leder Helsesekretærforbundet?")
+
+
+@pytest.mark.model
+def test_questions_are_answered_without_loading_torch_and_tokenised_as_the_model_does():
+    """The chat and `assistant ask` load ONNX Runtime and the Rust tokenizer only (about 5 s
+    less start-up); the ids are those of the model's own tokenizer, truncation included."""
+    import subprocess
+    import sys
+
+    folder = models.gemma_dir(ROOT / "models")
+    if not onnx_query.is_exported(folder, models.hash_list_digest()):
+        pytest.skip("no ONNX export here (made by `assistant models fetch` on CPUs with int8 dot products)")
+    code = ("import sys; from pathlib import Path; from assistant import models\n"
+            "from assistant.embeddings import SentenceTransformerEmbedder\n"
+            f"e = SentenceTransformerEmbedder(models.gemma_dir(Path({str(ROOT / 'models')!r})), models.GEMMA_ID, "
+            "models.hash_list_digest(), query_dtype='onnx-int8', onnx_questions=True)\n"
+            "v = e.embed_query_np('Hur många skyddsombud finns det?')\n"
+            "print(v.shape[0], e.count_tokens('ø'), 'torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-4:] == ["768", "3", "False", "False"]      # <bos> ø <eos>; no torch, no transformers
+    from transformers import AutoTokenizer
+
+    enc = onnx_query.OnnxQuestionEncoder(folder, models.hash_list_digest(), threads=1)
+    hf = AutoTokenizer.from_pretrained(str(onnx_query.export_dir(folder) / "tokenizer"), local_files_only=True)
+    for text in ("Hvad er 6 496 kr.? 🙂", "", "a\x00b", "Hvem leder Helsesekretærforbundet? " * 400):
+        want = hf([enc.prompt + text], truncation=True, max_length=enc.max_tokens)["input_ids"][0]
+        assert enc.tokenizer.encode(enc.prompt + text).ids == want
+    assert len(want) == enc.max_tokens                                       # the long one was cut as the model cuts
