@@ -10,7 +10,7 @@
    sentence ranking of the answer step uses the question alone.
 3. Diversity only where the question calls for several documents (it names two years,
    two countries, or "the documents"): the best passage of every document scoring
-   within `multi_doc_margin` of the best one is moved up. Otherwise the best document
+   within `multi_doc_margin` of the best one, or among the first k keyword hits, is moved up. Otherwise the best document
    keeps its second and third passages.
 Filters (document, language, year) are applied by the store."""
 from __future__ import annotations
@@ -100,21 +100,24 @@ class HybridRetriever:
             score[key] += self.s.lexical_weight * s / top_lex
         order = sorted(keys, key=lambda key: -score[key])
         chunks = dict(zip(order, self.index.chunks(order)))
-        if asks_for_several_documents(question):
-            order = self._spread(order, score, chunks)
         d_rank = {key: r for r, (key, _) in enumerate(dense)}
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
+        if asks_for_several_documents(question):
+            order = self._spread(order, score, chunks, l_rank, k)
         hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
                          search[key]) for key in order[:k])
         return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv)
 
-    def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk]) -> list[int]:
+    def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk],
+                l_rank: dict[int, int], k: int) -> list[int]:
         """The best passage first, then the best passage of each other document that
-        scores within the margin of it, then the rest in score order."""
+        scores within the margin of it or is among the first `k` keyword hits (that document
+        names what the question asks about), then the rest in score order."""
         best = score[order[0]]
         first, seen = [order[0]], {chunks[order[0]].source}
         for key in order[1:]:
-            if chunks[key].source not in seen and score[key] >= best - self.s.multi_doc_margin:
+            near = score[key] >= best - self.s.multi_doc_margin or l_rank.get(key, k) < k
+            if chunks[key].source not in seen and near:
                 first.append(key)
                 seen.add(chunks[key].source)
         return first + [key for key in order if key not in first]

@@ -191,3 +191,22 @@ def test_faiss_hnsw_store_finds_what_the_exact_store_finds(settings, fake_embedd
     hnsw = Assistant(hnsw_settings, embedder=fake_embedder).warm_up()
     for q in ("Hvor mange personer består referencegruppen af?", "distansarbete", "Vilka är hjärtefrågorna?"):
         assert [h.chunk.chunk_id for h in hnsw.retrieve(q).hits] == [h.chunk.chunk_id for h in exact.retrieve(q).hits]
+
+
+def test_a_document_that_names_the_topic_is_shown_for_questions_about_the_documents():
+    """ "What do the documents say about speech recognition?": the Norwegian article that
+    uses the word ranks low on meaning (0.40 against 0.61) but is among the first keyword
+    hits, so its best passage is shown beside the Swedish minutes."""
+    from types import SimpleNamespace
+
+    from assistant.retrieval import HybridRetriever
+
+    chunks = {key: SimpleNamespace(source=src) for key, src in
+              {1: "sv-minutes", 2: "sv-minutes", 3: "no-article", 4: "da-plan", 5: "no-article"}.items()}
+    score = {1: 0.61, 2: 0.58, 3: 0.40, 4: 0.35, 5: 0.39}
+    order = sorted(score, key=lambda key: -score[key])
+    me = SimpleNamespace(s=SimpleNamespace(multi_doc_margin=0.2))
+    spread = HybridRetriever._spread(me, order, score, chunks, {1: 0, 3: 3, 5: 1, 4: 9}, k=5)
+    assert spread[:2] == [1, 3]                   # its best passage, not the keyword hit 5 of the same article
+    assert 4 not in spread[:3]                     # far on meaning and not a keyword hit: it waits its turn
+    assert HybridRetriever._spread(me, order, score, chunks, {1: 0, 3: 6}, k=5)[:2] == [1, 2]   # hit 7 of 5: not moved
