@@ -164,7 +164,7 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
     question about one country, passages about another are left out, and an answer whose
     first passage is about another country is an abstention; a how-many question is
     answered only by passages that hold a number (guards.py)."""
-    verdict = judge(question, [(p.text, retrieval.document_language(p.source)) for p in passages])
+    verdict = judge(question, [retrieval.quote(p.source, p.start, p.text) for p in passages])
     if verdict.reason:
         return abstention(question, language, retrieval, best, backend, verdict.reason, **fields)
     if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact

@@ -3,15 +3,23 @@
 - A question naming one of the three countries is answered only by quotes about it
   (countries.py); when the best quote is about another country, the answer is an
   abstention ("other_country"): the best evidence answers another question.
+- A question naming a region, union, hospital or person is answered only by quotes whose
+  passage names it and that name no one else (names.py); when none is left, the answer
+  is an abstention ("other_name"): Gotland's cuts do not answer a question about Värmland.
+  (Unlike a country, a name is not always repeated beside the fact, so a best quote
+  without it only drops out.)
 - A how-many / how-much question is answered only by quotes that state a number
   (quantities.py); none left is an abstention ("no_number").
-Pure function over (quote text, language of its document) pairs, best first."""
+Pure function over (quote text, language of its document[, its passage]) tuples, best first;
+the passage is the quote's chunk with its headings, title and file name (the quote alone
+if not given)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence
 
 from .countries import asked_country, is_about
+from .names import is_about_names, question_names
 from .quantities import asks_quantity, states_quantity
 
 
@@ -25,17 +33,23 @@ class Verdict:
         return all(self.keep)
 
 
-def judge(question: str, quotes: Sequence[tuple[str, str]], best_decides: bool = True) -> Verdict:
-    """`quotes`: (text, language of its document), best first. With `best_decides`, a best
-    quote about another country abstains even when a later one is about the right one."""
+def judge(question: str, quotes: Sequence[tuple[str, ...]], best_decides: bool = True) -> Verdict:
+    """`quotes`: (text, language of its document[, passage]), best first. With `best_decides`,
+    a best quote about another country abstains even when a later one is about the right one."""
     keep = [True] * len(quotes)
     country = asked_country(question)
     if country and quotes:
-        keep = [is_about(country, text, language) for text, language in quotes]
+        keep = [is_about(country, q[0], q[1]) for q in quotes]
         if (best_decides and not keep[0]) or not any(keep):
             return Verdict(tuple(False for _ in quotes), "other_country")
+    names = question_names(question)
+    if names and quotes:
+        named = [is_about_names(names, q[0], q[2] if len(q) > 2 else q[0]) for q in quotes]
+        if not any(k and n for k, n in zip(keep, named)):
+            return Verdict(tuple(False for _ in quotes), "other_name")
+        keep = [k and n for k, n in zip(keep, named)]
     if quotes and asks_quantity(question):
-        keep = [k and states_quantity(text) for k, (text, _) in zip(keep, quotes)]
+        keep = [k and states_quantity(q[0]) for k, q in zip(keep, quotes)]
         if not any(keep):
             return Verdict(tuple(keep), "no_number")
     return Verdict(tuple(keep))

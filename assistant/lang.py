@@ -32,8 +32,10 @@ _FUNCTION = {
            "many", "much", "why", "about", "there", "their", "say", "said"},
 }
 # spelling that differs between Danish and Norwegian (weight 1 in the vote)
-_DA_PREFIX = ("sundhed", "læge", "sygeh", "uddann", "opgav", "indgå", "indlæg")
-_NO_PREFIX = ("helse", "lege", "sykeh", "utdann", "oppgav", "inngå", "innlegg")
+_DA_PREFIX = ("sundhed", "læge", "sygeh", "uddann", "opgav", "indgå", "indlæg", "arbejd", "tillæg", "sygemeld",
+              "repræsent")
+_NO_PREFIX = ("helse", "lege", "sykeh", "utdann", "oppgav", "inngå", "innlegg", "arbeid", "tilleg", "sykemeld",
+              "sykmeld", "verne", "represent")
 
 
 def _vote(words: list[str]) -> str | None:

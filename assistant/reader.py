@@ -155,11 +155,11 @@ class LLMReader:
         seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True)
         admit = lambda e: True  # noqa: E731
         if self.mode == "writer":
-            verdict = judge(question, [(e.text, retrieval.document_language(e.source)) for e in seeds], False)
+            verdict = judge(question, [retrieval.quote(e.source, e.start, e.text) for e in seeds], False)
             if verdict.reason:
                 return [], "", verdict.reason
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
-            admit = lambda e: judge(question, [(e.text, retrieval.document_language(e.source))], False).all_kept  # noqa: E731
+            admit = lambda e: judge(question, [retrieval.quote(e.source, e.start, e.text)], False).all_kept  # noqa: E731
         return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, admit=admit), "")
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:

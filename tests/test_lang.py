@@ -15,6 +15,10 @@ CASES = [
     ("Hvor mange underskrifter fikk namninnsamlingen?", "no"),
     ("Hvilken signatur står under innlegget om de usynlige medisinske sekretærene?", "no"),
     ("Hvem er leder for Helsesekretærforbundet i Delta?", "no"),
+    ("Hvor mange verneombud har Delta?", "no"),                  # short: told apart by its Norwegian word
+    ("Hvor stort er lønnstillegget?", "no"),
+    ("Hvor stort er løntillægget?", "da"),
+    ("Hvor mange arbejdsmiljørepræsentanter er der?", "da"),
     ("How many people are in the reference group of the partnership?", "en"),
 ]
 
