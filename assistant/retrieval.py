@@ -10,8 +10,8 @@
    sentence ranking of the answer step uses the question alone.
 3. Diversity only where the question calls for several documents (it names two years,
    two countries, or "the documents"): the best passage of every document scoring
-   within `multi_doc_margin` of the best one, or among the first k keyword hits, is moved up. Otherwise the best document
-   keeps its second and third passages.
+   within `multi_doc_margin` of the best one, or among the first k keyword hits, is
+   moved up. Otherwise the best document keeps its second and third passages.
 Filters (document, language, year) are applied by the store."""
 from __future__ import annotations
 
