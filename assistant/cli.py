@@ -11,6 +11,16 @@ from .config import DEFAULT_MODEL, load_settings
 from .errors import AssistantError
 
 
+def _at_least_one(raw: str) -> int:
+    try:
+        k = int(raw)
+    except ValueError:
+        k = 0
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"{raw!r}: give a whole number of 1 or more")
+    return k
+
+
 def _filters(args):
     from .retrieval import Filters
 
@@ -181,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                           ("ask", cmd_ask, "answer a question with citations")):
         p = sub.add_parser(name, help=hlp)
         p.add_argument("question")
-        p.add_argument("-k", type=int, default=None, help="number of passages to retrieve")
+        p.add_argument("-k", type=_at_least_one, default=None, help="number of passages to retrieve (1 or more)")
         p.add_argument("--json", action="store_true")
         _add_filter_args(p)
         p.set_defaults(fn=fn)

@@ -116,6 +116,11 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+# counts and sizes: 0 or less has no meaning (top_k = -3 read 27 passages)
+AT_LEAST_ONE = {"top_k", "candidates", "question_max_chars", "chunk_tokens", "embedding_batch_size",
+                "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens"}
+
+
 def _coerce(name: str, typ: Any, raw: Any) -> Any:
     t = typ if isinstance(typ, type) else {"int": int, "float": float, "str": str, "bool": bool, "Path": Path}.get(str(typ), str)
     try:
@@ -147,4 +152,8 @@ def load_settings(root: Path | str | None = None, env: dict[str, str] | None = N
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["root"] = root
     coerced = {k: _coerce(k, known[k].type, v) for k, v in values.items()}
+    for name in sorted(AT_LEAST_ONE & coerced.keys()):
+        if coerced[name] < 1:
+            raise ConfigError(f"Setting {name!r} is {coerced[name]}; it must be at least 1. "
+                              f"Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable.")
     return Settings(**coerced)

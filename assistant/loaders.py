@@ -163,6 +163,10 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
                     skipped.append(f"{rel}: a link to the folder {Path(real).relative_to(root).as_posix() or '.'} "
                                    "inside the corpus, whose files are indexed from there")
                     continue
+                if entry.is_symlink() and entry.is_file() and _inside(real := os.path.realpath(p), root):
+                    skipped.append(f"{rel}: a link to the file {Path(real).relative_to(root).as_posix()} inside "
+                                   "the corpus, indexed from there (it would be quoted twice)")
+                    continue
             except OSError:
                 pass
             found.append(p)

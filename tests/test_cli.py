@@ -86,3 +86,12 @@ def test_run_rebuilds_an_index_of_an_earlier_chunker_before_serving(fake_cli, ca
     assert "other chunker settings" in out and "full rebuild" in out and served
     assert cli.main(["--root", root, "run"]) == 0           # now current: served without a rebuild
     assert "rebuild" not in capsys.readouterr().out and len(served) == 2
+
+
+def test_a_passage_count_below_one_is_refused(fake_cli, capsys):
+    import pytest
+
+    for k in ("-5", "0", "many"):       # -5 read 25 passages, 0 meant "the default"
+        with pytest.raises(SystemExit) as e:
+            cli.main(["--root", str(fake_cli.root), "ask", "skyddsombud", "-k", k])
+        assert e.value.code == 2 and "1 or more" in capsys.readouterr().err
