@@ -18,6 +18,7 @@ import tempfile
 import threading
 import warnings
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -208,8 +209,18 @@ class OnnxQuestionEncoder:
         self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
-        """Tokens of `text` with the special tokens, as the model reads it (without the prompt)."""
-        return len(self.tokenizer.encode(text).ids)
+        """Tokens of `text` with the special tokens (without the prompt), not cut at the
+        model's maximum: the indexer refuses a chunk over it."""
+        return len(self._counter.encode(text).ids)
+
+    @cached_property
+    def _counter(self):
+        """The tokenizer without truncation (made when first needed: indexing, not questions)."""
+        from tokenizers import Tokenizer
+
+        counter = Tokenizer.from_str(self.tokenizer.to_str())
+        counter.no_truncation()
+        return counter
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = []

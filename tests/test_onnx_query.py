@@ -107,3 +107,4 @@ def test_questions_are_answered_without_loading_torch_and_tokenised_as_the_model
         want = hf([enc.prompt + text], truncation=True, max_length=enc.max_tokens)["input_ids"][0]
         assert enc.tokenizer.encode(enc.prompt + text).ids == want
     assert len(want) == enc.max_tokens                                       # the long one was cut as the model cuts
+    assert enc.count_tokens(text) > enc.max_tokens       # ... but counted whole: the indexer refuses such a chunk
