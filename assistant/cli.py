@@ -213,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(rc or 0)
     except AssistantError as e:
         print(f"error: {e}", file=sys.stderr)
+        if getattr(args, "json", False):  # a script reading stdout gets JSON either way
+            print(json.dumps({"error": {"type": e.__class__.__name__.rstrip("_"), "message": str(e),
+                                        "exit_code": e.exit_code}}, ensure_ascii=False, indent=2))
         return e.exit_code
     except KeyboardInterrupt:
         return 130

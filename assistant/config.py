@@ -100,6 +100,8 @@ class Settings:
     max_file_mb: float = 20.0          # per file, checked before reading (like upload_max_mb)
     max_text_chars: int = 2_000_000    # extracted text (~1,000 pages; ~2,500 chunks to embed)
     max_pdf_pages: int = 1000
+    max_file_chunks: int = 3_000       # passages to embed per file (2M characters of prose make ~2,000)
+    max_file_sentences: int = 25_000   # and sentences (~100 characters each in prose)
     parse_budget_s: float = 60.0       # wall clock per PDF/DOCX/HTML file
     max_html_chars: int = 3_000_000    # decoded markup (~5 s of parsing per million)
     docx_max_entries: int = 1000       # DOCX zip: files inside,
@@ -118,7 +120,8 @@ class Settings:
 
 # counts and sizes: 0 or less has no meaning (top_k = -3 read 27 passages)
 AT_LEAST_ONE = {"top_k", "candidates", "question_max_chars", "chunk_tokens", "embedding_batch_size",
-                "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens"}
+                "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens",
+                "max_file_chunks", "max_file_sentences"}
 
 
 def _coerce(name: str, typ: Any, raw: Any) -> Any:

@@ -6,9 +6,11 @@ a short or elliptical question is joined to the previous question. The result ne
 from __future__ import annotations
 
 import re
+import time
 
 from .countries import JOINED, named_countries
 from .lang import detect_language
+from .llm import within_deadline
 from .prompting import render
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|what about|how about|och|men|vad sägs om|hur är det med|og|hvad med|hva med|"
@@ -55,8 +57,10 @@ def _bounded(text: str, max_chars: int) -> str:
     return text if len(text) <= max_chars else text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
 
 
-def condense(history: list[tuple[str, str]], question: str, chat_model=None, max_chars: int = 400) -> str:
-    """history: [(user question, assistant answer), ...] oldest first."""
+def condense(history: list[tuple[str, str]], question: str, chat_model=None, max_chars: int = 400,
+             timeout_s: float = 30.0) -> str:
+    """history: [(user question, assistant answer), ...] oldest first. The model's rewrite is
+    given up after `timeout_s` (then the rule below joins the two questions)."""
     question = _bounded(question, max_chars)
     if not history or not is_follow_up(question):
         return question
@@ -65,7 +69,9 @@ def condense(history: list[tuple[str, str]], question: str, chat_model=None, max
         # rewriting, and with several questions it picks the wrong one to complete
         previous = _bounded(history[-1][0], 300)
         try:
-            out = str(chat_model.invoke(render("condense", previous=previous, question=question), max_tokens=80).content)
+            prompt = render("condense", previous=previous, question=question)
+            out = str(within_deadline(time.monotonic() + timeout_s, lambda: chat_model.invoke(prompt, max_tokens=80),
+                                      timeout_s).content)
         except Exception:  # noqa: BLE001 - the rule below still gives a usable question
             out = ""
         out = out.strip().strip('"').splitlines()[0].strip().strip('"') if out.strip() else ""

@@ -3,9 +3,12 @@ chunk/document JSONL, NumPy arrays and the manifest, in a version folder under
 `index/`. Writes are atomic: each build goes to a fresh folder and the `CURRENT`
 pointer is replaced with os.replace, so a crash mid-write leaves the previous index in
 use. Every file's size and sha256 are in the manifest and checked on open, so damage is
-an IndexCorruptError (which `assistant index` repairs by rebuilding), never a crash."""
+an IndexCorruptError (which `assistant index` repairs by rebuilding), never a crash.
+Writers take turns (an exclusive lock on `index/.lock`): two `assistant index` runs at
+once publish one after the other, and neither removes the version the other published."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -13,8 +16,9 @@ import threading
 import time
 import uuid
 from dataclasses import asdict
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -23,7 +27,7 @@ from .errors import IndexCorruptError, IndexMissingError
 from .filters import Filters
 from .hashing import sha256_file
 from .lexical import analyze, query_terms
-from .store import DocContents, DocRecord, SearchIndex
+from .store import FORMAT, DocContents, DocRecord, SearchIndex, manifest_problem
 
 POINTER = "CURRENT"
 _FIX = "Run `assistant index` to rebuild it (or `assistant index --rebuild`)."
@@ -192,6 +196,17 @@ def _read_version(folder: Path, manifest: dict) -> LocalIndex:
     return LocalIndex(manifest, docs, chunks, cvec, svec, ssvec, soff, ann, folder)
 
 
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (waits for another writer; released if the process dies)."""
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 class LocalStore:
     """Version folders under `index_dir`, published by replacing the CURRENT pointer."""
 
@@ -218,8 +233,9 @@ class LocalStore:
             return None
         try:
             m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            if not isinstance(m, dict) or "embedding" not in m or "documents" not in m:
-                raise ValueError("not an index manifest")
+            problem = manifest_problem(m) if not isinstance(m, dict) or m.get("format") == FORMAT else None
+            if problem:  # another format is refused by check_compatible, with its own message
+                raise ValueError(problem)
             return m
         except (OSError, ValueError) as e:
             raise IndexCorruptError(f"The index manifest in {folder} is unreadable ({e}). {_FIX}") from e
@@ -229,8 +245,8 @@ class LocalStore:
         if manifest is None:
             raise IndexMissingError(f"No index in {self.dir}. Build it with `assistant index` (or `make run`).")
         folder = self._current()
-        _verify(folder, manifest)
         try:
+            _verify(folder, manifest)
             return _read_version(folder, manifest)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:  # faiss raises RuntimeError
             raise IndexCorruptError(f"The index in {folder} is unreadable ({e.__class__.__name__}: {e}). {_FIX}") from e
@@ -239,21 +255,22 @@ class LocalStore:
         kept = [old.contents(s) for s in sorted(keep)] if old is not None and keep else []
         docs = sorted(kept + list(new), key=lambda d: d.record.source)
         self.dir.mkdir(parents=True, exist_ok=True)
-        ptr = self.dir / POINTER
-        previous = ptr.read_text(encoding="utf-8", errors="replace").strip() if ptr.is_file() else ""
-        name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        tmp = self.dir / f".tmp-{name}"
-        tmp.mkdir()
-        try:
-            _write_version(tmp, dict(manifest, store=self.kind), docs, self.ann)
-            tmp.rename(self.dir / name)
-            ptr_tmp = self.dir / f".{POINTER}.{uuid.uuid4().hex[:6]}"
-            ptr_tmp.write_text(name + "\n", encoding="utf-8")
-            os.replace(ptr_tmp, ptr)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-        self._cleanup(keep={name, previous})
+        with _exclusive(self.dir / ".lock"):
+            ptr = self.dir / POINTER
+            previous = ptr.read_text(encoding="utf-8", errors="replace").strip() if ptr.is_file() else ""
+            name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+            tmp = self.dir / f".tmp-{name}"
+            tmp.mkdir()
+            try:
+                _write_version(tmp, dict(manifest, store=self.kind), docs, self.ann)
+                tmp.rename(self.dir / name)
+                ptr_tmp = self.dir / f".{POINTER}.{uuid.uuid4().hex[:6]}"
+                ptr_tmp.write_text(name + "\n", encoding="utf-8")
+                os.replace(ptr_tmp, ptr)
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
+            self._cleanup(keep={name, previous})
         return str(self.dir / name)
 
     def _cleanup(self, keep: set[str]) -> None:

@@ -84,8 +84,18 @@ class _Pending:
     in_context: list[int] = field(default_factory=list)   # the sentences whose search text differs
 
 
-def _prepare(doc: Document, chunker: ChunkerSettings, embedder: Embedder) -> _Pending:
+class _Refused(ValueError):
+    """A file this index will not take, with what to do (the message is the whole reason)."""
+
+
+def _prepare(doc: Document, chunker: ChunkerSettings, embedder: Embedder, limits: dict[str, int]) -> _Pending:
     chunks = chunk_document(doc, chunker, tiktoken_counter(chunker.tokenizer))
+    counts = {"max_file_chunks": len(chunks), "max_file_sentences": sum(len(c.sentences) for c in chunks)}
+    for name, n in counts.items():  # 1.8 MB of "a0" lines: 8,182 chunks, over half an hour of embedding
+        if n > limits[name]:
+            what = name.removeprefix("max_file_")
+            raise _Refused(f"is too long to index: {n} {what} to embed, over {name} = {limits[name]}. "
+                           f"Split the file, or raise {name} in assistant.toml")
     longest = max((embedder.count_tokens(c.embed_text) for c in chunks), default=0)
     if longest > embedder.max_tokens:
         raise ValueError(f"a chunk has {longest} model tokens, over the model's maximum {embedder.max_tokens}; "
@@ -158,6 +168,7 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False, p
 
     keep: set[str] = set()
     pending: list[_Pending] = []
+    limits = {"max_file_chunks": settings.max_file_chunks, "max_file_sentences": settings.max_file_sentences}
     for doc in loaded.documents:
         prev = entries.get(doc.source)
         if prev is not None and prev["content_hash"] == doc.content_hash:
@@ -165,9 +176,10 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False, p
             rep.unchanged.append(doc.source)
             continue
         try:
-            pending.append(_prepare(doc, chunker, embedder))
+            pending.append(_prepare(doc, chunker, embedder, limits))
         except Exception as e:  # noqa: BLE001 - any chunking failure belongs to this file
-            _file_failed(rep, keep, entries, doc.source, f"could not be chunked ({e.__class__.__name__}: {e})")
+            _file_failed(rep, keep, entries, doc.source,
+                         str(e) if isinstance(e, _Refused) else f"could not be chunked ({e.__class__.__name__}: {e})")
     failed = {e.path for e in rep.errors}
     for source in sorted(failed & set(entries) - keep):  # files that now fail keep their previous version
         keep.add(source)

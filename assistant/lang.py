@@ -37,6 +37,16 @@ _DA_PREFIX = ("sundhed", "læge", "sygeh", "uddann", "opgav", "indgå", "indlæg
 _NO_PREFIX = ("helse", "lege", "sykeh", "utdann", "oppgav", "inngå", "innlegg", "arbeid", "tilleg", "sykemeld",
               "sykmeld", "verne", "represent")
 
+# Swedish spellings (with ä/ö, where Danish and Norwegian write æ/ø): a one-word question
+# ("skyddsombud") has no function word, and the statistics call it Danish
+_SV_PREFIX = ("skydd", "sjukh", "sjuks", "läkar", "sekreterar", "medicinsk", "arbets", "förhandl", "facklig")
+
+
+def _swedish_spelling(words: list[str]) -> bool:
+    sv = sum(w.startswith(_SV_PREFIX) or bool(re.search("[äö]", w)) for w in words)
+    nordic = sum(w.startswith(_DA_PREFIX + _NO_PREFIX) or bool(re.search("[æø]", w)) for w in words)
+    return sv > nordic
+
 
 def _vote(words: list[str]) -> str | None:
     """Function-word vote for short texts; None when it does not decide."""
@@ -92,6 +102,8 @@ def detect_language(text: str, default: str = "en") -> str:
         return default
     if lang is None:
         lang = _MAP.get(_identifier().classify(sample)[0], default)
+        if lang in ("da", "no") and len(words) <= 40 and _swedish_spelling(words):
+            return "sv"
     if lang in ("da", "no"):
         lang = _da_or_no(words) or lang
     return lang

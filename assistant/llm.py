@@ -10,7 +10,9 @@ first use)."""
 from __future__ import annotations
 
 import os
-from typing import Callable
+import threading
+import time
+from typing import Callable, TypeVar
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -41,3 +43,33 @@ def _openai(settings: Settings) -> BaseChatModel:
 
 def make_chat_model(settings: Settings) -> BaseChatModel:
     return PROVIDERS.get(settings.llm_provider)(settings)
+
+
+class LLMTimeout(LLMError):
+    pass
+
+
+T = TypeVar("T")
+
+
+def within_deadline(deadline: float, call: Callable[[], T], timeout_s: float) -> T:
+    """`call()`, given up at `deadline` (time.monotonic). The HTTP client's timeout counts
+    per read, so an endpoint that trickles a byte at a time never trips it; this bounds
+    the whole call. A call given up finishes in its (daemon) thread and is discarded."""
+    box: dict = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            box["error"] = e
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="llm-call", daemon=True).start()
+    if not done.wait(max(0.0, deadline - time.monotonic())):
+        raise LLMTimeout(f"no answer within {timeout_s:.0f} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

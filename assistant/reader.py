@@ -32,6 +32,7 @@ from .config import Settings
 from .grounding import check_grounding
 from .guards import judge
 from .lang import detect_language
+from .llm import LLMTimeout, within_deadline
 from .prompting import render
 from .retrieval import Retrieval
 from .selection import ids_grammar, parse_selection
@@ -51,10 +52,6 @@ NOTES = {
 
 
 MAX_SENTENCES = 9   # ids are single digits: one token each, so one token position carries the choice
-
-
-class ReaderTimeout(Exception):
-    pass
 
 
 def neighbours(retrieval: Retrieval, ev: Evidence) -> list[Evidence]:
@@ -116,17 +113,21 @@ class LLMReader:
 
     # ---- model calls ----
     def _call(self, system: str, user: str, deadline: float, **kw) -> tuple[str, dict]:
-        """Streams the model's output (so a deadline can stop it); returns text + metadata."""
-        parts, meta = [], {}
-        for chunk in self.llm.stream([SystemMessage(system), HumanMessage(user)], **kw):
-            parts.append(str(chunk.content))
-            meta.update(chunk.response_metadata or {})
-            if time.monotonic() > deadline:
-                raise ReaderTimeout(f"no answer within {self.s.llm_timeout_s:.0f} s")
-        return "".join(parts), meta
+        """Streams the model's output (so a deadline also stops the generation); returns text + metadata."""
+        def run() -> tuple[str, dict]:
+            parts, meta = [], {}
+            for chunk in self.llm.stream([SystemMessage(system), HumanMessage(user)], **kw):
+                parts.append(str(chunk.content))
+                meta.update(chunk.response_metadata or {})
+                if time.monotonic() > deadline:
+                    raise LLMTimeout(f"no answer within {self.s.llm_timeout_s:.0f} s")
+            return "".join(parts), meta
 
-    def _invoke(self, system: str, user: str, **kw) -> tuple[str, dict]:
-        msg = self.llm.invoke([SystemMessage(system), HumanMessage(user)], **kw)
+        return within_deadline(deadline, run, self.s.llm_timeout_s)
+
+    def _invoke(self, system: str, user: str, deadline: float, **kw) -> tuple[str, dict]:
+        msg = within_deadline(deadline, lambda: self.llm.invoke([SystemMessage(system), HumanMessage(user)], **kw),
+                               self.s.llm_timeout_s)
         return str(msg.content), msg.response_metadata
 
     # ---- answers ----
@@ -173,7 +174,8 @@ class LLMReader:
     def _select(self, question, language, retrieval, ranked, best, passages, block, deadline) -> Answer:
         kw = {"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10} if self.constrained else {}
         out, meta = self._invoke(render("reader_select_system"),
-                                 render("reader_select_user", question=question, evidence=block), max_tokens=12, **kw)
+                                 render("reader_select_user", question=question, evidence=block), deadline,
+                                 max_tokens=12, **kw)
         sel = parse_selection(out, meta.get("logprobs"), len(passages), self.s.reader_second_ratio)
         diag = {"evidence": len(passages), "p_none": round(sel.p_none, 4), "ids": list(sel.ids),
                 "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()}, **_tokens(meta)}

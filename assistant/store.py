@@ -17,7 +17,7 @@ from typing import Mapping, Protocol, Sequence
 import numpy as np
 
 from .chunking import Chunk, Heading, heading_path
-from .errors import IndexMismatchError
+from .errors import IndexCorruptError, IndexMismatchError
 from .filters import Filters
 
 FORMAT = 3   # 3: sentences also have search vectors (sentence_text.py)
@@ -94,11 +94,35 @@ def document_entry(contents: DocContents) -> dict:
             "n_chunks": len(contents.chunks), "n_sentences": sum(len(c.sentences) for c in contents.chunks)}
 
 
+_SHAPE = {"embedding": dict, "chunker": dict, "documents": dict, "n_documents": int, "n_chunks": int, "n_sentences": int}
+
+
+def manifest_problem(manifest: object) -> str | None:
+    """What makes `manifest` unreadable as an index manifest (a hand-edited or damaged
+    file), or None. Checked before any field is used, so a bad one is never a crash."""
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    for key, typ in _SHAPE.items():
+        if not isinstance(manifest.get(key), typ) or isinstance(manifest.get(key), bool):
+            return f"{key!r} is missing or not a {typ.__name__}"
+    emb = manifest["embedding"]
+    if not (isinstance(emb.get("model_id"), str) and isinstance(emb.get("model_hash"), str)
+            and isinstance(emb.get("dim"), int) and emb["dim"] > 0):
+        return "'embedding' lacks a model_id, model_hash or dimension"
+    if not all(isinstance(d, dict) and isinstance(d.get("content_hash"), str) for d in manifest["documents"].values()):
+        return "a document entry lacks its content_hash"
+    return None
+
+
 def check_compatible(manifest: dict, embedding: dict, chunker: dict) -> None:
-    """Refuse an index built with another format, model or chunker settings."""
-    if manifest.get("format") != FORMAT:
-        raise IndexMismatchError(f"The index has format {manifest.get('format')}, this version reads {FORMAT}. "
+    """Refuse an index built with another format, model or chunker settings (or a manifest
+    that is not one)."""
+    if isinstance(manifest, dict) and manifest.get("format") != FORMAT:
+        raise IndexMismatchError(f"The index has format {manifest.get('format')!r:.20}, this version reads {FORMAT}. "
                                  "Re-index with `assistant index --rebuild`.")
+    problem = manifest_problem(manifest)
+    if problem:
+        raise IndexCorruptError(f"The index manifest is damaged ({problem}). Run `assistant index --rebuild`.")
     built = manifest["embedding"]
     if (built["model_id"], built["model_hash"]) != (embedding["model_id"], embedding["model_hash"]):
         raise IndexMismatchError(

@@ -129,7 +129,8 @@ def build_app(assistant) -> gr.Blocks:
                 yield chat, history, answers, gr.update(value=str(e), visible=True), gr.skip()
                 return
             flt = make_filters(docs, langs, yf, yt)
-            standalone = condense(history, question, assistant.follow_up_model())
+            standalone = condense(history, question, assistant.follow_up_model(),
+                                  timeout_s=assistant.settings.llm_timeout_s)
             chat = chat + [{"role": "user", "content": md_text(question)}]
             k, text = len(chat), ""
             bot = lambda content: chat + [{"role": "assistant", "content": content}]  # noqa: E731 - a new list per state

@@ -26,6 +26,14 @@ def test_cli_errors_are_clean(fake_cli, capsys):
     assert rc == 1 and "does not exist" in capsys.readouterr().err
 
 
+def test_json_commands_report_errors_as_json_on_stdout(fake_cli, capsys):
+    rc = cli.main(["--root", str(fake_cli.root), "ask", "anything", "--json"])   # no index yet
+    out = capsys.readouterr()
+    err = json.loads(out.out)["error"]
+    assert rc == 5 == err["exit_code"] and err["type"] == "IndexMissingError" and "assistant index" in err["message"]
+    assert "assistant index" in out.err
+
+
 def test_missing_model_message(tmp_path, capsys):
     rc = cli.main(["--root", str(tmp_path), "retrieve", "x"])
     assert rc == 3 and "assistant models fetch" in capsys.readouterr().err

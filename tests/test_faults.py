@@ -40,7 +40,8 @@ def test_damaged_index_file_is_an_index_error_and_index_repairs_it(fake_cli, nam
     assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?"]) == 0
 
 
-@pytest.mark.parametrize("damage", ["garbage manifest", "pointer to nowhere", "manifest without file list"])
+@pytest.mark.parametrize("damage", ["garbage manifest", "pointer to nowhere", "manifest without file list",
+                                    "embedding as a string", "manifest a list", "document without hash"])
 def test_damaged_manifest_or_pointer(fake_cli, damage, capsys):
     root = str(fake_cli.root)
     assert cli.main(["--root", root, "index"]) == 0
@@ -49,15 +50,47 @@ def test_damaged_manifest_or_pointer(fake_cli, damage, capsys):
         (folder / "manifest.json").write_text("{not json")
     elif damage == "pointer to nowhere":
         (fake_cli.path("index_dir") / "CURRENT").write_text("v-gone\n")
-    else:
+    else:   # hand-edited manifests: each was a traceback (TypeError) before the manifest's shape was checked
         import json
         m = json.loads((folder / "manifest.json").read_text())
-        del m["files"]
+        if damage == "manifest without file list":
+            del m["files"]
+        elif damage == "embedding as a string":
+            m["embedding"] = "google/embeddinggemma-300m"
+        elif damage == "manifest a list":
+            m = [m]
+        else:
+            next(iter(m["documents"].values())).pop("content_hash")
         (folder / "manifest.json").write_text(json.dumps(m))
+    capsys.readouterr()
     assert cli.main(["--root", root, "retrieve", "lön"]) == 5
-    assert "Traceback" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err and "assistant index" in err
     assert cli.main(["--root", root, "index"]) == 0
     assert cli.main(["--root", root, "retrieve", "lön"]) == 0
+
+
+def test_two_index_runs_at_once_publish_in_turn_and_leave_a_readable_index(fake_cli, fake_embedder):
+    from assistant.faiss_store import POINTER
+
+    with ThreadPoolExecutor(2) as pool:   # without the lock, one run's cleanup removed the other's published version
+        reps = list(pool.map(lambda _: build_index(fake_cli, fake_embedder, rebuild=True), range(4)))
+    assert all(r.total_chunks == reps[0].total_chunks for r in reps)
+    index_dir = fake_cli.path("index_dir")
+    name = (index_dir / POINTER).read_text().strip()
+    assert (index_dir / name).is_dir() and len(make_store(fake_cli).open()) == reps[0].total_chunks
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_file_with_too_many_passages_or_sentences_is_refused_with_what_to_do_and_the_rest_indexes(settings, fake_embedder):
+    corpus = settings.path("corpus_dir")
+    (corpus / "log.txt").write_text("".join(f"Rad {i} loggades.\n\n" for i in range(400)), encoding="utf-8")
+    rep = build_index(settings.replace(max_file_sentences=300), fake_embedder)
+    assert [e.path for e in rep.errors] == ["log.txt"] and len(rep.added) == 5
+    assert "400 sentences" in rep.errors[0].reason and "max_file_sentences" in rep.errors[0].reason
+    rep = build_index(settings.replace(max_file_chunks=5), fake_embedder)
+    assert [e.path for e in rep.errors] == ["log.txt"] and "chunks to embed, over max_file_chunks = 5" in rep.errors[0].reason
+    assert "log.txt" in build_index(settings, fake_embedder).added   # the default limit takes it
 
 
 class BoomEmbedder(FakeEmbedder):

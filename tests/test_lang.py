@@ -17,6 +17,8 @@ CASES = [
     ("Hvem er leder for Helsesekretærforbundet i Delta?", "no"),
     ("Hvor mange verneombud har Delta?", "no"),                  # short: told apart by its Norwegian word
     ("Hvor stort er lønnstillegget?", "no"),
+    ("skyddsombud", "sv"), ("Sjukskrivning", "sv"),              # one word: Swedish by its spelling (was Danish)
+    ("sygemelding", "da"), ("Arbejdsmiljø", "da"), ("verneombud", "no"),
     ("Hvor stort er løntillægget?", "da"),
     ("Hvor mange arbejdsmiljørepræsentanter er der?", "da"),
     ("How many people are in the reference group of the partnership?", "en"),

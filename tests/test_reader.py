@@ -118,3 +118,71 @@ def test_parse_selection_reads_token_probabilities():
     assert parse_selection('{"ids": [3]}', lp, n=5, second_ratio=0.9).ids == (3,)
     assert parse_selection('{"ids": [4, 9]}', None, n=5, second_ratio=0.5).ids == (4,)   # 9 is not a sentence
     assert ids_grammar(3).endswith('id ::= "1" | "2" | "3"\n')
+
+
+@pytest.fixture
+def trickling_endpoint():
+    """An 'OpenAI-compatible' server that answers 200 and then one byte every 0.1 s,
+    forever: each read arrives well within the client's timeout."""
+    import http.server
+    import threading
+    import time
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                for _ in range(600):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("mode", ["selector", "writer"])
+def test_an_endpoint_that_trickles_bytes_is_given_up_at_the_timeout(built, trickling_endpoint, mode):
+    import time
+
+    pytest.importorskip("langchain_openai", reason="make test installs langchain-openai")
+    from assistant.llm import make_chat_model
+
+    a, r = built
+    cfg = a.settings.replace(llm_provider="openai", llm_base_url=trickling_endpoint, llm_model="m", llm_timeout_s=2)
+    rd = LLMReader(a.index, cfg, make_chat_model(cfg), mode, count_tokens=words)
+    t0 = time.monotonic()
+    ans = rd.answer(Q, "da", r)
+    took = time.monotonic() - t0   # before: the answer waited for the whole minute of trickle
+    assert took < 6 and ans.backend == f"{mode}→extractive" and "no answer within 2 s" in ans.note
+    assert ans.citations
+
+
+def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_questions_are_joined():
+    import threading
+    import time
+
+    from assistant.conversation import condense
+
+    release = threading.Event()
+
+    class Hangs(FakeListChatModel):
+        def _call(self, *args, **kwargs):
+            release.wait(30)
+            return "Hvor mye er inngangslønnen i Danmark?"
+
+    t0 = time.monotonic()
+    out = condense([("Hvor mye er inngangslønnen i Sverige?", "…")], "Og i Danmark?", Hangs(responses=["x"]), timeout_s=0.5)
+    release.set()
+    assert time.monotonic() - t0 < 3 and out == "Hvor mye er inngangslønnen i Sverige — Og i Danmark?"
