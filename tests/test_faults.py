@@ -70,9 +70,12 @@ def test_damaged_manifest_or_pointer(fake_cli, damage, capsys):
     assert cli.main(["--root", root, "retrieve", "lön"]) == 0
 
 
-def test_two_index_runs_at_once_publish_in_turn_and_leave_a_readable_index(fake_cli, fake_embedder):
+def test_two_index_runs_at_once_publish_in_turn_and_leave_a_readable_index(fake_cli, fake_embedder, monkeypatch):
+    import assistant.faiss_store as fs
     from assistant.faiss_store import POINTER
 
+    write = fs._write_version
+    monkeypatch.setattr(fs, "_write_version", lambda *a: (write(*a), time.sleep(0.3)))   # writes overlap for sure
     with ThreadPoolExecutor(2) as pool:   # without the lock, one run's cleanup removed the other's published version
         reps = list(pool.map(lambda _: build_index(fake_cli, fake_embedder, rebuild=True), range(4)))
     assert all(r.total_chunks == reps[0].total_chunks for r in reps)
