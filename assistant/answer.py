@@ -15,7 +15,7 @@ import numpy as np
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from .chunking import clean_text
+from .chunking import clean_text, flat_list
 from .citations import Citation, Passage, cite
 from .config import Settings
 from .lang import detect_language
@@ -170,7 +170,7 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
     if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact
         passages, lead = [p for p, ok in zip(passages, verdict.keep) if ok], ""
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
-    quotes = "\n\n".join(f"“{clean_text(p.text)}” [{p.n}]" for p in passages)
+    quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
     text = render(f"answer_frame.{language}", quotes=quotes)
     cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
     return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=backend,

@@ -26,7 +26,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, can_be_evidence, passage_for, quoted_answer,
                      select_evidence, stream_answer)
-from .chunking import clean_text
+from .chunking import clean_text, flat_list
 from .citations import Passage, cite
 from .config import Settings
 from .grounding import check_grounding
@@ -92,7 +92,7 @@ def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evid
             lines.append(f"# {head[:120]}")
             last_rank = ev.hit_rank
         passages.append(p)
-        lines.append(f"[{p.n}] {clean_text(p.text)}")
+        lines.append(f"[{p.n}] {flat_list(clean_text(p.text))}")
     return passages, "\n".join(lines)
 
 
@@ -198,7 +198,7 @@ class LLMReader:
         """One sentence in the question's language, kept only if every fact is in the quotes.
         `chosen` are the answer's first quotes, so they are cited as [1], [2], ..."""
         chosen = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
-        quotes = "\n".join(clean_text(p.text) for p in chosen)
+        quotes = "\n".join(flat_list(clean_text(p.text)) for p in chosen)
         name = LANGUAGE_NAMES[language]
         out, _ = self._call(render("reader_restate_system", language_name=name),
                          render("reader_restate_user", question=question, quotes=quotes, language_name=name),

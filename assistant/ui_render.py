@@ -170,11 +170,12 @@ def document_page(doc, start: int, end: int, lang: str) -> str:
                 f'<style>{_PAGE_CSS}</style><p>{esc(t(lang, "doc_missing"))}</p></html>')
     text = doc.text
     s, e = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    show = lambda part: esc(plain(part))  # noqa: E731 - as a reader sees it: no "**", "#" or "<b>" (a member asked)
     if e > s:
-        body = f'{esc(text[:s])}<mark id="passage">{esc(text[s:e])}</mark>{esc(text[e:])}'
+        body = f'{show(text[:s])}<mark id="passage">{show(text[s:e])}</mark>{show(text[e:])}'
         hint = f" · {esc(t(lang, 'doc_passage'))}"
     else:
-        body, hint = esc(text), ""
+        body, hint = show(text), ""
     names = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])
     meta = " · ".join(x for x in (human_date(doc.date, lang), names.get(doc.language, "")) if x)
     return (f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8">'

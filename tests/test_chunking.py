@@ -71,3 +71,46 @@ def test_an_agenda_heading_with_its_presenter_is_a_quotable_sentence():
     assert "Dag 2." not in quotable                                   # a short heading is not
     assert not any(s.startswith("Gemensam opinionsbildning i nätverket") for s in quotable)  # nor a question
     assert not any(s.startswith("Vad hände avtal 2024") for s in quotable)   # nor a topic without a name
+
+
+def test_a_short_topic_with_a_dash_and_its_presenter_is_quotable():
+    sv21 = DOCS["2021-05-19_sv_natverket-medicinska-sekreterare-maj-2021.txt"]
+    quotable = {s for c in chunk_document(sv21) for s in c.sentence_texts()}
+    assert "Distansarbete/hemarbete – Björn Cardenas" in quotable     # four words: was not quotable
+    assert "Löner och villkor" not in quotable and "Mariela Ferré Hofman" not in quotable
+
+
+def test_a_list_of_short_items_is_one_sentence_with_its_lead_in(tmp_path):
+    sv = DOCS["2024-11-06_sv_natverket-medicinska-sekreterare-host-2024.md"]
+    quotable = [s for c in chunk_document(sv) for s in c.sentence_texts()]
+    hearts = [s for s in quotable if "Mänskligt arbetsliv" in s]
+    assert hearts == ["Hjärtefrågor:\n\n- Mänskligt arbetsliv\n- Utvecklande arbetsliv\n- Innovation och delaktighet\n\n"
+                      "- Grönare framtid"]   # was four one-item sentences and a lead-in too short to quote
+    da = DOCS["2021-09-14_da_projektplan-partnerskab-hk-rltn.md"]
+    quotable = [s for c in chunk_document(da) for s in c.sentence_texts()]
+    assert "- Rekrutteringssituationen\n- Kompetenceudvikling\n- Praktikforløb" in quotable
+    # items that are sentences stay sentences, and a lone item stays one
+    p = tmp_path / "m.md"
+    p.write_text("# Frågor\n\nVi frågade:\n\n- Hur många sekreterare behövs i regionen?\n- Vem betalar utbildningen?\n\n"
+                 "Ensam punkt:\n\n- Budget\n", encoding="utf-8")
+    doc = load_file(p, tmp_path)
+    quotable = [s for c in chunk_document(doc) for s in c.sentence_texts()]
+    assert quotable == ["Vi frågade:", "Hur många sekreterare behövs i regionen?", "Vem betalar utbildningen?",
+                        "Ensam punkt:", "Budget"]
+
+
+def test_a_list_quote_reads_on_one_line():
+    from assistant.chunking import clean_text, flat_list
+
+    sv = DOCS["2024-11-06_sv_natverket-medicinska-sekreterare-host-2024.md"]
+    hearts = next(s for c in chunk_document(sv) for s in c.sentence_texts() if "Mänskligt arbetsliv" in s)
+    assert flat_list(clean_text(hearts)) == ("Hjärtefrågor: Mänskligt arbetsliv; Utvecklande arbetsliv; "
+                                             "Innovation och delaktighet; Grönare framtid")
+    assert flat_list("En mening\nsom fortsätter.") == "En mening\nsom fortsätter."   # not a list: unchanged
+
+
+def test_a_navigation_menu_is_not_quotable():
+    no = DOCS["2018-12-05_no_dagens-medisin-helsesekretaerer-i-skranken.txt"]
+    chunks = chunk_document(no)
+    assert any("Logg inn" in c.text for c in chunks)                          # still in the passage
+    assert not any("Logg inn" in s or "Abonnere" in s for c in chunks for s in c.sentence_texts())

@@ -24,3 +24,16 @@ def test_a_short_sentence_is_read_with_its_neighbours_a_long_one_alone():
     assert short == "Aktuell arbetsmiljö. 6496 skyddsombud. Skyddsombud gör skillnad."
     long = next(s for s in pairs if len(s.split()) >= SHORT_WORDS and "\t" not in s)
     assert pairs[long] == long
+
+
+def test_a_list_is_read_on_one_line_after_its_lead_in_or_its_heading():
+    from assistant.sentence_text import sentence_alone_texts
+
+    alone = {s: a for c in chunk_document(DOCS["2021-09-14_da_projektplan-partnerskab-hk-rltn.md"])
+             for s, a in zip(c.sentence_texts(), sentence_alone_texts(c))}
+    assert alone["- Rekrutteringssituationen\n- Kompetenceudvikling\n- Praktikforløb"] == \
+        "Kort sigt: Rekrutteringssituationen; Kompetenceudvikling; Praktikforløb"   # no lead-in: its heading
+    sv = DOCS["2024-11-06_sv_natverket-medicinska-sekreterare-host-2024.md"]
+    alone = [a for c in chunk_document(sv) for a in sentence_alone_texts(c)]
+    assert "Hjärtefrågor: Mänskligt arbetsliv; Utvecklande arbetsliv; Innovation och delaktighet; Grönare framtid" in alone
+    assert "6496 skyddsombud." in alone                                        # other sentences as they are

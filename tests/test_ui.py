@@ -158,8 +158,12 @@ def test_document_page_marks_the_passage():
     c = _citation(doc, "höstmötet hålls i Luleå")
     page = document_page(doc, c.start, c.end, "da")
     assert '<mark id="passage">höstmötet hålls i Luleå</mark>' in page and '<html lang="da">' in page
-    assert "20. maj 2025" in page and "<script" not in page and "&lt;script&gt;" in page
+    assert "20. maj 2025" in page and "<script" not in page and "alert" in page
     assert "<mark" not in document_page(doc, 10**6, 10**6 + 5, "sv")   # a span outside the text marks nothing
+    md = _doc("# Protokoll\n\n**Beslut:** lönen höjs med <b>3 %</b> & mer.\n")
+    page = document_page(md, md.text.index("lönen"), md.text.index(" & mer"), "sv")
+    assert 'Beslut: <mark id="passage">lönen höjs med 3 %</mark> &amp; mer.' in page   # markup as a reader sees it
+    assert "**" not in page and "&lt;b&gt;" not in page and "# Protokoll" not in page and "Protokoll" in page
     assert "finns inte" in document_page(None, 0, 0, "sv")
 
 
