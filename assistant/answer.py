@@ -22,7 +22,8 @@ from .lang import detect_language
 from .prompting import render
 from .filters import Filters
 from .guards import judge
-from .retrieval import HybridRetriever, Retrieval
+from .questions import answer_type_bonus
+from .retrieval import HybridRetriever, Retrieval, asks_about_each_document
 from .store import SearchIndex
 
 
@@ -100,23 +101,6 @@ def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
     return Passage(n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start:ev.end], ev.start, ev.end)
 
 
-_ASKS_NUMBER = re.compile(
-    r"\b(när|hvornår|når|when|what year|vilket år|hvilket år|hur många|hur mycket|hvor mange|hvor meget|hvor mye|"
-    r"how many|how much|hur stor|hvor stor|how large|hur länge|hvor længe|hvor lenge|how long|datum|dato|date)\b", re.I)
-_ASKS_PERSON = re.compile(r"\b(vem|vilka personer|hvem|who|whom)\b", re.I)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖÆØ][a-zåäöæøé]+(?:[- ][A-ZÅÄÖÆØ][a-zåäöæøé]+)+")
-
-
-def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
-    """Small prior for sentences of the kind the question asks for: a number or date
-    for when/how-many questions, a person's name for who-questions."""
-    if _ASKS_NUMBER.search(question) and re.search(r"\d", sentence):
-        return bonus
-    if _ASKS_PERSON.search(question) and _NAME.search(sentence):
-        return bonus
-    return 0.0
-
-
 def can_be_evidence(sentence: str, min_words: int = 2) -> bool:
     """A sentence of at least `min_words` words (a table row counts): not a bare link or label."""
     return len(sentence.split()) >= min_words or "\t" in sentence
@@ -155,6 +139,21 @@ def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -
     if not ranked:
         return []
     return [ev for ev in ranked if ev.score >= ranked[0].score - margin][:max_sentences]
+
+
+def other_documents(question: str, ranked: list[Evidence], have: set[str], room: int, floor: float,
+                    seen: frozenset[str] = frozenset()) -> list[Evidence]:
+    """For a question about each document ("the documents", two years, two countries): the
+    best-ranked sentence of each document not in `have`, if the model saw it (`seen`) or its
+    similarity reaches `floor`; at most `room`. Other questions: none."""
+    if not asks_about_each_document(question):
+        return []
+    out, have = [], set(have)
+    for ev in ranked:
+        if len(out) < room and ev.source not in have and (ev.source in seen or ev.similarity >= floor):
+            out.append(ev)
+            have.add(ev.source)
+    return out
 
 
 def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
@@ -222,6 +221,8 @@ class ExtractiveAnswerer:
         if not ranked or best < self.s.abstain_threshold:
             return abstention(question, language, retrieval, best, self.name)
         chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
+        chosen += other_documents(question, ranked, {ev.source for ev in chosen},
+                                  self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold)
         return quoted_answer(question, language, retrieval, best, [passage_for(self.index, ev, 0) for ev in chosen],
                              self.name)
 

@@ -1,6 +1,7 @@
 """Questions are bounded before any model runs: whitespace and control characters are
 normalised, an empty question or one over the length limit is refused with a message in
-the question's language (QuestionError, exit code 2 in the CLI)."""
+the question's language (QuestionError, exit code 2 in the CLI). `answer_type_bonus`
+is the answer step's small prior for the kind of sentence a question asks for."""
 from __future__ import annotations
 
 import re
@@ -43,3 +44,22 @@ def check_question(text: str, max_chars: int = 1000, language: str | None = None
     if len(q) > max_chars:
         raise QuestionError("long", language or detect_language(q[:2000]), n=len(q), max=max_chars)
     return q
+
+
+# ---------- what kind of answer a question asks for ----------
+
+_ASKS_NUMBER = re.compile(
+    r"\b(när|hvornår|når|when|what year|vilket år|hvilket år|hur många|hur mycket|hvor mange|hvor meget|hvor mye|"
+    r"how many|how much|hur stor|hvor stor|how large|hur länge|hvor længe|hvor lenge|how long|datum|dato|date)\b", re.I)
+_ASKS_PERSON = re.compile(r"\b(vem|vilka personer|hvem|who|whom)\b", re.I)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖÆØ][a-zåäöæøé]+(?:[- ][A-ZÅÄÖÆØ][a-zåäöæøé]+)+")
+
+
+def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
+    """Small prior for sentences of the kind the question asks for: a number or date
+    for when/how-many questions, a person's name for who-questions."""
+    if _ASKS_NUMBER.search(question) and re.search(r"\d", sentence):
+        return bonus
+    if _ASKS_PERSON.search(question) and _NAME.search(sentence):
+        return bonus
+    return 0.0

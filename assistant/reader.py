@@ -24,8 +24,8 @@ from typing import Callable, Iterator
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, can_be_evidence, passage_for, quoted_answer,
-                     select_evidence, stream_answer)
+from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, can_be_evidence, other_documents, passage_for,
+                     quoted_answer, select_evidence, stream_answer)
 from .chunking import clean_text, flat_list
 from .citations import Passage, cite
 from .config import Settings
@@ -183,6 +183,9 @@ class LLMReader:
         if not sel.ids or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
             return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"), grounding=diag)
         chosen = [passages[i - 1] for i in sel.ids]
+        chosen += [passage_for(self.index, ev, 0) for ev in other_documents(  # "the documents", two years: each one
+            question, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
+            self.s.abstain_threshold, frozenset(p.source for p in passages))]
         if self.s.reader_add_extractive:  # then what the extractive ranking quotes from the same document(s)
             seen, docs = {(p.source, p.start) for p in chosen}, {p.source for p in chosen}
             for ev in select_evidence(ranked, len(ranked), self.s.sentence_margin):
@@ -201,8 +204,8 @@ class LLMReader:
         quotes = "\n".join(flat_list(clean_text(p.text)) for p in chosen)
         name = LANGUAGE_NAMES[language]
         out, _ = self._call(render("reader_restate_system", language_name=name),
-                         render("reader_restate_user", question=question, quotes=quotes, language_name=name),
-                         deadline, max_tokens=60)
+                            render("reader_restate_user", question=question, quotes=quotes, language_name=name),
+                            deadline, max_tokens=60)
         first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()
         marks = "".join(f"[{p.n}]" for p in chosen)
         g = check_grounding(f"{first} {marks}", {p.n: p.text for p in chosen})

@@ -28,7 +28,7 @@ from .filters import Filters
 from .glossary import load_glossary
 from .store import SearchIndex
 
-__all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever", "asks_for_several_documents"]
+__all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever", "asks_about_each_document", "asks_for_several_documents"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,18 @@ class Retrieval:
 _SEVERAL = re.compile(
     r"\b(dokumenten|dokumentene|dokumenterne|documents|both|båda|bägge|begge|jämför|sammenlign|compare)\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+_DOCUMENTS = re.compile(r"\b(dokumenten|dokumentene|dokumenterne|documents)\b", re.I)
+_YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)\d\d\b")
+
+
+def asks_about_each_document(question: str) -> bool:
+    """Narrower than `asks_for_several_documents`, for what the answer quotes: "the
+    documents", two separate years (not a span like 2025–2028) or two countries; not
+    "compare" or "both", which often compare within one document."""
+    years = set(_YEAR.findall(_YEAR_RANGE.sub(" ", question)))
+    return bool(_DOCUMENTS.search(question)) or len(years) >= 2 or len(named_countries(question)) >= 2
 
 
 def asks_for_several_documents(question: str) -> bool:

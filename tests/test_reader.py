@@ -186,3 +186,22 @@ def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_questions_are_joined
     out = condense([("Hvor mye er inngangslønnen i Sverige?", "…")], "Og i Danmark?", Hangs(responses=["x"]), timeout_s=0.5)
     release.set()
     assert time.monotonic() - t0 < 3 and out == "Hvor mye er inngangslønnen i Sverige — Og i Danmark?"
+
+
+def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built):
+    a, _ = built
+    q = "Vad säger dokumenten om distansarbete?"
+    r = a.retrieve(q)
+    rd = reader(a, ['{"ids": [1]}'] * 2, reader_add_extractive=False, answer_max_sentences=3)
+    passages, _, _ = rd.shown_evidence(q, r)
+    ranked, _ = rd.fallback.evidence(r)
+    shown = list(dict.fromkeys(p.source for p in passages))
+    assert len(shown) >= 2
+    ans = rd.answer(q, "sv", r)
+    cited = [c.source for c in ans.citations]
+    assert ans.citations[0].text == passages[0].text and len(set(cited)) == len(cited) and set(shown) <= set(cited)
+    for c in ans.citations[1:]:   # each other document by its best-ranked sentence, if shown or close enough
+        best = next(ev for ev in ranked if ev.source == c.source)
+        assert c.text == best.text and (c.source in shown or best.similarity >= a.settings.abstain_threshold)
+    one = rd.answer("Vad säger protokollet om distansarbete?", "sv", r)   # not about each document: the pick alone
+    assert [c.text for c in one.citations] == [passages[0].text]
