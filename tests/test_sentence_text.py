@@ -35,5 +35,6 @@ def test_a_list_is_read_on_one_line_after_its_lead_in_or_its_heading():
         "Kort sigt: Rekrutteringssituationen; Kompetenceudvikling; Praktikforløb"   # no lead-in: its heading
     sv = DOCS["2024-11-06_sv_natverket-medicinska-sekreterare-host-2024.md"]
     alone = [a for c in chunk_document(sv) for a in sentence_alone_texts(c)]
-    assert "Hjärtefrågor: Mänskligt arbetsliv; Utvecklande arbetsliv; Innovation och delaktighet; Grönare framtid" in alone
+    assert "Hjärtefrågor: Mänskligt arbetsliv; Utvecklande arbetsliv; Innovation och delaktighet; Grönare framtid; " \
+        "En arbetsplats för alla." in alone
     assert "6496 skyddsombud." in alone                                        # other sentences as they are

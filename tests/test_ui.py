@@ -266,3 +266,10 @@ def test_admin_gate():
     assert password_ok("s3cret", "s3cret") and not password_ok("s3cret", "s3cre") and not password_ok("", "")
     assert admin_check("127.0.0.1", "", None) is None and "ADMIN_PASSWORD" in admin_check("0.0.0.0", "", "x")
     assert admin_check("127.0.0.1", "s3cret", "nope") == "Wrong admin password."
+
+
+def test_the_highlighted_quote_reads_as_text_too():
+    doc = _doc("Projektplan\n\n**Referencegruppen (RG)** Består af 8-12 personer.\n")
+    c = _citation(doc, "Referencegruppen (RG)** Består af 8-12 personer.")   # a sentence span can start inside bold
+    block = sources_block((c,), {doc.source: doc}, 1, "da")
+    assert "<mark>Referencegruppen (RG) Består af 8-12 personer.</mark>" in block and "**" not in block
