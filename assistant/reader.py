@@ -29,7 +29,6 @@ from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, 
 from .chunking import clean_text, flat_list
 from .citations import Passage, cite
 from .config import Settings
-from .countries import asked_country, is_about
 from .grounding import check_grounding
 from .guards import judge
 from .lang import detect_language
@@ -153,8 +152,10 @@ class LLMReader:
         """What the model is shown: (numbered passages, prompt block, abstention reason).
         Seeded by each sentence's own similarity to the question or its glossary expansion
         (its neighbours come with it); the extractive ranking adds quotes after the pick.
-        The writer writes from what it is shown, so it sees only sentences that may answer;
-        for a question about one country, the selector's seeds are about that country too."""
+        The writer writes from what it is shown, so it sees only sentences that may answer.
+        The selector sees every seed: when its pick is about another country than the one
+        asked, that is an abstention signal (guards.py); shown only the country's sentences,
+        the 1.5B answered "Hvor mye er inngangslønnen i Sverige?" with an average salary."""
         seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True)
         admit = lambda e: True  # noqa: E731
         if self.mode == "writer":
@@ -163,10 +164,6 @@ class LLMReader:
                 return [], "", verdict.reason
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
             admit = lambda e: judge(question, [retrieval.quote(e.source, e.start, e.text)], False).all_kept  # noqa: E731
-        elif country := asked_country(question):  # the selector's seeds too: for Denmark, the 1.5B picked
-            seeds = [e for e in seeds if is_about(country, *retrieval.quote(e.source, e.start, e.text)[:2])]
-            if not seeds:                         # Sweden's "De har en referensgrupp." and the answer abstained
-                return [], "", "other_country"
         return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, admit=admit), "")
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
