@@ -9,6 +9,7 @@ Both are LangChain chat models; the factory only builds them (the local model lo
 first use)."""
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 import time
@@ -58,10 +59,11 @@ def within_deadline(deadline: float, call: Callable[[], T], timeout_s: float) ->
     the whole call. A call given up finishes in its (daemon) thread and is discarded."""
     box: dict = {}
     done = threading.Event()
+    context = contextvars.copy_context()   # LangChain's callbacks and tracing follow the call
 
     def run() -> None:
         try:
-            box["value"] = call()
+            box["value"] = context.run(call)
         except BaseException as e:  # noqa: BLE001 - handed to the caller
             box["error"] = e
         finally:

@@ -206,3 +206,22 @@ def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built
     one = rd.answer("Vad säger protokollet om distansarbete?", "sv", r)   # not about each document: the pick alone
     assert [c.text for c in one.citations] == [passages[0].text]
 
+
+
+def test_callbacks_and_tracing_follow_the_model_call_into_its_deadline_thread(settings, fake_embedder):
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Seen(BaseCallbackHandler):
+        def __init__(self):
+            self.model_runs = []
+
+        def on_chat_model_start(self, serialized, messages, *, run_id, parent_run_id=None, **kw):
+            self.model_runs.append(parent_run_id)
+
+    build_index(settings, fake_embedder)
+    a = Assistant(settings.replace(answer_backend="selector"), embedder=fake_embedder)
+    a._chat_model = FakeListChatModel(responses=['{"ids": [1]}'])
+    a.warm_up()
+    seen = Seen()
+    ans = a.ask(Q, config={"callbacks": [seen]})
+    assert ans.backend == "selector" and seen.model_runs and all(p is not None for p in seen.model_runs)
