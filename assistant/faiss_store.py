@@ -8,7 +8,6 @@ Writers take turns (an exclusive lock on `index/.lock`): two `assistant index` r
 once publish one after the other, and neither removes the version the other published."""
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -16,11 +15,11 @@ import threading
 import time
 import uuid
 from dataclasses import asdict
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
+from filelock import FileLock
 
 from .chunking import Chunk, Heading
 from .errors import IndexCorruptError, IndexMissingError
@@ -196,17 +195,6 @@ def _read_version(folder: Path, manifest: dict) -> LocalIndex:
     return LocalIndex(manifest, docs, chunks, cvec, svec, ssvec, soff, ann, folder)
 
 
-@contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (waits for another writer; released if the process dies)."""
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 class LocalStore:
     """Version folders under `index_dir`, published by replacing the CURRENT pointer."""
 
@@ -255,7 +243,7 @@ class LocalStore:
         kept = [old.contents(s) for s in sorted(keep)] if old is not None and keep else []
         docs = sorted(kept + list(new), key=lambda d: d.record.source)
         self.dir.mkdir(parents=True, exist_ok=True)
-        with _exclusive(self.dir / ".lock"):
+        with FileLock(self.dir / ".lock"):  # one writer at a time, across processes and threads
             ptr = self.dir / POINTER
             previous = ptr.read_text(encoding="utf-8", errors="replace").strip() if ptr.is_file() else ""
             name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
