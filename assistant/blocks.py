@@ -82,7 +82,6 @@ def states(heading: str) -> bool:
         len(words) >= 6 and any(w[:1].isupper() and any(ch.islower() for ch in w) for w in words[1:]))
 
 
-
 def outline(doc: Document) -> list[Heading]:
     """The document's headings with their offsets (used for citation heading paths)."""
     heads, pos = [], 0
