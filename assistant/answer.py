@@ -142,18 +142,24 @@ def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -
 
 
 def other_documents(question: str, ranked: list[Evidence], have: set[str], room: int, floor: float,
-                    seen: frozenset[str] = frozenset()) -> list[Evidence]:
+                    seen: frozenset[str] = frozenset(), topic_count=lambda text: 0) -> list[Evidence]:
     """For a question about each document ("the documents", two years, two countries): the
-    best-ranked sentence of each document not in `have`, if the model saw it (`seen`) or its
-    similarity reaches `floor`; at most `room`. Other questions: none."""
+    best sentence of each document not in `have`, at most `room`. A document's best sentence
+    is its best-ranked one among those naming most of the question's glossary concepts
+    (`topic_count`: "taligenkänning" finds "talegjenkjenning"); it is shown if it names one,
+    or the model saw the document (`seen`), or its similarity reaches `floor`. Documents
+    whose sentence names more concepts come first. Other questions: none."""
     if not asks_about_each_document(question):
         return []
-    out, have = [], set(have)
-    for ev in ranked:
-        if len(out) < room and ev.source not in have and (ev.source in seen or ev.similarity >= floor):
-            out.append(ev)
-            have.add(ev.source)
-    return out
+    best: dict[str, tuple[int, int, Evidence]] = {}
+    for i, ev in enumerate(ranked):
+        if ev.source in have:
+            continue
+        cand = (topic_count(ev.text), -i, ev)
+        if ev.source not in best or cand[:2] > best[ev.source][:2]:
+            best[ev.source] = cand
+    picks = sorted(best.values(), key=lambda c: c[:2], reverse=True)
+    return [ev for n, _, ev in picks if n or ev.source in seen or ev.similarity >= floor][:room]
 
 
 def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
@@ -222,7 +228,8 @@ class ExtractiveAnswerer:
             return abstention(question, language, retrieval, best, self.name)
         chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
         chosen += other_documents(question, ranked, {ev.source for ev in chosen},
-                                  self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold)
+                                  self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
+                                  topic_count=retrieval.topic_count)
         return quoted_answer(question, language, retrieval, best, [passage_for(self.index, ev, 0) for ev in chosen],
                              self.name)
 

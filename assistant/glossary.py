@@ -35,6 +35,12 @@ class Glossary:
             out.append((re.compile(rf"(?<!\w)(?!{nots})(?:{alt})" if nots else rf"(?<!\w)(?:{alt})"), terms))
         return out
 
+    def topics(self, question: str) -> tuple[re.Pattern, ...]:
+        """The patterns of the concepts the question uses (each matches any of the concept's
+        terms, in every language, in lower-cased text)."""
+        low = question.lower()
+        return tuple(pattern for pattern, _ in self._patterns if pattern.search(low))
+
     def expand(self, question: str) -> str:
         """The question with the equivalents of every term it uses, e.g.
         "How many safety representatives?" -> "How many safety representatives? (skyddsombud,

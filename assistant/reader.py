@@ -188,7 +188,7 @@ class LLMReader:
         chosen = [passages[i - 1] for i in sel.ids]
         chosen += [passage_for(self.index, ev, 0) for ev in other_documents(  # "the documents", two years: each one
             question, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
-            self.s.abstain_threshold, frozenset(p.source for p in passages))]
+            self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count)]
         if self.s.reader_add_extractive:  # then what the extractive ranking quotes from the same document(s)
             seen, docs = {(p.source, p.start) for p in chosen}, {p.source for p in chosen}
             for ev in select_evidence(ranked, len(ranked), self.s.sentence_margin):

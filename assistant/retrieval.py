@@ -11,7 +11,8 @@
 3. Diversity only where the question calls for several documents (it names two years,
    two countries, or "the documents"): the best passage of every document scoring
    within `multi_doc_margin` of the best one, or among the first k keyword hits, is
-   moved up. Otherwise the best document keeps its second and third passages.
+   moved up (a document's keyword hit before its other passages: it names what is asked).
+   Otherwise the best document keeps its second and third passages.
 Filters (document, language, year) are applied by the store."""
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ class Retrieval:
     filters: Filters = Filters()
     documents_searched: int | None = None   # set when nothing was found: 0 means the filters exclude everything
     search_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the glossary-expanded question
+    topics: tuple[re.Pattern, ...] = field(default=(), repr=False, compare=False)  # glossary concepts the question uses
+
+    def topic_count(self, text: str) -> int:
+        """How many of the question's glossary concepts `text` names, in any language."""
+        low = text.lower()
+        return sum(bool(p.search(low)) for p in self.topics)
 
     def passage_of(self, source: str, start: int) -> str:
         """The retrieved chunk holding the span that starts at `start` in `source`, with what
@@ -130,7 +137,8 @@ class HybridRetriever:
             order = self._spread(order, score, chunks, l_rank, k)
         hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
                          search[key]) for key in order[:k])
-        return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv)
+        return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv,
+                         topics=self.glossary.topics(question))
 
     def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk],
                 l_rank: dict[int, int], k: int) -> list[int]:
@@ -139,10 +147,14 @@ class HybridRetriever:
         names what the question asks about), then the rest in score order."""
         best = score[order[0]]
         first, seen = [order[0]], {chunks[order[0]].source}
+        named = {}  # each document's best passage among the first k keyword hits
+        for key in order:
+            if l_rank.get(key, k) < k:
+                named.setdefault(chunks[key].source, key)
         for key in order[1:]:
             near = score[key] >= best - self.s.multi_doc_margin or l_rank.get(key, k) < k
             if chunks[key].source not in seen and near:
-                first.append(key)
+                first.append(named.get(chunks[key].source, key))
                 seen.add(chunks[key].source)
         return first + [key for key in order if key not in first]
 

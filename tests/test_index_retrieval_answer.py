@@ -210,3 +210,30 @@ def test_a_document_that_names_the_topic_is_shown_for_questions_about_the_docume
     assert spread[:2] == [1, 3]                   # its best passage, not the keyword hit 5 of the same article
     assert 4 not in spread[:3]                     # far on meaning and not a keyword hit: it waits its turn
     assert HybridRetriever._spread(me, order, score, chunks, {1: 0, 3: 6}, k=5)[:2] == [1, 2]   # hit 7 of 5: not moved
+    # the article's best passage on meaning does not use the word; its keyword hit is shown instead
+    close = {**score, 3: 0.45}   # its passage 3 is close on meaning but does not use the word; 5 does
+    assert HybridRetriever._spread(me, sorted(close, key=lambda key: -close[key]), close, chunks, {1: 0, 5: 3}, k=5)[:2] == [1, 5]
+
+
+def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
+    """ "Vad säger dokumenten om taligenkänning?": the Norwegian article's sentence with
+    "talegjenkjenning" ranks below two of its own sentences and under the evidence floor,
+    but names the question's subject, so it is the article's quote, and comes first."""
+    from assistant.answer import Evidence, other_documents
+    from assistant.glossary import load_glossary
+    from assistant.retrieval import Retrieval
+
+    q = "Vad säger dokumenten om taligenkänning?"
+    r = Retrieval(q, np.zeros(2), (), topics=load_glossary("builtin").topics(q))
+    ev = lambda src, text, sim: Evidence(0, src, 0, len(text), text, sim, sim)  # noqa: E731
+    ranked = [ev("sv-2024", "Taligenkänning mest påtalat.", 0.45),
+              ev("sv-2021", "Distansarbete går ut över teamkänslan.", 0.36),
+              ev("no-2018", "Tror ingen andre yrkesgrupper er utsatt for så mye.", 0.31),
+              ev("no-2018", "Det er ikke bare legeressursene som utnyttes for dårlig.", 0.28),
+              ev("no-2018", "Ett eksempel er innføringen av talegjenkjenning.", 0.25),
+              ev("da-2021", "Formålet med partnerskabet er fælles viden.", 0.20)]
+    picked = other_documents(q, ranked, {"sv-2024"}, room=2, floor=0.34, topic_count=r.topic_count)
+    assert [e.text for e in picked] == ["Ett eksempel er innføringen av talegjenkjenning.",
+                                        "Distansarbete går ut över teamkänslan."]
+    assert other_documents(q, ranked, {"sv-2024"}, room=3, floor=0.34)[0].source == "sv-2021"  # without topics
+    assert other_documents("Vad säger protokollet om taligenkänning?", ranked, set(), 3, 0.34, topic_count=r.topic_count) == []
