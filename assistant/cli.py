@@ -64,8 +64,8 @@ def cmd_models(args, settings):
 
 
 def _question_encoder(settings, force: bool = False) -> None:
-    """The default model's questions run in ONNX Runtime where the CPU has int8 dot
-    products: export that encoder once, beside the model."""
+    """The default model's questions run in ONNX Runtime where the CPU has VNNI or AVX2:
+    export that encoder once, beside the model."""
     from .embeddings import load_embedder
     from .onnx_query import ensure_for
 

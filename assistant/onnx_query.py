@@ -3,7 +3,7 @@ the encoder on CPU).
 
 Exported once from the verified EmbeddingGemma folder by `assistant models fetch`: the
 whole sentence-transformers pipeline (transformer, mean pooling, dense layers, normalise)
-through torch's ONNX exporter, then ONNX Runtime's dynamic int8 quantisation (VNNI).
+through torch's ONNX exporter, then ONNX Runtime's dynamic int8 quantisation (VNNI or AVX2 kernels).
 Written next to the model, atomically, with a stamp that names the model it came from; a
 stamp for another model means "export again", never a silent use. Questions only: the
 documents keep the torch model (bf16/fp32), so the index does not change.
