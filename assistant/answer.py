@@ -23,7 +23,8 @@ from .prompting import render
 from .filters import Filters
 from .guards import judge
 from .questions import answer_type_bonus
-from .retrieval import HybridRetriever, Retrieval, asks_about_each_document
+from .retrieval import HybridRetriever, Retrieval
+from .subjects import about_subject, names_subject, other_documents
 from .store import SearchIndex
 
 
@@ -141,27 +142,6 @@ def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -
     return [ev for ev in ranked if ev.score >= ranked[0].score - margin][:max_sentences]
 
 
-def other_documents(question: str, ranked: list[Evidence], have: set[str], room: int, floor: float,
-                    seen: frozenset[str] = frozenset(), topic_count=lambda text: 0) -> list[Evidence]:
-    """For a question about each document ("the documents", two years, two countries): the
-    best sentence of each document not in `have`, at most `room`. A document's best sentence
-    is its best-ranked one among those naming most of the question's glossary concepts
-    (`topic_count`: "taligenkänning" finds "talegjenkjenning"); it is shown if it names one,
-    or the model saw the document (`seen`), or its similarity reaches `floor`. Documents
-    whose sentence names more concepts come first. Other questions: none."""
-    if not asks_about_each_document(question):
-        return []
-    best: dict[str, tuple[int, int, Evidence]] = {}
-    for i, ev in enumerate(ranked):
-        if ev.source in have:
-            continue
-        cand = (topic_count(ev.text), -i, ev)
-        if ev.source not in best or cand[:2] > best[ev.source][:2]:
-            best[ev.source] = cand
-    picks = sorted(best.values(), key=lambda c: c[:2], reverse=True)
-    return [ev for n, _, ev in picks if n or ev.source in seen or ev.similarity >= floor][:room]
-
-
 def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
                   backend: str, lead: str = "", **fields) -> Answer:
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
@@ -169,6 +149,9 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
     question about one country, passages about another are left out, and an answer whose
     first passage is about another country is an abstention; a how-many question is
     answered only by passages that hold a number (guards.py)."""
+    on_subject = about_subject(retrieval, passages)   # "what do the documents say about X": what names X
+    if len(on_subject) < len(passages):
+        passages, lead = on_subject, ""
     verdict = judge(question, [retrieval.quote(p.source, p.start, p.text) for p in passages])
     if verdict.reason:
         return abstention(question, language, retrieval, best, backend, verdict.reason, **fields)
@@ -213,10 +196,13 @@ class ExtractiveAnswerer:
                  expanded: bool = False) -> tuple[list[Evidence], float]:
         """Ranked evidence sentences and the best raw similarity (the abstention signal;
         the answer-type prior and the neighbours only order sentences, they do not make
-        evidence stronger). `context_weight` defaults to the setting."""
+        evidence stronger; for "what do the documents say about X", a sentence naming X is
+        evidence enough: subjects.py). `context_weight` defaults to the setting."""
         cw = self.s.sentence_context_weight if context_weight is None else context_weight
         ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
+        if names_subject(retrieval, [ev.text for ev in ranked]):
+            best = max(best, self.s.abstain_threshold)
         return ranked, best
 
     def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:

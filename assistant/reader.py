@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, can_be_evidence, other_documents, passage_for,
+from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, can_be_evidence, passage_for,
                      quoted_answer, select_evidence, stream_answer)
 from .chunking import clean_text, flat_list
 from .citations import Passage, cite
@@ -36,6 +36,7 @@ from .llm import LLMTimeout, within_deadline
 from .prompting import render
 from .retrieval import Retrieval
 from .selection import ids_grammar, parse_selection
+from .subjects import other_documents
 from .store import SearchIndex
 
 LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}

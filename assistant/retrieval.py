@@ -29,7 +29,8 @@ from .filters import Filters
 from .glossary import load_glossary
 from .store import SearchIndex
 
-__all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever", "asks_about_each_document", "asks_for_several_documents"]
+__all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever", "asks_about_each_document", "asks_for_several_documents",
+           "asks_what_documents_say"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 _DOCUMENTS = re.compile(r"\b(dokumenten|dokumentene|dokumenterne|documents)\b", re.I)
 _YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)\d\d\b")
+
+
+def asks_what_documents_say(question: str) -> bool:
+    """The question asks what "the documents" say (about something)."""
+    return bool(_DOCUMENTS.search(question))
 
 
 def asks_about_each_document(question: str) -> bool:

@@ -219,7 +219,8 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
     """ "Vad säger dokumenten om taligenkänning?": the Norwegian article's sentence with
     "talegjenkjenning" ranks below two of its own sentences and under the evidence floor,
     but names the question's subject, so it is the article's quote, and comes first."""
-    from assistant.answer import Evidence, other_documents
+    from assistant.answer import Evidence
+    from assistant.subjects import other_documents
     from assistant.glossary import load_glossary
     from assistant.retrieval import Retrieval
 
@@ -237,3 +238,9 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
                                         "Distansarbete går ut över teamkänslan."]
     assert other_documents(q, ranked, {"sv-2024"}, room=3, floor=0.34)[0].source == "sv-2021"  # without topics
     assert other_documents("Vad säger protokollet om taligenkänning?", ranked, set(), 3, 0.34, topic_count=r.topic_count) == []
+    # a sentence that names the subject is evidence enough for "what do the documents say about X"
+    from assistant.subjects import names_subject
+    assert names_subject(r, ["Ett eksempel er innføringen av talegjenkjenning."])
+    assert not names_subject(r, ["Distansarbete går ut över teamkänslan."])
+    other = Retrieval("Vad säger protokollet om taligenkänning?", np.zeros(2), (), topics=r.topics)
+    assert not names_subject(other, ["Ett eksempel er innføringen av talegjenkjenning."])

@@ -190,22 +190,35 @@ def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_questions_are_joined
 
 def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built):
     a, _ = built
-    q = "Vad säger dokumenten om distansarbete?"
+    q = "Vad säger dokumenten om pandemin?"   # no glossary concept: each document by its best sentence
     r = a.retrieve(q)
     rd = reader(a, ['{"ids": [1]}'] * 2, reader_add_extractive=False, answer_max_sentences=3)
     passages, _, _ = rd.shown_evidence(q, r)
     ranked, _ = rd.fallback.evidence(r)
     shown = list(dict.fromkeys(p.source for p in passages))
-    assert len(shown) >= 2
+    assert len(shown) >= 2 and not r.topics
     ans = rd.answer(q, "sv", r)
     cited = [c.source for c in ans.citations]
     assert ans.citations[0].text == passages[0].text and len(set(cited)) == len(cited) and set(shown) <= set(cited)
     for c in ans.citations[1:]:   # each other document by its best-ranked sentence, if shown or close enough
         best = next(ev for ev in ranked if ev.source == c.source)
         assert c.text == best.text and (c.source in shown or best.similarity >= a.settings.abstain_threshold)
-    one = rd.answer("Vad säger protokollet om distansarbete?", "sv", r)   # not about each document: the pick alone
+    one = rd.answer("Vad säger protokollet om pandemin?", "sv", r)   # not about each document: the pick alone
     assert [c.text for c in one.citations] == [passages[0].text]
 
+
+def test_what_the_documents_say_about_a_subject_is_what_names_it(built):
+    a, _ = built
+    q = "Vad säger dokumenten om distansarbete?"   # glossary: remote work, hjemmearbejde, hjemmekontor, ...
+    r = a.retrieve(q)
+    passages, _, _ = reader(a, ["x"]).shown_evidence(q, r)
+    on = [n for n, p in enumerate(passages, 1) if r.topic_count(p.text)]
+    off = [n for n, p in enumerate(passages, 1) if not r.topic_count(p.text)]
+    assert r.topics and on and off
+    rd = reader(a, [f'{{"ids": [{off[0]}, {on[0]}]}}'] * 2, reader_add_extractive=False, answer_max_sentences=4)
+    ans = rd.answer(q, "sv", r)   # the model picks one sentence that does not name it, and one that does
+    assert passages[on[0] - 1].text in [c.text for c in ans.citations]
+    assert all(r.topic_count(c.text) for c in ans.citations)
 
 
 def test_callbacks_and_tracing_follow_the_model_call_into_its_deadline_thread(settings, fake_embedder):
