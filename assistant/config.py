@@ -30,7 +30,8 @@ class Settings:
     embedding_batch_size: int = 16
     # "auto": documents in bf16 where the CPU has native bf16, else fp32; questions in int8
     # in ONNX Runtime for the default model where the CPU has VNNI or AVX2, else torch's int8
-    # where it has VNNI (hardware.py, onnx_query.py, measured in eval/bench.py); or float32/bfloat16/int8, and "onnx-int8" for questions
+    # where it has VNNI (hardware.py, onnx_query.py, measured in eval/bench.py); or
+    # float32/bfloat16/int8, and "onnx-int8" for questions
     embedding_dtype: str = "auto"
     query_dtype: str = "auto"
     threads: int = 0                      # 0 = the machine's physical cores

@@ -1,7 +1,7 @@
 """What this machine's CPU can do, read once: its flags and physical cores. Models pick
 their dtypes and thread counts from here (measured in eval/bench.py): emulated bf16 is
-about 3x slower than fp32, while int8 dot products (VNNI) make a quantised query
-encoder the fastest on both kinds of CPU."""
+about 3-5x slower than fp32, while ONNX Runtime's int8 kernels (VNNI, or AVX2 alone)
+make a quantised question encoder the fastest on every CPU measured."""
 from __future__ import annotations
 
 import os
