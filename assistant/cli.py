@@ -46,7 +46,7 @@ def cmd_models(args, settings):
                 gguf_models.fetch_llm(args.llm, mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
                 return
             models.fetch_gemma(mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
-            _question_encoder(settings, force=args.force)
+            _onnx_encoder(settings, force=args.force)
             if settings.llm_model_name in gguf_models.LLM_SPECS:
                 gguf_models.fetch_llm(settings.llm_model_name, mdir, log=print, force=args.force, progress=progress)
             else:
@@ -63,11 +63,11 @@ def cmd_models(args, settings):
             print(f"verified: {path}")
 
 
-def _question_encoder(settings, force: bool = False) -> None:
-    """The default model's questions run in ONNX Runtime where the CPU has VNNI or AVX2:
-    export that encoder once, beside the model."""
+def _onnx_encoder(settings, force: bool = False) -> None:
+    """The default model runs in ONNX Runtime where the CPU lacks native bf16 (documents,
+    fp32) or has VNNI or AVX2 (questions, int8): export it once, beside the model."""
     from .embeddings import load_embedder
-    from .onnx_query import ensure_for
+    from .onnx_export import ensure_for
 
     if settings.embedding_model == DEFAULT_MODEL:
         ensure_for(load_embedder(settings), log=print, force=force)
@@ -152,7 +152,7 @@ def cmd_run(args, settings):
     with TerminalProgress() as progress:
         if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(mdir)):
             models.fetch_gemma(mdir, log=print, progress=progress)
-        _question_encoder(settings)
+        _onnx_encoder(settings)
         if settings.answer_backend in USES_LLM and settings.llm_provider == "local" and llm in gguf_models.LLM_SPECS \
                 and not gguf_models.is_gguf_verified(mdir / gguf_models.LLM_SPECS[llm].filename):
             gguf_models.fetch_llm(llm, mdir, log=print, progress=progress)

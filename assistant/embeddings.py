@@ -56,7 +56,8 @@ def _folder_fingerprint(folder: Path) -> str:
     return h.hexdigest()
 
 
-DTYPES = ("auto", "float32", "bfloat16", "int8", "onnx-int8")   # onnx-int8: questions only (onnx_query.py)
+# onnx-*: ONNX Runtime (onnx_encoder.py), for the default model; onnx-int8: questions only
+DTYPES = ("auto", "float32", "bfloat16", "int8", "onnx-float32", "onnx-int8")
 
 
 def _load_sentence_transformer(path: Path, dtype: str):
@@ -81,18 +82,18 @@ class SentenceTransformerEmbedder(Embedder):
     question encoder; the document encoder is loaded when something is embedded."""
 
     def __init__(self, path: Path, model_id: str, model_hash: str, batch_size: int = 16, dtype: str = "auto",
-                 threads: int = 0, query_dtype: str = "auto", onnx_questions: bool = False):
+                 threads: int = 0, query_dtype: str = "auto", onnx: bool = False):
         for name, value in (("embedding_dtype", dtype), ("query_dtype", query_dtype)):
             if value not in DTYPES or (name == "embedding_dtype" and value == "onnx-int8"):
                 raise ConfigError(f"{name} {value!r} is unknown; use one of {', '.join(DTYPES)} (onnx-int8: questions only).")
-        if query_dtype == "onnx-int8" and not onnx_questions:
-            raise ConfigError(f"query_dtype \"onnx-int8\" is made by `assistant models fetch` for the default model only, "
-                              f"not for {model_id}; use \"int8\".")
+            if value.startswith("onnx-") and not onnx:
+                raise ConfigError(f"{name} {value!r} is made by `assistant models fetch` for the default model only, "
+                                  f"not for {model_id}; use \"float32\" or \"int8\".")
         self.path, self.model_id, self.model_hash = Path(path), model_id, model_hash
         self.batch_size, self.threads = batch_size, hardware.threads(threads)
-        self.dtype_name = hardware.document_dtype(dtype)
-        # `onnx_questions`: an ONNX Runtime export of this model can exist (`models fetch` makes it)
-        self.query_dtype_name = hardware.query_dtype(query_dtype, onnx=onnx_questions) \
+        # `onnx`: an ONNX Runtime export of this model can exist (`models fetch` makes it)
+        self.dtype_name = hardware.document_dtype(dtype, onnx=onnx)
+        self.query_dtype_name = hardware.query_dtype(query_dtype, onnx=onnx) \
             if dtype == "auto" or query_dtype != "auto" else self.dtype_name
         self._models: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -101,10 +102,10 @@ class SentenceTransformerEmbedder(Embedder):
         """The model loaded in `dtype` (loaded on first use, then kept)."""
         with self._lock:
             if dtype not in self._models:
-                if dtype == "onnx-int8":
-                    from .onnx_query import OnnxQuestionEncoder
+                if dtype.startswith("onnx-"):
+                    from .onnx_encoder import OnnxEncoder
 
-                    model = self._models[dtype] = OnnxQuestionEncoder(self.path, self.model_hash, self.threads)
+                    model = self._models[dtype] = OnnxEncoder(self.path, self.model_hash, self.threads, dtype)
                     self.dim, self.max_tokens = model.dim, model.max_tokens
                     return model
                 try:
@@ -125,14 +126,14 @@ class SentenceTransformerEmbedder(Embedder):
 
     def count_tokens(self, text: str) -> int:
         model = self.model_for(self.query_dtype_name)
-        if self.query_dtype_name == "onnx-int8":
+        if self.query_dtype_name.startswith("onnx-"):
             return model.count_tokens(text)
         return len(model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
     def _encode(self, dtype: str, fn_name: str, texts: list[str]) -> np.ndarray:
         m = self.model_for(dtype)
-        if dtype == "onnx-int8":   # ONNX Runtime alone: torch is imported only where documents are embedded
-            return m.encode(texts)
+        if dtype.startswith("onnx-"):   # ONNX Runtime alone: no torch import
+            return m.encode(texts, "document" if fn_name == "encode_document" else "query")
         import torch
 
         fn = getattr(m, fn_name, m.encode)
@@ -220,7 +221,7 @@ def _gemma(settings: Settings) -> Embedder:
         raise ModelError(f"The default embedding model is not in {folder} (or not verified). "
                          "Run `assistant models fetch` (or `make run`, which does it).")
     return SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), settings.embedding_batch_size,
-                                       settings.embedding_dtype, settings.threads, settings.query_dtype, onnx_questions=True)
+                                       settings.embedding_dtype, settings.threads, settings.query_dtype, onnx=True)
 
 
 def load_embedder(settings: Settings) -> Embedder:

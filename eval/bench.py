@@ -47,27 +47,29 @@ def dtype_speeds(emb: SentenceTransformerEmbedder, chunks: list[str], questions:
     print(f"CPU: {hardware.cpu_name()}, {hardware.physical_cores()} physical cores; native bf16: {hardware.native_bf16()}; "
           f"VNNI int8: {hardware.int8_dot()}")
     print(f"chosen: documents {emb.dtype_name}, questions {emb.query_dtype_name}")
-    for dtype in ("float32", "bfloat16", "int8"):
-        model = emb.model_for(dtype)
-        model.encode_document(chunks[:4])
+    onnx = ("onnx-float32",) if "onnx-float32" in (emb.dtype_name, emb.query_dtype_name) or \
+        emb.query_dtype_name == "onnx-int8" else ()
+    for dtype in ("float32", "bfloat16", "int8", *onnx):
+        emb._encode(dtype, "encode_document", chunks[:4])
         t = time.perf_counter()
-        model.encode_document(chunks, batch_size=emb.batch_size)
+        for s in range(0, len(chunks), emb.batch_size):      # as the indexer calls it
+            emb._encode(dtype, "encode_document", chunks[s:s + emb.batch_size])
         docs = len(chunks) / (time.perf_counter() - t)
         lat = []
         for q in questions:
             t = time.perf_counter()
-            model.encode_query([q])
+            emb._encode(dtype, "encode_query", [q])
             lat.append(time.perf_counter() - t)
-        print(f"  {dtype:>8}: {docs:.2f} passages/s ({len(chunks)} chunks), question p50 {median(lat) * 1000:.0f} ms")
+        print(f"  {dtype:>12}: {docs:.2f} passages/s ({len(chunks)} chunks), question p50 {median(lat) * 1000:.0f} ms")
         if dtype not in (emb.dtype_name, emb.query_dtype_name):
             emb._models.pop(dtype, None)
-    if emb.query_dtype_name == "onnx-int8":  # questions only (onnx_query.py)
+    if emb.query_dtype_name == "onnx-int8":  # questions only (onnx_encoder.py)
         lat = []
         for q in [questions[0], *questions]:
             t = time.perf_counter()
             emb.embed_query_np(q)
             lat.append(time.perf_counter() - t)
-        print(f"  onnx-int8: questions only (ONNX Runtime), question p50 {median(lat[1:]) * 1000:.0f} ms")
+        print(f"     onnx-int8: questions only (ONNX Runtime), question p50 {median(lat[1:]) * 1000:.0f} ms")
 
 
 def answer_latency(a: Assistant, questions: list[str]) -> str:
