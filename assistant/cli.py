@@ -64,8 +64,8 @@ def cmd_models(args, settings):
 
 
 def _onnx_encoder(settings, force: bool = False) -> None:
-    """The default model runs in ONNX Runtime where the CPU lacks native bf16 (documents,
-    fp32) or has VNNI or AVX2 (questions, int8): export it once, beside the model."""
+    """The default model runs in ONNX Runtime (questions on every CPU: int8 with VNNI, else
+    fp32; documents where the CPU lacks native bf16): export it once, beside the model."""
     from .embeddings import load_embedder
     from .onnx_export import ensure_for
 

@@ -29,9 +29,10 @@ class Settings:
     embedding_model: str = DEFAULT_MODEL
     embedding_batch_size: int = 16
     # "auto": documents in bf16 where the CPU has native bf16, else fp32 (in ONNX Runtime for
-    # the default model); questions in int8 in ONNX Runtime for the default model where the
-    # CPU has VNNI or AVX2, else torch's int8 where it has VNNI (hardware.py, onnx_encoder.py,
-    # measured in eval/bench.py); or float32/bfloat16/int8/onnx-float32, and "onnx-int8" for questions
+    # the default model); questions, for the default model, in ONNX Runtime: int8 where the
+    # CPU has VNNI, else fp32; other models: torch's int8 with VNNI, else the documents' dtype
+    # (hardware.py, onnx_encoder.py, measured in eval/bench.py); or float32/bfloat16/int8/
+    # onnx-float32, and "onnx-int8" for questions
     embedding_dtype: str = "auto"
     query_dtype: str = "auto"
     threads: int = 0                      # 0 = the machine's physical cores

@@ -91,8 +91,10 @@ class SentenceTransformerEmbedder(Embedder):
                                   f"not for {model_id}; use \"float32\" or \"int8\".")
         self.path, self.model_id, self.model_hash = Path(path), model_id, model_hash
         self.batch_size, self.threads = batch_size, hardware.threads(threads)
-        # `onnx`: an ONNX Runtime export of this model can exist (`models fetch` makes it)
-        self.dtype_name = hardware.document_dtype(dtype, onnx=onnx)
+        # `onnx`: an ONNX Runtime export of this model can exist (`models fetch` makes it);
+        # questions set to a torch dtype alone keep documents in torch too (no export needed)
+        self.dtype_name = hardware.document_dtype(dtype, onnx=onnx and (query_dtype == "auto" or
+                                                                          query_dtype.startswith("onnx-")))
         self.query_dtype_name = hardware.query_dtype(query_dtype, onnx=onnx) \
             if dtype == "auto" or query_dtype != "auto" else self.dtype_name
         self._models: dict[str, object] = {}
@@ -105,7 +107,8 @@ class SentenceTransformerEmbedder(Embedder):
                 if dtype.startswith("onnx-"):
                     from .onnx_encoder import OnnxEncoder
 
-                    model = self._models[dtype] = OnnxEncoder(self.path, self.model_hash, self.threads, dtype)
+                    model = self._models[dtype] = OnnxEncoder(self.path, self.model_hash, self.threads, dtype,
+                                                              spin=dtype != self.query_dtype_name)
                     self.dim, self.max_tokens = model.dim, model.max_tokens
                     return model
                 try:

@@ -47,9 +47,8 @@ def dtype_speeds(emb: SentenceTransformerEmbedder, chunks: list[str], questions:
     print(f"CPU: {hardware.cpu_name()}, {hardware.physical_cores()} physical cores; native bf16: {hardware.native_bf16()}; "
           f"VNNI int8: {hardware.int8_dot()}")
     print(f"chosen: documents {emb.dtype_name}, questions {emb.query_dtype_name}")
-    onnx = ("onnx-float32",) if "onnx-float32" in (emb.dtype_name, emb.query_dtype_name) or \
-        emb.query_dtype_name == "onnx-int8" else ()
-    for dtype in ("float32", "bfloat16", "int8", *onnx):
+    onnx = bool({emb.dtype_name, emb.query_dtype_name} & {"onnx-float32", "onnx-int8"})   # the export is there
+    for dtype in ("float32", "bfloat16", "int8", *(("onnx-float32",) if onnx else ())):
         emb._encode(dtype, "encode_document", chunks[:4])
         t = time.perf_counter()
         for s in range(0, len(chunks), emb.batch_size):      # as the indexer calls it
@@ -63,11 +62,11 @@ def dtype_speeds(emb: SentenceTransformerEmbedder, chunks: list[str], questions:
         print(f"  {dtype:>12}: {docs:.2f} passages/s ({len(chunks)} chunks), question p50 {median(lat) * 1000:.0f} ms")
         if dtype not in (emb.dtype_name, emb.query_dtype_name):
             emb._models.pop(dtype, None)
-    if emb.query_dtype_name == "onnx-int8":  # questions only (onnx_encoder.py)
+    if onnx:  # int8: questions only (onnx_encoder.py)
         lat = []
         for q in [questions[0], *questions]:
             t = time.perf_counter()
-            emb.embed_query_np(q)
+            emb._encode("onnx-int8", "encode_query", [q])
             lat.append(time.perf_counter() - t)
         print(f"     onnx-int8: questions only (ONNX Runtime), question p50 {median(lat[1:]) * 1000:.0f} ms")
 

@@ -37,6 +37,8 @@ def test_documents_run_in_onnx_runtimes_fp32_where_the_cpu_lacks_native_bf16_and
     assert hardware.document_dtype("float32", NO_VNNI, onnx=True) == "float32"     # the setting wins
     e = SentenceTransformerEmbedder(ROOT / "models", "m", "h", dtype="onnx-float32", onnx=True)
     assert (e.dtype_name, e.query_dtype_name) == ("onnx-float32", "onnx-float32")  # set alone: questions follow
+    torch_questions = SentenceTransformerEmbedder(ROOT / "models", "m", "h", query_dtype="int8", onnx=True)
+    assert torch_questions.dtype_name == hardware.document_dtype("auto")   # torch too: the export is not needed
 
 
 def test_a_missing_stale_or_incomplete_export_is_refused_with_what_to_do(tmp_path):
@@ -86,6 +88,25 @@ def _gemma(**dtypes) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(folder, models.GEMMA_ID, models.hash_list_digest(), onnx=True, **dtypes)
 
 
+def test_an_export_replaces_the_earlier_one_and_the_questions_only_folder_of_format_1(tmp_path, monkeypatch):
+    model_dir = tmp_path / "embeddinggemma-300m"
+    model_dir.mkdir()
+    earlier, older = onnx_encoder.export_dir(model_dir), onnx_encoder.earlier_dir(model_dir)
+    for folder in (earlier, older):
+        folder.mkdir()
+        (folder / "stamp.json").write_text("{}")
+
+    def fake_build(model_dir, model_hash, tmp):
+        (tmp / "out").mkdir()
+        (tmp / "out" / "stamp.json").write_text('{"new": true}')
+        return tmp / "out"
+
+    monkeypatch.setattr(onnx_export, "_build", fake_build)
+    assert onnx_export.export(model_dir, "hash-1", log=lambda s: None) == earlier
+    assert (earlier / "stamp.json").read_text() == '{"new": true}'
+    assert not older.exists() and not list(tmp_path.glob(".onnx-export-*"))
+
+
 @pytest.mark.model
 def test_the_exported_encoder_gives_the_models_question_vectors():
     fp32, fast, exact = _gemma(dtype="float32"), _gemma(query_dtype="onnx-int8"), _gemma(query_dtype="onnx-float32")
@@ -110,7 +131,7 @@ def test_documents_embedded_in_onnx_runtime_get_the_torch_models_vectors():
     want, got = torch32.embed_documents_np(texts), ort32.embed_documents_np(texts)
     assert got.shape == (4, 768)
     assert np.sum(want * got, axis=1).min() >= 0.9999
-    assert ort32.embed_documents_np([]).shape == (0, 768)
+    assert ort32.model_for("onnx-float32").encode([], "document").shape == (0, 768)
 
 
 @pytest.mark.model
