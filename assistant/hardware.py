@@ -53,7 +53,7 @@ def document_dtype(setting: str = "auto", flags=None, onnx: bool = False) -> str
     """For embedding documents (quality first): bf16 where the CPU computes it natively,
     else fp32, in ONNX Runtime where the model has an ONNX export (`onnx`): the same
     vectors (cosine 0.99999); on an AVX2-only EPYC 3.5 against 1.9 passages/s, the shipped
-    index in 86-97 s against 108-131 s in torch's fp32 (README)."""
+    index in 67-97 s against 108-131 s in torch's fp32 (README)."""
     if setting != "auto":
         return setting
     if native_bf16(flags):
@@ -73,7 +73,7 @@ def query_dtype(setting: str = "auto", flags=None, onnx: bool = False) -> str:
     f = cpu_flags() if flags is None else flags
     if onnx:
         return "onnx-int8" if int8_dot(f) else "onnx-float32"
-    return "int8" if int8_dot(f) else document_dtype("auto", f, onnx)
+    return "int8" if int8_dot(f) else document_dtype("auto", f)
 
 
 def threads(setting: int = 0) -> int:

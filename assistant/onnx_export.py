@@ -45,7 +45,7 @@ def export(model_dir: Path, model_hash: str, log: Callable[[str], None] = print,
             shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=".onnx-export-", dir=model_dir.parent))
         try:
-            log(f"exporting the embedder to ONNX Runtime (once; fp32 for documents, int8 for questions): {out}")
+            log(f"exporting the embedder to ONNX Runtime (once; fp32, and an int8 copy for questions): {out}")
             saved, tempfile.tempdir = tempfile.tempdir, str(tmp)   # the exporters' own temporary copies too
             try:
                 final = _build(model_dir, model_hash, tmp)
