@@ -108,12 +108,15 @@ def can_be_evidence(sentence: str, min_words: int = 2) -> bool:
 
 
 def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0,
-                   context_weight: float = 0.0, expanded: bool = False) -> list[Evidence]:
+                   context_weight: float = 0.0, expanded: bool = False, topic_bonus: float = 0.0) -> list[Evidence]:
     """All sentences of the retrieved chunks, best first by similarity to the question
     (plus the answer-type prior and `context_weight` x the better neighbour's similarity:
     "The inquiry is due 30 May" scores with the sentence before it that names the inquiry).
     `expanded`: the similarity is the better of the question's and the glossary-expanded
-    question's (the LLM reader's candidates; quoting by it directly lost key facts)."""
+    question's (the LLM reader's candidates; quoting by it directly lost key facts).
+    `topic_bonus`: + this for a sentence that names one of the question's glossary concepts
+    in any language ("6496 skyddsombud." for "How many safety representatives...?", a short
+    sentence whose vector alone ranks it 16th). Scores order sentences; `similarity` stays raw."""
     out = []
     for rank, hit in enumerate(retrieval.hits):
         vecs = hit.sentence_vectors
@@ -129,6 +132,8 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
                 sim = raw[i]
             near = max((float(sims[j]) for j in (i - 1, i + 1) if 0 <= j < len(sims)), default=0.0)
             score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus) + context_weight * max(near, 0.0)
+            if topic_bonus and retrieval.topic_count(text):
+                score += topic_bonus
             out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(raw[i])))
     out.sort(key=lambda ev: -ev.score)
     return out
@@ -193,17 +198,22 @@ class ExtractiveAnswerer:
         self.index, self.s = index, settings
 
     def evidence(self, retrieval: Retrieval, context_weight: float | None = None,
-                 expanded: bool = False) -> tuple[list[Evidence], float]:
+                 expanded: bool = False, topic_bonus: float = 0.0) -> tuple[list[Evidence], float]:
         """Ranked evidence sentences and the best raw similarity (the abstention signal;
         the answer-type prior and the neighbours only order sentences, they do not make
         evidence stronger; for "what do the documents say about X", a sentence naming X is
         evidence enough: subjects.py). `context_weight` defaults to the setting."""
         cw = self.s.sentence_context_weight if context_weight is None else context_weight
-        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded)
+        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded,
+                                topic_bonus=topic_bonus)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
         if names_subject(retrieval, [ev.text for ev in ranked]):
             best = max(best, self.s.abstain_threshold)
         return ranked, best
+
+    def heading_of(self, ev: Evidence) -> str:
+        """The heading path of the section a sentence is in."""
+        return self.index.documents[ev.source].heading_at(ev.start)
 
     def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
         return self.answer_from(question, language, retrieval, *self.evidence(retrieval))
@@ -215,7 +225,8 @@ class ExtractiveAnswerer:
         chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
         chosen += other_documents(question, ranked, {ev.source for ev in chosen},
                                   self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
-                                  topic_count=retrieval.topic_count)
+                                  topic_count=retrieval.topic_count, language_of=retrieval.document_language,
+                                  heading_of=self.heading_of)
         return quoted_answer(question, language, retrieval, best, [passage_for(self.index, ev, 0) for ev in chosen],
                              self.name)
 

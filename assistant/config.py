@@ -83,7 +83,10 @@ class Settings:
     llm_model_name: str = "qwen2.5-coder-1.5b"
     llm_threads: int = 0                 # 0 = physical cores; used for generation and for prompt (batch) eval
     llm_n_ctx: int = 2048                # context window of the local model
-    llm_evidence_tokens: int = 300       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
+    llm_evidence_tokens: int = 350       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
+    reader_seeds: int = 9                # evidence sentences chosen by their own similarity (the rest of the 9 are neighbours)
+    reader_context_seeds: int = 2        # the first this many come with the sentences before and after them
+    reader_topic_bonus: float = 0.1      # seed order: + this for a sentence naming one of the question's glossary concepts
     reader_restate: bool = False         # selector: add a one-sentence restatement in the question's language (grounding-checked)
     # selector thresholds, fitted for the 1.5B on the even lines of eval/qa.jsonl (eval/compare_readers.py --tune)
     reader_max_p_none: float = 0.035     # selector abstains when the model's P(empty list) is above this (fitted on tune)
@@ -122,7 +125,7 @@ class Settings:
 
 # counts and sizes: 0 or less has no meaning (top_k = -3 read 27 passages)
 AT_LEAST_ONE = {"top_k", "candidates", "question_max_chars", "chunk_tokens", "embedding_batch_size",
-                "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens",
+                "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens", "reader_seeds",
                 "max_file_chunks", "max_file_sentences"}
 
 

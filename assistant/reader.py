@@ -69,14 +69,16 @@ def neighbours(retrieval: Retrieval, ev: Evidence) -> list[Evidence]:
 
 def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evidence], budget: int,
                      count: Callable[[str], int], max_seeds: int = 6, max_sentences: int = MAX_SENTENCES,
-                     admit: Callable[[Evidence], bool] = lambda e: True) -> tuple[list[Passage], str]:
-    """Best sentences with neighbours, in document order per passage, numbered 1..N, as
-    many seeds as fit in `budget` tokens; a neighbour is shown only if `admit` lets it.
-    Returns (numbered passages, prompt block)."""
+                     admit: Callable[[Evidence], bool] = lambda e: True,
+                     context_seeds: int | None = None) -> tuple[list[Passage], str]:
+    """Best sentences, the first `context_seeds` (default: all) with their neighbours, in
+    document order per passage, numbered 1..N, as many seeds as fit in `budget` tokens; a
+    neighbour is shown only if `admit` lets it. Returns (numbered passages, prompt block)."""
     chosen: dict[tuple[int, int], Evidence] = {}
     used = 0
-    for ev in ranked[:max_seeds]:
-        group = [e for e in neighbours(retrieval, ev) if (e.hit_rank, e.start) not in chosen and (e is ev or admit(e))]
+    for n, ev in enumerate(ranked[:max_seeds]):
+        near = neighbours(retrieval, ev) if context_seeds is None or n < context_seeds else [ev]
+        group = [e for e in near if (e.hit_rank, e.start) not in chosen and (e is ev or admit(e))]
         cost = sum(count(clean_text(e.text)) + 3 for e in group)
         if chosen and (used + cost > budget or len(chosen) + len(group) > max_sentences):
             if (ev.hit_rank, ev.start) in chosen or used + count(ev.text) + 3 > budget or len(chosen) >= max_sentences:
@@ -152,12 +154,13 @@ class LLMReader:
     def shown_evidence(self, question: str, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
         """What the model is shown: (numbered passages, prompt block, abstention reason).
         Seeded by each sentence's own similarity to the question or its glossary expansion
-        (its neighbours come with it); the extractive ranking adds quotes after the pick.
+        (a sentence naming one of the question's glossary concepts moves up; the best two
+        come with their neighbours); the extractive ranking adds quotes after the pick.
         The writer writes from what it is shown, so it sees only sentences that may answer.
         The selector sees every seed: when its pick is about another country than the one
         asked, that is an abstention signal (guards.py); shown only the country's sentences,
         the 1.5B answered "Hvor mye er inngangslønnen i Sverige?" with an average salary."""
-        seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True)
+        seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True, topic_bonus=self.s.reader_topic_bonus)
         admit = lambda e: True  # noqa: E731
         if self.mode == "writer":
             verdict = judge(question, [retrieval.quote(e.source, e.start, e.text) for e in seeds], False)
@@ -165,7 +168,8 @@ class LLMReader:
                 return [], "", verdict.reason
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
             admit = lambda e: judge(question, [retrieval.quote(e.source, e.start, e.text)], False).all_kept  # noqa: E731
-        return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, admit=admit), "")
+        return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, self.s.reader_seeds,
+                                  admit=admit, context_seeds=self.s.reader_context_seeds), "")
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
         """The answer is only shown once verified, so it streams after the model has
@@ -189,7 +193,8 @@ class LLMReader:
         chosen = [passages[i - 1] for i in sel.ids]
         chosen += [passage_for(self.index, ev, 0) for ev in other_documents(  # "the documents", two years: each one
             question, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
-            self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count)]
+            self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count,
+            retrieval.document_language, self.fallback.heading_of)]
         if self.s.reader_add_extractive:  # then what the extractive ranking quotes from the same document(s)
             seen, docs = {(p.source, p.start) for p in chosen}, {p.source for p in chosen}
             for ev in select_evidence(ranked, len(ranked), self.s.sentence_margin):

@@ -139,18 +139,23 @@ class HybridRetriever:
         chunks = dict(zip(order, self.index.chunks(order)))
         d_rank = {key: r for r, (key, _) in enumerate(dense)}
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
+        topics = self.glossary.topics(question)
         if asks_for_several_documents(question):
-            order = self._spread(order, score, chunks, l_rank, k)
+            order = self._spread(order, score, chunks, l_rank, k, topics)
         hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
                          search[key]) for key in order[:k])
-        return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv,
-                         topics=self.glossary.topics(question))
+        return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv, topics=topics)
 
     def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk],
-                l_rank: dict[int, int], k: int) -> list[int]:
+                l_rank: dict[int, int], k: int, topics: tuple[re.Pattern, ...] = ()) -> list[int]:
         """The best passage first, then the best passage of each other document that
         scores within the margin of it or is among the first `k` keyword hits (that document
-        names what the question asks about), then the rest in score order."""
+        names what the question asks about), then the rest in score order. A document none
+        of whose candidates is near or a keyword hit, but one of which names the question's
+        glossary concepts in any language and any word form (the Danish section
+        "Rekrutteringssituationen" for "… rekryteringen av medicinska sekreterare?"; BM25's
+        stems do not split compounds), comes next with that passage: the one naming the most
+        concepts, in its headings first, then the earliest (where the section starts)."""
         best = score[order[0]]
         first, seen = [order[0]], {chunks[order[0]].source}
         named = {}  # each document's best passage among the first k keyword hits
@@ -162,6 +167,14 @@ class HybridRetriever:
             if chunks[key].source not in seen and near:
                 first.append(named.get(chunks[key].source, key))
                 seen.add(chunks[key].source)
+        on_topic: dict[str, tuple] = {}
+        for key in order:
+            c = chunks[key]
+            n = sum(bool(p.search(c.embed_text.lower())) for p in topics)
+            if c.source not in seen and n:
+                cand = (n, sum(bool(p.search(" > ".join(c.headings).lower())) for p in topics), -c.start, key)
+                on_topic[c.source] = max(on_topic.get(c.source, cand), cand)
+        first += [cand[-1] for cand in sorted(on_topic.values(), reverse=True)]
         return first + [key for key in order if key not in first]
 
     def _searchable(self, filters: Filters) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .countries import named_countries
 from .retrieval import Retrieval, asks_about_each_document, asks_what_documents_say
 
 
@@ -18,29 +19,37 @@ def names_subject(retrieval: Retrieval, texts: Sequence[str]) -> bool:
 
 
 def about_subject(retrieval: Retrieval, passages: list) -> list:
-    """For "what do the documents say about X": the passages that name X, if any does
-    (the others, picked on meaning, are about something else); otherwise all of them."""
+    """For "what do the documents say about X": the passages that name X, in their text or
+    their section's heading ("Hvordan forventes tilgang af lægesekretærer …?" under
+    "Rekrutteringssituationen"), if any does (the others, picked on meaning, are about
+    something else); otherwise all of them."""
     if not asks_what_documents_say(retrieval.question) or not retrieval.topics:
         return passages
-    return [p for p in passages if retrieval.topic_count(p.text)] or passages
+    return [p for p in passages if retrieval.topic_count(f"{p.heading}\n{p.text}")] or passages
 
 
 def other_documents(question: str, ranked: list, have: set[str], room: int, floor: float,
-                    seen: frozenset[str] = frozenset(), topic_count=lambda text: 0) -> list:
+                    seen: frozenset[str] = frozenset(), topic_count=lambda text: 0, language_of=lambda source: "",
+                    heading_of=lambda ev: "") -> list:
     """For a question about each document ("the documents", two years, two countries): the
     best sentence of each document not in `have`, at most `room`. A document's best sentence
     is its best-ranked one among those naming most of the question's glossary concepts
-    (`topic_count`: "taligenkänning" finds "talegjenkjenning"); it is shown if it names one,
-    or the model saw the document (`seen`), or its similarity reaches `floor`. Documents
-    whose sentence names more concepts come first. Other questions: none."""
+    (`topic_count`: "taligenkänning" finds "talegjenkjenning"), in the sentence or the heading
+    of its section (`heading_of`); it is shown if it names one,
+    or the model saw the document (`seen`), or its similarity reaches `floor`. A document
+    of a country the question names that no document in `have` is of comes first ("… i
+    Sverige og Norge?" answered from a Swedish document: then the Norwegian one; a
+    document's country is its language, `language_of`), then those whose sentence names
+    more concepts. Other questions: none."""
     if not asks_about_each_document(question):
         return []
+    wanted = named_countries(question) - {language_of(s) for s in have}
     best: dict[str, tuple] = {}
     for i, ev in enumerate(ranked):
         if ev.source in have:
             continue
-        cand = (topic_count(ev.text), -i, ev)
-        if ev.source not in best or cand[:2] > best[ev.source][:2]:
+        cand = (language_of(ev.source) in wanted, topic_count(f"{heading_of(ev)}\n{ev.text}"), -i, ev)
+        if ev.source not in best or cand[1:3] > best[ev.source][1:3]:
             best[ev.source] = cand
-    picks = sorted(best.values(), key=lambda c: c[:2], reverse=True)
-    return [ev for n, _, ev in picks if n or ev.source in seen or ev.similarity >= floor][:room]
+    picks = sorted(best.values(), key=lambda c: c[:3], reverse=True)
+    return [ev for _, n, _, ev in picks if n or ev.source in seen or ev.similarity >= floor][:room]

@@ -215,6 +215,37 @@ def test_a_document_that_names_the_topic_is_shown_for_questions_about_the_docume
     assert HybridRetriever._spread(me, sorted(close, key=lambda key: -close[key]), close, chunks, {1: 0, 5: 3}, k=5)[:2] == [1, 5]
 
 
+def test_a_document_whose_section_names_the_topic_is_shown_for_questions_about_the_documents():
+    """ "Vad säger dokumenten om … rekryteringen av medicinska sekreterare?": the Danish plan
+    is far on meaning and no keyword hit (BM25's stems do not split its compound
+    "Rekrutteringssituationen"), but the glossary concept matches any word form; of its two
+    passages naming it, the one whose heading names it and that starts first is moved up."""
+    from types import SimpleNamespace
+
+    from assistant.glossary import load_glossary
+    from assistant.retrieval import HybridRetriever
+
+    q = "Vad säger dokumenten om rekryteringen av medicinska sekreterare?"
+    topics = load_glossary("builtin").topics(q)
+    c = lambda src, text, start, headings=(): SimpleNamespace(source=src, start=start, headings=headings,  # noqa: E731
+                                                               embed_text=text)
+    chunks = {1: c("sv", "Svårt att rekrytera nya.", 0), 2: c("sv", "Lönen är låg.", 100),
+              3: c("da", "Praktik og løn.", 900, ("Praktikforløb",)),
+              4: c("da", "Hvad er behovet for rekruttering af SAK?", 700, ("Tidsplan",)),
+              5: c("da", "Hvordan forventes tilgangen?", 500, ("Rekrutteringssituationen",)),
+              6: c("da", "# Rekrutteringssituationen\nHvordan er efterspørgslen?", 400, ("Rekrutteringssituationen",)),
+              7: c("no", "Helsesekretærer i skranken.", 0)}
+    score = {1: 0.9, 2: 0.8, 3: 0.5, 4: 0.45, 5: 0.44, 6: 0.43, 7: 0.42}
+    order = sorted(score, key=lambda key: -score[key])
+    me = SimpleNamespace(s=SimpleNamespace(multi_doc_margin=0.2))
+    assert HybridRetriever._spread(me, order, score, chunks, {}, k=5)[:3] == [1, 2, 3]        # without topics
+    assert HybridRetriever._spread(me, order, score, chunks, {}, k=5, topics=topics)[:3] == [1, 6, 2]
+    # a document already shown (near, or a keyword hit) is not moved twice; nothing on topic: score order
+    assert HybridRetriever._spread(me, order, score, chunks, {3: 0}, k=5, topics=topics)[:3] == [1, 3, 2]
+    no_topic = load_glossary("builtin").topics("Vad säger dokumenten om strejken?")
+    assert HybridRetriever._spread(me, order, score, chunks, {}, k=5, topics=no_topic)[:3] == [1, 2, 3]
+
+
 def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
     """ "Vad säger dokumenten om taligenkänning?": the Norwegian article's sentence with
     "talegjenkjenning" ranks below two of its own sentences and under the evidence floor,
@@ -238,6 +269,20 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
                                         "Distansarbete går ut över teamkänslan."]
     assert other_documents(q, ranked, {"sv-2024"}, room=3, floor=0.34)[0].source == "sv-2021"  # without topics
     assert other_documents("Vad säger protokollet om taligenkänning?", ranked, set(), 3, 0.34, topic_count=r.topic_count) == []
+    # a sentence under a heading that names the subject names it too
+    heading = lambda ev: "Formål > Taligenkänning" if ev.source == "da-2021" else ""  # noqa: E731
+    picked = other_documents(q, ranked, {"sv-2024", "no-2018"}, room=1, floor=0.9, topic_count=r.topic_count,
+                             heading_of=heading)
+    assert [e.source for e in picked] == ["da-2021"]
+    assert other_documents(q, ranked, {"sv-2024", "no-2018"}, 1, 0.9, topic_count=r.topic_count) == []  # names none
+    # "… i Sverige og Norge?" answered from a Swedish document: the Norwegian one comes first
+    lang = lambda source: source[:2]  # noqa: E731
+    q2 = "Hva sier dokumentene om taligenkänning i Sverige og Norge?"
+    picked = other_documents(q2, ranked, {"sv-2024"}, room=1, floor=0.34, topic_count=r.topic_count, language_of=lang)
+    assert [e.source for e in picked] == ["no-2018"]
+    ranked_no_topic = [e for e in ranked if "talegjenkjenning" not in e.text]
+    assert other_documents(q2, ranked_no_topic, {"sv-2024"}, 1, 0.30, language_of=lang)[0].source == "no-2018"
+    assert other_documents(q2, ranked_no_topic, {"sv-2024"}, 1, 0.30)[0].source == "sv-2021"   # no languages known
     # a sentence that names the subject is evidence enough for "what do the documents say about X"
     from assistant.subjects import names_subject
     assert names_subject(r, ["Ett eksempel er innføringen av talegjenkjenning."])

@@ -43,13 +43,15 @@ def test_compact_evidence_numbered_budgeted_with_neighbours(built):
         assert a.index.documents[p.source].text[p.start:p.end] == p.text and f"[{p.n}] " in block
     many, _ = compact_evidence(a.index, r, ranked, budget=10_000, count=words)
     assert len(many) <= 9
+    # only the first `context_seeds` come with neighbours: the rest of the room goes to seeds
+    alone, _ = compact_evidence(a.index, r, ranked, budget=10_000, count=words, max_seeds=9, context_seeds=0)
+    assert {(p.source, p.start) for p in alone} == {(ev.source, ev.start) for ev in ranked[:9]}
 
 
 def test_selector_quotes_chosen_sentences_with_exact_citations(built):
     a, r = built
     rd = reader(a, ['{"ids": [2]}'], reader_add_extractive=False)
-    ranked, _ = rd.fallback.evidence(r)
-    passages, _ = compact_evidence(a.index, r, ranked, a.settings.llm_evidence_tokens, words)
+    passages, _, _ = rd.shown_evidence(Q, r)
     ans = rd.answer(Q, "da", r)
     assert not ans.abstained and ans.backend == "selector" and ans.text.startswith("I dokumenterne:")
     assert len(ans.citations) == 1 and ans.citations[0].text == passages[1].text
@@ -59,10 +61,10 @@ def test_selector_quotes_chosen_sentences_with_exact_citations(built):
 
 def test_selector_pick_comes_first_then_extractive_quotes_from_the_same_document(built):
     a, r = built
-    rd = reader(a, ['{"ids": [9]}'], answer_max_sentences=3, sentence_margin=1.0)
+    shown, _, _ = reader(a, ["x"]).shown_evidence(Q, r)
+    last = [p for p in shown if states_quantity(p.text)][-1]   # Q asks "how many"
+    rd = reader(a, [f'{{"ids": [{last.n}]}}'], answer_max_sentences=3, sentence_margin=1.0)
     ranked, _ = rd.fallback.evidence(r)
-    passages, _ = compact_evidence(a.index, r, ranked, a.settings.llm_evidence_tokens, words)
-    last = passages[-1]
     ans = rd.answer(Q, "da", r)
     same_doc = [ev.text for ev in ranked if ev.source == last.source and ev.text != last.text]
     assert ans.citations[0].n == 1 and ans.citations[0].text == last.text
@@ -212,13 +214,14 @@ def test_what_the_documents_say_about_a_subject_is_what_names_it(built):
     q = "Vad säger dokumenten om distansarbete?"   # glossary: remote work, hjemmearbejde, hjemmekontor, ...
     r = a.retrieve(q)
     passages, _, _ = reader(a, ["x"]).shown_evidence(q, r)
-    on = [n for n, p in enumerate(passages, 1) if r.topic_count(p.text)]
-    off = [n for n, p in enumerate(passages, 1) if not r.topic_count(p.text)]
+    names = lambda p: r.topic_count(f"{p.heading}\n{p.text}")  # noqa: E731  (in the text or the section's heading)
+    on = [n for n, p in enumerate(passages, 1) if names(p)]
+    off = [n for n, p in enumerate(passages, 1) if not names(p)]
     assert r.topics and on and off
     rd = reader(a, [f'{{"ids": [{off[0]}, {on[0]}]}}'] * 2, reader_add_extractive=False, answer_max_sentences=4)
     ans = rd.answer(q, "sv", r)   # the model picks one sentence that does not name it, and one that does
     assert passages[on[0] - 1].text in [c.text for c in ans.citations]
-    assert all(r.topic_count(c.text) for c in ans.citations)
+    assert all(names(c) for c in ans.citations)
 
 
 def test_callbacks_and_tracing_follow_the_model_call_into_its_deadline_thread(settings, fake_embedder):

@@ -64,3 +64,21 @@ def test_a_bare_link_is_neither_evidence_nor_a_neighbour_offered_to_the_model():
     assert not can_be_evidence("https://vision.se/opinion/2023/x") and can_be_evidence("a\tb")
     assert [ev.text for ev in neighbours(r, ranked[0])] == ["Namninsamlingen kräver bättre villkor."]
     assert [ev.text for ev in neighbours(r, ranked[1])] == ["Läs mer här."]
+
+
+def test_a_sentence_naming_the_questions_glossary_concept_moves_up_for_the_reader():
+    """ "How many inquiries…?" uses the glossary concept inquiry (utredning): the two
+    sentences naming it gain `topic_bonus` in the order the LLM reader is shown; their
+    similarity, the abstention signal, stays the raw cosine."""
+    import dataclasses
+
+    from assistant.glossary import load_glossary
+
+    q = "When is the inquiry due?"
+    r = dataclasses.replace(retrieval([0.40, 0.10, 0.35, 0.38], q), topics=load_glossary("builtin").topics(q))
+    plain = rank_sentences(r)
+    assert [ev.text[:10] for ev in plain][:2] == ["Informerar", "Kaffe serv"]
+    ranked = rank_sentences(r, topic_bonus=0.1)
+    assert [ev.text[:10] for ev in ranked][:3] == ["Informerar", "Utredninge", "Kaffe serv"]
+    assert round(ranked[1].score, 3) == 0.45 and round(ranked[1].similarity, 3) == 0.35
+    assert round(ranked[2].score, 3) == 0.38          # names no concept: unchanged
