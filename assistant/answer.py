@@ -15,6 +15,7 @@ import numpy as np
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
+from .blocks import is_lead_in
 from .chunking import clean_text, flat_list
 from .citations import Citation, Passage, cite
 from .config import Settings
@@ -126,7 +127,7 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
         # the evidence signal also counts the question with its glossary terms ("skyddsombud")
         raw = sims if retrieval.search_vector is None else np.maximum(sims, vecs @ retrieval.search_vector)
         for i, ((s, e), text, sim) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims)):
-            if not can_be_evidence(text, min_words):
+            if not can_be_evidence(text, min_words) or is_lead_in(text):
                 continue
             if expanded:
                 sim = raw[i]
@@ -202,7 +203,8 @@ class ExtractiveAnswerer:
         """Ranked evidence sentences and the best raw similarity (the abstention signal;
         the answer-type prior and the neighbours only order sentences, they do not make
         evidence stronger; for "what do the documents say about X", a sentence naming X is
-        evidence enough: subjects.py). `context_weight` defaults to the setting."""
+        evidence enough: subjects.py). `context_weight` defaults to the setting; `topic_bonus`
+        only orders (rank_sentences)."""
         cw = self.s.sentence_context_weight if context_weight is None else context_weight
         ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded,
                                 topic_bonus=topic_bonus)

@@ -84,7 +84,7 @@ class Settings:
     llm_threads: int = 0                 # 0 = physical cores; used for generation and for prompt (batch) eval
     llm_n_ctx: int = 2048                # context window of the local model
     llm_evidence_tokens: int = 350       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
-    reader_seeds: int = 9                # evidence sentences chosen by their own similarity (the rest of the 9 are neighbours)
+    reader_seeds: int = 9                # evidence sentences ranked by their own similarity (+ the topic bonus); neighbours fill the rest of the 9
     reader_context_seeds: int = 2        # the first this many come with the sentences before and after them
     reader_topic_bonus: float = 0.1      # seed order: + this for a sentence naming one of the question's glossary concepts
     reader_restate: bool = False         # selector: add a one-sentence restatement in the question's language (grounding-checked)
@@ -127,6 +127,8 @@ class Settings:
 AT_LEAST_ONE = {"top_k", "candidates", "question_max_chars", "chunk_tokens", "embedding_batch_size",
                 "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens", "reader_seeds",
                 "max_file_chunks", "max_file_sentences"}
+# counts that may be 0 (none) but not negative
+AT_LEAST_ZERO = {"reader_context_seeds"}
 
 
 def _coerce(name: str, typ: Any, raw: Any) -> Any:
@@ -163,5 +165,9 @@ def load_settings(root: Path | str | None = None, env: dict[str, str] | None = N
     for name in sorted(AT_LEAST_ONE & coerced.keys()):
         if coerced[name] < 1:
             raise ConfigError(f"Setting {name!r} is {coerced[name]}; it must be at least 1. "
+                              f"Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable.")
+    for name in sorted(AT_LEAST_ZERO & coerced.keys()):
+        if coerced[name] < 0:
+            raise ConfigError(f"Setting {name!r} is {coerced[name]}; it must be 0 or more. "
                               f"Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable.")
     return Settings(**coerced)

@@ -26,6 +26,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, can_be_evidence, passage_for,
                      quoted_answer, select_evidence, stream_answer)
+from .blocks import is_lead_in
 from .chunking import clean_text, flat_list
 from .citations import Passage, cite
 from .config import Settings
@@ -188,9 +189,10 @@ class LLMReader:
         diag = {"evidence": len(passages), "p_none": round(sel.p_none, 4), "ids": list(sel.ids),
                 "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()}, **_tokens(meta)}
         top = max(sel.p_ids.values(), default=0.0)
-        if not sel.ids or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
+        chosen = [passages[i - 1] for i in sel.ids if not is_lead_in(passages[i - 1].text)]  # shown as context only
+        if not chosen or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
             return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"), grounding=diag)
-        chosen = [passages[i - 1] for i in sel.ids]
+        picked = len(chosen)
         chosen += [passage_for(self.index, ev, 0) for ev in other_documents(  # "the documents", two years: each one
             question, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
             self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count,
@@ -203,7 +205,7 @@ class LLMReader:
                     seen.add((ev.source, ev.start))
         lead = ""
         if self.restate and any(detect_language(p.text) != language for p in chosen):
-            lead = self._restatement(question, language, chosen[: len(sel.ids)], deadline)
+            lead = self._restatement(question, language, chosen[:picked], deadline)
         return quoted_answer(question, language, retrieval, best, chosen, self.name, lead=lead, grounding=diag)
 
     def _restatement(self, question, language, chosen: list[Passage], deadline) -> str:

@@ -11,7 +11,9 @@
 3. Diversity only where the question calls for several documents (it names two years,
    two countries, or "the documents"): the best passage of every document scoring
    within `multi_doc_margin` of the best one, or among the first k keyword hits, is
-   moved up (a document's keyword hit before its other passages: it names what is asked).
+   moved up (a document's keyword hit before its other passages: it names what is asked),
+   then, while the best document keeps its second passage in the first k, a document
+   whose passage names the question's glossary concepts (compounds BM25 does not split).
    Otherwise the best document keeps its second and third passages.
 Filters (document, language, year) are applied by the store."""
 from __future__ import annotations
@@ -155,7 +157,9 @@ class HybridRetriever:
         glossary concepts in any language and any word form (the Danish section
         "Rekrutteringssituationen" for "… rekryteringen av medicinska sekreterare?"; BM25's
         stems do not split compounds), comes next with that passage: the one naming the most
-        concepts, in its headings first, then the earliest (where the section starts)."""
+        concepts, in its headings first, then the earliest (where the section starts);
+        documents in that order, then by score, at most as many as leave the best document
+        its second passage within the first `k`."""
         best = score[order[0]]
         first, seen = [order[0]], {chunks[order[0]].source}
         named = {}  # each document's best passage among the first k keyword hits
@@ -174,7 +178,8 @@ class HybridRetriever:
             if c.source not in seen and n:
                 cand = (n, sum(bool(p.search(" > ".join(c.headings).lower())) for p in topics), -c.start, key)
                 on_topic[c.source] = max(on_topic.get(c.source, cand), cand)
-        first += [cand[-1] for cand in sorted(on_topic.values(), reverse=True)]
+        picks = sorted(on_topic.values(), key=lambda cand: (cand[0], cand[1], score[cand[-1]]), reverse=True)
+        first += [cand[-1] for cand in picks][:max(0, k - 1 - len(first))]
         return first + [key for key in order if key not in first]
 
     def _searchable(self, filters: Filters) -> int:

@@ -39,8 +39,8 @@ def other_documents(question: str, ranked: list, have: set[str], room: int, floo
     or the model saw the document (`seen`), or its similarity reaches `floor`. A document
     of a country the question names that no document in `have` is of comes first ("… i
     Sverige og Norge?" answered from a Swedish document: then the Norwegian one; a
-    document's country is its language, `language_of`), then those whose sentence names
-    more concepts. Other questions: none."""
+    document's country is its language, `language_of`; one document per such country), then
+    those whose sentence names more concepts. Other questions: none."""
     if not asks_about_each_document(question):
         return []
     wanted = named_countries(question) - {language_of(s) for s in have}
@@ -48,8 +48,15 @@ def other_documents(question: str, ranked: list, have: set[str], room: int, floo
     for i, ev in enumerate(ranked):
         if ev.source in have:
             continue
-        cand = (language_of(ev.source) in wanted, topic_count(f"{heading_of(ev)}\n{ev.text}"), -i, ev)
-        if ev.source not in best or cand[1:3] > best[ev.source][1:3]:
+        cand = (topic_count(f"{heading_of(ev)}\n{ev.text}"), -i, ev)
+        if ev.source not in best or cand[:2] > best[ev.source][:2]:
             best[ev.source] = cand
-    picks = sorted(best.values(), key=lambda c: c[:3], reverse=True)
-    return [ev for _, n, _, ev in picks if n or ev.source in seen or ev.similarity >= floor][:room]
+    shown = [ev for n, _, ev in sorted(best.values(), key=lambda c: c[:2], reverse=True)
+             if n or ev.source in seen or ev.similarity >= floor]
+    out = []
+    while shown and len(out) < room:  # one document per named country first, then by concepts named
+        ev = next((e for e in shown if language_of(e.source) in wanted), shown[0])
+        shown.remove(ev)
+        out.append(ev)
+        wanted.discard(language_of(ev.source))
+    return out

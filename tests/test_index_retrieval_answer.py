@@ -240,6 +240,8 @@ def test_a_document_whose_section_names_the_topic_is_shown_for_questions_about_t
     me = SimpleNamespace(s=SimpleNamespace(multi_doc_margin=0.2))
     assert HybridRetriever._spread(me, order, score, chunks, {}, k=5)[:3] == [1, 2, 3]        # without topics
     assert HybridRetriever._spread(me, order, score, chunks, {}, k=5, topics=topics)[:3] == [1, 6, 2]
+    # never at the cost of the best document's second passage within the first k
+    assert HybridRetriever._spread(me, order, score, chunks, {}, k=2, topics=topics)[:2] == [1, 2]
     # a document already shown (near, or a keyword hit) is not moved twice; nothing on topic: score order
     assert HybridRetriever._spread(me, order, score, chunks, {3: 0}, k=5, topics=topics)[:3] == [1, 3, 2]
     no_topic = load_glossary("builtin").topics("Vad säger dokumenten om strejken?")
@@ -283,6 +285,11 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
     ranked_no_topic = [e for e in ranked if "talegjenkjenning" not in e.text]
     assert other_documents(q2, ranked_no_topic, {"sv-2024"}, 1, 0.30, language_of=lang)[0].source == "no-2018"
     assert other_documents(q2, ranked_no_topic, {"sv-2024"}, 1, 0.30)[0].source == "sv-2021"   # no languages known
+    # three countries named: one document of each before a second of any
+    q3 = "Hva sier dokumentene om lønnen i Sverige, Norge og Danmark?"
+    three = [ev("no-2018", "Lønnen er for lav.", 0.50), ev("no-2019", "Lønnen ble diskutert.", 0.48),
+             ev("da-2021", "Lønnen forhandles lokalt.", 0.40)]
+    assert [e.source for e in other_documents(q3, three, {"sv-2024"}, 2, 0.30, language_of=lang)] == ["no-2018", "da-2021"]
     # a sentence that names the subject is evidence enough for "what do the documents say about X"
     from assistant.subjects import names_subject
     assert names_subject(r, ["Ett eksempel er innføringen av talegjenkjenning."])

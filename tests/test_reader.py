@@ -80,6 +80,27 @@ def test_selector_empty_list_abstains(built):
     assert ans.abstained and ans.text == "Dokumenterne siger ikke noget om dette." and not ans.citations
 
 
+def test_a_lead_in_is_context_never_a_quote(built, monkeypatch):
+    """ "Vilket journalsystem använder Region Halland?": the 1.5B picked "Fråga från Region
+    Halland gällande akutmottagningarna:", which names Halland and says nothing."""
+    import dataclasses
+
+    from assistant.blocks import is_lead_in
+    assert is_lead_in("Fråga från Region Halland gällande akutmottagningarna: ") and not is_lead_in("Hjärtefrågor: A; B")
+    a, r = built
+    rd = reader(a, ['{"ids": [1]}', '{"ids": [1, 2]}'], reader_add_extractive=False)
+    passages, block, reason = rd.shown_evidence(Q, r)
+    lead = dataclasses.replace(passages[0], text="Fråga från Region Halland gällande akutmottagningarna:")
+    monkeypatch.setattr(rd, "shown_evidence", lambda q, r: ([lead, *passages[1:]], block, reason))
+    alone = rd.answer(Q, "da", r)
+    assert alone.abstained and not alone.citations
+    both = rd.answer(Q, "da", r)
+    assert not both.abstained and [c.text for c in both.citations] == [passages[1].text]
+    halland = a.retrieve("Vilket journalsystem använder Region Halland?")
+    assert any(is_lead_in(t) for h in halland.hits for t in h.chunk.sentence_texts())
+    assert not any(is_lead_in(ev.text) for ev in rd.fallback.evidence(halland)[0])
+
+
 def test_model_failure_gives_extractive_answer_with_note(built):
     a, r = built
 
