@@ -123,12 +123,11 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-# counts and sizes: 0 or less has no meaning (top_k = -3 read 27 passages)
-AT_LEAST_ONE = {"top_k", "candidates", "question_max_chars", "chunk_tokens", "embedding_batch_size",
-                "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens", "reader_seeds",
-                "max_file_chunks", "max_file_sentences"}
-# counts that may be 0 (none) but not negative
-AT_LEAST_ZERO = {"reader_context_seeds"}
+# the least value of each count and size (top_k = -3 read 27 passages); 0 where it means "none"
+MINIMUM = {**dict.fromkeys(("top_k", "candidates", "question_max_chars", "chunk_tokens", "embedding_batch_size",
+                            "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens", "reader_seeds",
+                            "max_file_chunks", "max_file_sentences"), 1),
+           "reader_context_seeds": 0}
 
 
 def _coerce(name: str, typ: Any, raw: Any) -> Any:
@@ -162,12 +161,8 @@ def load_settings(root: Path | str | None = None, env: dict[str, str] | None = N
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["root"] = root
     coerced = {k: _coerce(k, known[k].type, v) for k, v in values.items()}
-    for name in sorted(AT_LEAST_ONE & coerced.keys()):
-        if coerced[name] < 1:
-            raise ConfigError(f"Setting {name!r} is {coerced[name]}; it must be at least 1. "
-                              f"Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable.")
-    for name in sorted(AT_LEAST_ZERO & coerced.keys()):
-        if coerced[name] < 0:
-            raise ConfigError(f"Setting {name!r} is {coerced[name]}; it must be 0 or more. "
+    for name in sorted(MINIMUM.keys() & coerced.keys()):
+        if coerced[name] < MINIMUM[name]:
+            raise ConfigError(f"Setting {name!r} is {coerced[name]}; it must be at least {MINIMUM[name]}. "
                               f"Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable.")
     return Settings(**coerced)

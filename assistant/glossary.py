@@ -53,6 +53,12 @@ class Glossary:
         return f"{question} ({', '.join(extra)})" if extra else question
 
 
+def count_topics(topics: tuple[re.Pattern, ...], text: str) -> int:
+    """How many of the concepts (patterns from `Glossary.topics`) `text` names, in any language."""
+    low = text.lower()
+    return sum(bool(p.search(low)) for p in topics)
+
+
 def parse(text: str, origin: str = "glossary") -> Glossary:
     rows = [line.split("\t") for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not rows or len(rows[0]) < 2:

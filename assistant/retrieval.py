@@ -28,7 +28,7 @@ from .config import Settings
 from .countries import named_countries
 from .embeddings import Embedder
 from .filters import Filters
-from .glossary import load_glossary
+from .glossary import count_topics, load_glossary
 from .store import SearchIndex
 
 __all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever", "asks_about_each_document", "asks_for_several_documents",
@@ -59,8 +59,7 @@ class Retrieval:
 
     def topic_count(self, text: str) -> int:
         """How many of the question's glossary concepts `text` names, in any language."""
-        low = text.lower()
-        return sum(bool(p.search(low)) for p in self.topics)
+        return count_topics(self.topics, text)
 
     def passage_of(self, source: str, start: int) -> str:
         """The retrieved chunk holding the span that starts at `start` in `source`, with what
@@ -172,11 +171,11 @@ class HybridRetriever:
                 first.append(named.get(chunks[key].source, key))
                 seen.add(chunks[key].source)
         on_topic: dict[str, tuple] = {}
-        for key in order:
+        for key in order if topics else ():
             c = chunks[key]
-            n = sum(bool(p.search(c.embed_text.lower())) for p in topics)
-            if c.source not in seen and n:
-                cand = (n, sum(bool(p.search(" > ".join(c.headings).lower())) for p in topics), -c.start, key)
+            n = 0 if c.source in seen else count_topics(topics, c.embed_text)
+            if n:
+                cand = (n, count_topics(topics, " > ".join(c.headings)), -c.start, key)
                 on_topic[c.source] = max(on_topic.get(c.source, cand), cand)
         picks = sorted(on_topic.values(), key=lambda cand: (cand[0], cand[1], score[cand[-1]]), reverse=True)
         first += [cand[-1] for cand in picks][:max(0, k - 1 - len(first))]
