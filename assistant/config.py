@@ -53,7 +53,7 @@ class Settings:
     top_k: int = 5
     candidates: int = 30
     question_max_chars: int = 1000
-    sentence_weight: float = 0.5          # weight of a chunk's best sentence next to the chunk's cosine
+    sentence_weight: float = 1.0          # weight of a chunk's best sentence next to the chunk's cosine (tune half: 0.5-1.5)
     lexical_weight: float = 0.1           # keyword (BM25 / full-text) score, relative to the best one
     multi_doc_margin: float = 0.2         # for questions about several documents (retrieval.py)
     # terms in en/sv/da/no searched together ("safety representative" = "skyddsombud"):

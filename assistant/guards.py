@@ -8,8 +8,10 @@
   is an abstention ("other_name"): Gotland's cuts do not answer a question about Värmland.
   (Unlike a country, a name is not always repeated beside the fact, so a best quote
   without it only drops out.)
-- A how-many / how-much question is answered only by quotes that state a number
-  (quantities.py); none left is an abstention ("no_number").
+- A how-many / how-much question is answered only by quotes that state a number, a
+  how-many question by one that is not a sum of money, a question for a named figure
+  ("the retirement age") by one that names it (quantities.py); none left is an abstention
+  ("no_number").
 Pure function over (quote text, language of its document[, its passage]) tuples, best first;
 the passage is the quote's chunk with its headings, title and file name (the quote alone
 if not given)."""
@@ -20,13 +22,13 @@ from typing import Sequence
 
 from .countries import asked_country, is_about
 from .names import is_about_names, question_names
-from .quantities import asks_quantity, states_quantity
+from .quantities import asked_figure, asks_count, asks_quantity, states_quantity
 
 
 @dataclass(frozen=True)
 class Verdict:
     keep: tuple[bool, ...]   # which quotes may be shown, in the order given
-    reason: str = ""         # set when none may: "other_country" or "no_number"
+    reason: str = ""         # set when none may: "other_country", "other_name" or "no_number"
 
     @property
     def all_kept(self) -> bool:
@@ -49,7 +51,9 @@ def judge(question: str, quotes: Sequence[tuple[str, ...]], best_decides: bool =
             return Verdict(tuple(False for _ in quotes), "other_name")
         keep = [k and n for k, n in zip(keep, named)]
     if quotes and asks_quantity(question):
-        keep = [k and states_quantity(q[0]) for k, q in zip(keep, quotes)]
+        count, figure = asks_count(question), asked_figure(question)
+        keep = [k and states_quantity(q[0], count) and (not figure or bool(figure.search(q[0])))
+                for k, q in zip(keep, quotes)]
         if not any(keep):
             return Verdict(tuple(keep), "no_number")
     return Verdict(tuple(keep))

@@ -33,6 +33,39 @@ def test_a_how_many_question_keeps_the_quotes_with_a_number():
     assert judge("Hur mycket?", []) == Verdict(())
 
 
+def test_a_how_many_question_is_not_answered_by_a_sum_of_money():
+    """The follow-up "Och hur ser det ut i Danmark?" after "Hur många skyddsombud finns det?"
+    became "Hur många skyddsombud finns det i Danmark?", and the 1.5B picked Denmark's salary."""
+    DK_REPS = ("I Danmark har forbundet 212 arbejdsmiljørepræsentanter.", "da")
+    assert judge("Hur många skyddsombud finns det i Danmark?", [DK_PAY]) == Verdict((False,), "no_number")
+    assert judge("Hur många skyddsombud finns det i Danmark?", [DK_PAY, DK_REPS]) == Verdict((False, True))
+    assert judge("Hur mycket är ingångslönen i Danmark?", [DK_PAY]) == Verdict((True,))      # an amount is asked
+    assert judge("Hur många kronor är ingångslönen i Danmark?", [DK_PAY]) == Verdict((True,))
+
+
+def test_a_question_for_a_named_figure_is_answered_only_by_a_quote_that_names_it():
+    """"Hva er pensjonsalderen for helsesekretærer?" (unanswerable) was answered with a
+    secretary's 23 years at the hospital: a number, but not the retirement age."""
+    YEARS = ("Som sekretær på sykehus i snart 23 år, så må jeg bare få si noe til leger.", "no")
+    PENSION = ("Pensjonsalderen er 67 år for de fleste.", "no")
+    assert judge("Hva er pensjonsalderen for helsesekretærer?", [YEARS]) == Verdict((False,), "no_number")
+    assert judge("Hva er pensjonsalderen for helsesekretærer?", [YEARS, PENSION]) == Verdict((False, True))
+    assert judge("Hvad er startlønnen i Danmark?", [DK_PAY]) == Verdict((True,))   # "ingångslön" names the salary
+    assert judge("What is the membership fee?", [("The fee is 250 kr a month.", "en")]) == Verdict((True,))
+    assert judge("What is the membership fee?", [DK_PAY]).reason == "no_number"
+    assert judge("Hur mycket ökade antalet?", [YEARS]) == Verdict((True,))      # no figure named: any number may do
+    # what something costs or earns: a quote naming it, or a sum of money
+    assert judge("Hvor mye tjener en helsesekretær i Norge per måned?", [YEARS]) == Verdict((False,), "no_number")
+    assert judge("Hur mycket är lönen?", [YEARS]).reason == "no_number"
+    assert judge("Hvor mye tjener en helsesekretær?", [("Hun får 32 000 kr i måneden.", "no")]) == Verdict((True,))
+    for question, quote in (("What is the price of the course?", "Kursavgiften är 3 000 kr."),   # fee or price: one list
+                            ("Vad är medlemsavgiften?", "Det kostar 250 kr i månaden."),
+                            ("Hvad er lønnen?", "Man tjener 32.000 kr om måneden."),
+                            ("Hva er pensjonsalderen?", "Særaldersgrensen er 65 år."),
+                            ("What is the feedback on the proposal?", "Feedback from 12 members.")):  # no fee asked
+        assert judge(question, [(quote, "sv")]) == Verdict((True,)), question
+
+
 class Recording(FakeListChatModel):
     prompts: list = []
 

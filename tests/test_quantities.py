@@ -2,7 +2,7 @@ from assistant.answer import quoted_answer
 from assistant.citations import Passage
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
-from assistant.quantities import asks_quantity, states_quantity
+from assistant.quantities import asks_count, asks_quantity, states_quantity
 
 
 def test_which_questions_ask_for_a_count_or_an_amount():
@@ -28,6 +28,25 @@ def test_which_quotes_state_a_number():
     assert states_quantity("I Danmarks 5 regioner.")
     assert states_quantity("Danmark har höjt sin ingångslön till 40 000 kr.")
     assert not states_quantity("Det är de medicinska sekreterarna som sköter kontakten.")   # "sekreterarna", not "tre"
+
+
+def test_a_count_is_not_a_sum_of_money():
+    for q in ("Hur många skyddsombud finns det?", "Hvor mange personer består referencegruppen af?", "How many members?"):
+        assert asks_count(q), q
+    for q in ("Hur mycket är lönen?", "Hur många kronor tjänar man?", "Hvor mange kroner koster det?", "Vad kostar kursen?"):
+        assert not asks_count(q), q
+    for money in ("Danmark har höjt sin ingångslön till 40 000 kr.", "Avgiften är DKK 500.", "Ingångslön 40.000 kr",
+                  "Det kostar 300 kronor i månaden.", "The fee is €25."):
+        assert states_quantity(money) and not states_quantity(money, count=True), money
+    for count in ("6496 skyddsombud.", "Lönen är 28 500 kronor, och 12 personer fick den.", "Består af 8-12 personer.",
+                  "145 underskrifter på bara några timmar!", "Der planlægges med seks temadrøftelser."):
+        assert states_quantity(count, count=True), count
+    # a noun that starts like a unit is counted; "penge" and "tusen kronor" ask for money
+    assert asks_count("Hur många sekreterare finns det?") and asks_count("How many European countries?")
+    assert not asks_count("Hvor mange penge får en lægesekretær?") and not asks_count("Hur många tusen kronor?")
+    assert states_quantity("Der er nok 40 tillidsrepræsentanter.", count=True)     # "nok": probably, not NOK
+    assert states_quantity("Avgiften var 300 kr. Totalt 12 personer kom.", count=True)   # the full stop stays
+    assert states_quantity("Det tar 30 sek.", count=True) and not states_quantity("The fee is 50 euros.", count=True)
 
 
 def _passage(text: str) -> Passage:
