@@ -23,7 +23,8 @@ from .countries import COUNTRY_NAMES
 
 _CODES = r"(?-i:SEK|DKK|NOK|EUR|USD)"   # upper case only: "nok" is Danish/Norwegian for "probably"
 _MONEY_UNIT = rf"kronor|kroner|kronur|crowns|kr|{_CODES}|euros?|€|\$|dollars?"
-_COUNTS = re.compile(rf"\b(?:hur många|hvor mange|how many)\b"
+_HOW_MANY = r"hur många|hvor mange|how many"
+_COUNTS = re.compile(rf"\b(?:{_HOW_MANY})\b"
                      rf"(?!\s+(?:\w+\s+)?(?:{_MONEY_UNIT}|penge|penger|pengar|money)(?!\w))", re.I)
 _AMOUNT = r"\d{1,3}(?:[ \u00a0.,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 # the full stop after "kr" stays: it ends the sentence for _IN_NAME
@@ -31,25 +32,25 @@ _MONEY = re.compile(rf"(?<![\w.,])(?:(?:{_AMOUNT})\s*(?:{_MONEY_UNIT})|(?:{_CODE
 
 # the figure a question asks for, and what names it in a quote: its words in any of the four
 # languages (what something costs or earns: also a sum of money)
-_SALARY = (r"lön|løn|lønn|salar|wage|pay\b|betal|tjän|tjen|earn|inkomst|indkomst|inntekt|income|ersättning|"
+_SALARY_ASKED, _FEE_ASKED = r"lön|løn|lønn|salar", r"avgift|kontingent|fees?\b|pris|price"
+_SALARY = (rf"{_SALARY_ASKED}|wage|pay\b|betal|tjän|tjen|earn|inkomst|indkomst|inntekt|income|ersättning|"
            r"honorar|arvode")
-_COSTS = r"avgift|kontingent|fees?\b|gebyr|dues|pris|price|kost|cost|betal"
+_COSTS = rf"{_FEE_ASKED}|gebyr|dues|kost|cost|betal"
 _FIGURES = (
-    (r"lön|løn|lønn|salar", _SALARY),
+    (_SALARY_ASKED, _SALARY),
     (r"pensionsålder|pensionsalder|pensjonsalder|retirement age", r"pension|pensjon|retire|aldersgrense|avgångsålder"),
-    (r"avgift|kontingent|fees?\b|pris|price|kostnad", _COSTS),
+    (rf"{_FEE_ASKED}|kostnad", _COSTS),
 )
 _NAMED = tuple((re.compile(asked, re.I), re.compile(names, re.I)) for asked, names in _FIGURES)
 _FIGURE_ASKED = re.compile(r"\b(?:vilken|vilket|hvilken|hvilket|vad är|hvad er|hva er|what is|what's|what are)\s+"
                            r"(?:the\s+)?(?:\w+\s+)?\w*(" + "|".join(f"(?:{a})" for a, _ in _FIGURES) + ")", re.I)
 # what something costs or earns: "Vad kostar …?", "Hvor mye tjener …?", "How much does … earn?"
-_MONEY_ASKED = re.compile(r"\b(?:vad kostar|hva koster|hvad koster|what do(?:es)? .{1,60}? cost|"
-                          r"(?:how much|hur mycket|hvor mye|hvor meget)\b.{0,60}?(?:\b(?:cost|earn|paid|kostar|tjänar|"
-                          r"koster|tjener|tjenar)|lön|løn|lønn|salar|avgift|kontingent|fees?\b|pris|price))", re.I)
+_COST_ASKED = r"vad kostar|hva koster|hvad koster|what do(?:es)? .{1,60}? cost"
+_HOW_MUCH = r"how much|hur mycket|hvor mye|hvor meget"
+_MONEY_ASKED = re.compile(rf"\b(?:{_COST_ASKED}|(?:{_HOW_MUCH})\b.{{0,60}}?(?:\b(?:cost|earn|paid|kostar|tjänar|"
+                          rf"koster|tjener|tjenar)|{_SALARY_ASKED}|{_FEE_ASKED}))", re.I)
 _MONEY_NAMED = re.compile(f"{_SALARY}|{_COSTS}|{_MONEY.pattern}", re.I)
-_ASKS = re.compile(
-    r"\b(hur många|hur mycket|vad kostar|hvor mange|hvor meget|hvor mye|hvad koster|hva koster|how many|how much|"
-    r"what do(?:es)? .{1,60}? cost)\b|" + _FIGURE_ASKED.pattern, re.I)
+_ASKS = re.compile(rf"\b({_HOW_MANY}|{_HOW_MUCH}|{_COST_ASKED})\b|" + _FIGURE_ASKED.pattern, re.I)
 _NUMBER_WORDS = (r"två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|to|fire|seks|syv|otte|åtte|ni|ti|elleve|"
                  r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dubbelt|dobbelt|double|hälften|halvdelen|"
                  r"halvparten|half|hundra|hundrede|hundre|hundred|tusen|tusind|thousand|miljon(?:er)?|million(?:er|s)?")
