@@ -11,33 +11,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
-import numpy as np
-
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from .blocks import is_lead_in
 from .chunking import clean_text, flat_list
 from .citations import Citation, Passage, cite
 from .config import Settings
 from .lang import detect_language
 from .prompting import render
 from .filters import Filters
+from .evidence import Evidence, first_byline, rank_sentences, select_evidence
 from .guards import judge
-from .questions import answer_type_bonus
+from .questions import asks_author
 from .retrieval import HybridRetriever, Retrieval
 from .subjects import about_subject, names_subject, other_documents
 from .store import SearchIndex
-
-
-@dataclass(frozen=True)
-class Evidence:
-    hit_rank: int       # rank of the chunk in the retrieval
-    source: str
-    start: int
-    end: int
-    text: str
-    score: float        # ranking score: similarity + answer-type prior
-    similarity: float   # cosine similarity to the question (or to it with its glossary terms, if higher)
 
 
 @dataclass(frozen=True)
@@ -101,51 +88,6 @@ class Waiting:
 def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
     doc = index.documents[ev.source]
     return Passage(n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start:ev.end], ev.start, ev.end)
-
-
-def can_be_evidence(sentence: str, min_words: int = 2) -> bool:
-    """A sentence of at least `min_words` words (a table row counts): not a bare link or label."""
-    return len(sentence.split()) >= min_words or "\t" in sentence
-
-
-def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0,
-                   context_weight: float = 0.0, expanded: bool = False, topic_bonus: float = 0.0) -> list[Evidence]:
-    """All sentences of the retrieved chunks, best first by similarity to the question
-    (plus the answer-type prior and `context_weight` x the better neighbour's similarity:
-    "The inquiry is due 30 May" scores with the sentence before it that names the inquiry).
-    `expanded`: the similarity is the better of the question's and the glossary-expanded
-    question's (the LLM reader's candidates; quoting by it directly lost key facts).
-    `topic_bonus`: + this for a sentence that names one of the question's glossary concepts
-    in any language ("6496 skyddsombud." for "How many safety representatives...?", a short
-    sentence whose vector alone ranks it 16th). Scores order sentences; `similarity` stays raw."""
-    out = []
-    for rank, hit in enumerate(retrieval.hits):
-        vecs = hit.sentence_vectors
-        if not len(vecs):
-            continue
-        sims = vecs @ retrieval.query_vector
-        # the evidence signal also counts the question with its glossary terms ("skyddsombud")
-        raw = sims if retrieval.search_vector is None else np.maximum(sims, vecs @ retrieval.search_vector)
-        for i, ((s, e), text, sim) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims)):
-            if not can_be_evidence(text, min_words) or is_lead_in(text):
-                continue
-            if expanded:
-                sim = raw[i]
-            near = max((float(sims[j]) for j in (i - 1, i + 1) if 0 <= j < len(sims)), default=0.0)
-            score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus) + context_weight * max(near, 0.0)
-            if topic_bonus and retrieval.topic_count(text):
-                score += topic_bonus
-            out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(raw[i])))
-    out.sort(key=lambda ev: -ev.score)
-    return out
-
-
-def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -> list[Evidence]:
-    """The best sentences within `margin` of the best one, at most `max_sentences`.
-    (Passages from a second document reach this list through retrieval's diversity.)"""
-    if not ranked:
-        return []
-    return [ev for ev in ranked if ev.score >= ranked[0].score - margin][:max_sentences]
 
 
 def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
@@ -224,7 +166,8 @@ class ExtractiveAnswerer:
         """The answer for evidence already ranked by `evidence()`."""
         if not ranked or best < self.s.abstain_threshold:
             return abstention(question, language, retrieval, best, self.name)
-        chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
+        chosen = (first_byline(ranked, retrieval) if asks_author(question)
+                  else select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin))
         chosen += other_documents(question, ranked, {ev.source for ev in chosen},
                                   self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
                                   topic_count=retrieval.topic_count, language_of=retrieval.document_language,

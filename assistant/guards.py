@@ -12,6 +12,9 @@
   how-many question by one that is not a sum of money, a question for a named figure
   ("the retirement age") by one that names it (quantities.py); none left is an abstention
   ("no_number").
+- A who-wrote question ("Hvem skrev innlegget …?", "Hvilken signatur …?") is answered only
+  by a byline or signature (questions.is_byline; which one: evidence.first_byline), not by
+  sentences about the topic; none is an abstention ("no_author").
 Pure function over (quote text, language of its document[, its passage]) tuples, best first;
 the passage is the quote's chunk with its headings, title and file name (the quote alone
 if not given)."""
@@ -23,12 +26,13 @@ from typing import Sequence
 from .countries import asked_country, is_about
 from .names import is_about_names, question_names
 from .quantities import asked_figure, asks_count, asks_quantity, states_quantity
+from .questions import asks_author, is_byline
 
 
 @dataclass(frozen=True)
 class Verdict:
     keep: tuple[bool, ...]   # which quotes may be shown, in the order given
-    reason: str = ""         # set when none may: "other_country", "other_name" or "no_number"
+    reason: str = ""         # set when none may: "other_country", "other_name", "no_number" or "no_author"
 
     @property
     def all_kept(self) -> bool:
@@ -56,4 +60,8 @@ def judge(question: str, quotes: Sequence[tuple[str, ...]], best_decides: bool =
                 for k, q in zip(keep, quotes)]
         if not any(keep):
             return Verdict(tuple(keep), "no_number")
+    if asks_author(question):   # no quote at all is an abstention too
+        keep = [k and is_byline(q[0]) for k, q in zip(keep, quotes)]
+        if not any(keep):
+            return Verdict(tuple(keep), "no_author")
     return Verdict(tuple(keep))

@@ -27,9 +27,14 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(unicodedata.normalize("NFC", text.lower())) if len(w) > 1 or w.isdigit()]
 
 
+def fold(word: str) -> str:
+    """Danish and Norwegian letters onto Swedish ones (æ→ä, ø→ö; é→e, ü→u)."""
+    return word.translate(_FOLD)
+
+
 def analyze(text: str, language: str) -> list[str]:
     """Index-side terms of a text written in `language`."""
-    return [s.translate(_FOLD) for s in _stemmer(language).stemWords(words(text))]
+    return [fold(s) for s in _stemmer(language).stemWords(words(text))]
 
 
 def query_terms(text: str) -> list[str]:
@@ -38,5 +43,5 @@ def query_terms(text: str) -> list[str]:
     out: dict[str, None] = {}
     for lang in STEMMERS:
         for s in _stemmer(lang).stemWords(ws):
-            out.setdefault(s.translate(_FOLD), None)
+            out.setdefault(fold(s), None)
     return list(out)

@@ -1,7 +1,9 @@
 """Questions are bounded before any model runs: whitespace and control characters are
 normalised, an empty question or one over the length limit is refused with a message in
 the question's language (QuestionError, exit code 2 in the CLI). `answer_type_bonus`
-is the answer step's small prior for the kind of sentence a question asks for."""
+is the answer step's small prior for the kind of sentence a question asks for;
+`asks_author` and `is_byline` let retrieval and the answer step find who wrote or signed
+a text ("Innlegg: Gro Bengtson", '…, skriver "Snart på väg".', "/Snart på väg")."""
 from __future__ import annotations
 
 import re
@@ -55,9 +57,42 @@ _ASKS_PERSON = re.compile(r"\b(vem|vilka personer|hvem|who|whom)\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖÆØ][a-zåäöæøé]+(?:[- ][A-ZÅÄÖÆØ][a-zåäöæøé]+)+")
 
 
+# who wrote it: "Hvem skrev innlegget …?", "Vem har skrivit …?", "Who wrote …?", "Kven skreiv …?",
+# "Hvem står bak innlegget?", and a question word before the signature or author ("Hvilken
+# signatur …?", "Who is the author …?"); not "Vad säger författaren om …?" nor "Vem undertecknade
+# avtalet?" (who signed an agreement is a fact in the text, not its byline)
+_ASKS_AUTHOR = re.compile(
+    r"\b(?:vem|hvem|who|kven)\s+(?:har\s+|has\s+|had\s+)?(?:skrev|skrivit|skrevet|skreiv|wrote|written|authored|"
+    r"penned|forfattet|författade|står\s+bak(?:om)?|is\s+behind)\b|"
+    r"\b(?:vem|hvem|who|kven|vems|hvis|whose|vilken|vilket|hvilken|hvilket|which)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:signatur(?:en)?|signature|byline|författare(?:n)?|forfatter(?:en)?|author|avsändare(?:n)?|"
+    r"afsender(?:en)?|avsender(?:en)?|underskrift(?:en)?)\b", re.I)
+# a byline ("Innlegg: Gro Bengtson", "**Av:** Anna Berg", "Skrevet av Gro Bengtson", "Referent: …"),
+# a signature line ("/Snart på väg"; not "– Name": a list item) or an attribution closing a
+# sentence ('…, skriver "Snart på väg".'; not "I Västernorrland skriver Sekreterarbyrån …")
+_BYLINE = re.compile(
+    r"(?:^|\s)\**(?:Innlegg|Indlæg|Inlägg|Av|Af|By|Forfatter|Författare|Author|Referent|Protokollförare|"
+    r"Protokollfører|Vid protokollet|Ved protokollen)\**\s*:\**\s*[A-ZÅÄÖÆØ]|"
+    r"(?:^|\s)(?:Skrevet av|Skrevet af|Skrivet av|Written by)\s*:?\s*[A-ZÅÄÖÆØ]|^\s*/\s*[A-ZÅÄÖÆØ]|"
+    r"[,—–]\s*(?:skriver|skrev|writes|wrote)\s+[\"“«]?[A-ZÅÄÖÆØ][^,.!?]{0,40}[\"”»]?\s*[.!]?\s*$", re.M)
+
+
+def asks_author(question: str) -> bool:
+    """The question asks who wrote or signed a text."""
+    return bool(_ASKS_AUTHOR.search(question))
+
+
+def is_byline(sentence: str) -> bool:
+    """The sentence names who wrote or signed a text."""
+    return bool(_BYLINE.search(sentence))
+
+
 def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
-    """Small prior for sentences of the kind the question asks for: a number or date
-    for when/how-many questions, a person's name for who-questions."""
+    """Small prior for sentences of the kind the question asks for: a byline or signature
+    for who-wrote questions, a number or date for when/how-many questions, a person's
+    name for other who-questions."""
+    if asks_author(question):
+        return bonus if is_byline(sentence) else 0.0
     if _ASKS_NUMBER.search(question) and re.search(r"\d", sentence):
         return bonus
     if _ASKS_PERSON.search(question) and _NAME.search(sentence):

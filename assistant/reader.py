@@ -13,6 +13,8 @@ grouped by passage, budgeted in the model's own tokens.
   grounding check are dropped; if none is left, the extractive answer is shown with a note.
   It sees only sentences that may answer (guards.py: the country asked about, a number).
 
+A who-wrote question is answered without the model: the byline or signature of the
+document retrieval ranks first (evidence.first_byline, guards.py; backend "selector→byline").
 Any model failure or timeout gives the extractive answer with a visible note."""
 from __future__ import annotations
 
@@ -24,17 +26,18 @@ from typing import Callable, Iterator
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import (Answer, Evidence, ExtractiveAnswerer, Waiting, abstention, can_be_evidence, passage_for,
-                     quoted_answer, select_evidence, stream_answer)
+from .answer import Answer, ExtractiveAnswerer, Waiting, abstention, passage_for, quoted_answer, stream_answer
 from .blocks import is_lead_in
 from .chunking import clean_text, flat_list
 from .citations import Passage, cite
 from .config import Settings
+from .evidence import Evidence, can_be_evidence, select_evidence
 from .grounding import check_grounding
 from .guards import judge
 from .lang import detect_language
 from .llm import LLMTimeout, within_deadline
 from .prompting import render
+from .questions import asks_author
 from .retrieval import Retrieval
 from .selection import ids_grammar, parse_selection
 from .subjects import other_documents
@@ -139,6 +142,9 @@ class LLMReader:
         ranked, best = self.fallback.evidence(retrieval)
         if not ranked or best < self.s.abstain_threshold:
             return self.fallback.answer_from(question, language, retrieval, ranked, best)
+        if asks_author(question):  # who wrote it: the first document's byline (evidence.first_byline); no model
+            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
+            return dataclasses.replace(ans, backend=f"{self.name}→byline")
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
             passages, block, reason = self.shown_evidence(question, retrieval)

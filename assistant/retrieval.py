@@ -3,9 +3,13 @@
 1. Dense candidates from the store; each candidate's score is its cosine plus
    `sentence_weight` x the best cosine of one of its sentences as retrieval reads them
    (a short sentence with its neighbours, a table row with its column names:
-   sentence_text.py), since a short fact inside a long chunk is otherwise diluted.
+   sentence_text.py), since a short fact inside a long chunk is otherwise diluted. For a
+   who-wrote question a byline or signature sentence counts `byline_bonus` more, and the
+   document that ranked first without it is kept (`topic_source`: evidence.first_byline).
 2. Keyword candidates from the store (BM25 / full-text search) add `lexical_weight` x
-   their score relative to the best keyword score (exact names and numbers).
+   their score relative to the best keyword score (exact names and numbers), and every
+   candidate adds `cognate_weight` x its best sentence's share of the question's character
+   4-grams (cognates.py: "beregningsperioden" meets "beräkningsperiod").
    The search uses the question with its glossary equivalents (glossary.py); the
    sentence ranking of the answer step uses the question alone.
 3. Diversity only where the question calls for several documents (it names two years,
@@ -24,11 +28,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk
+from .cognates import Cognates
 from .config import Settings
 from .countries import named_countries
 from .embeddings import Embedder
 from .filters import Filters
 from .glossary import count_topics, load_glossary
+from .questions import asks_author, is_byline
+from .sentence_text import sentence_embed_texts
 from .store import SearchIndex
 
 __all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever", "asks_about_each_document", "asks_for_several_documents",
@@ -56,6 +63,7 @@ class Retrieval:
     documents_searched: int | None = None   # set when nothing was found: 0 means the filters exclude everything
     search_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the glossary-expanded question
     topics: tuple[re.Pattern, ...] = field(default=(), repr=False, compare=False)  # glossary concepts the question uses
+    topic_source: str = ""   # who-wrote questions: the best passage's document before `byline_bonus`
 
     def topic_count(self, text: str) -> int:
         """How many of the question's glossary concepts `text` names, in any language."""
@@ -111,6 +119,7 @@ class HybridRetriever:
         self.index, self.embedder, self.s = index, embedder, settings
         name = settings.glossary
         self.glossary = load_glossary(name if name in ("", "builtin") else str(settings.root / name))
+        self.cognates = Cognates()   # each passage's sentence grams, kept across questions
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters = Filters()) -> Retrieval:
         k = k or self.s.top_k
@@ -131,13 +140,28 @@ class HybridRetriever:
             cos.update(zip(missing, (self.index.chunk_vectors(missing) @ sv).tolist()))
         svecs = dict(zip(keys, self.index.sentence_vectors(keys)))
         search = dict(zip(keys, self.index.sentence_search_vectors(keys)))
-        score = {key: cos[key] + self.s.sentence_weight * (float((search[key] @ sv).max()) if len(search[key]) else 0.0)
-                 for key in keys}
+        chunks = dict(zip(keys, self.index.chunks(keys)))
+        byline = self.s.byline_bonus if asks_author(question) else 0.0
+        score, bonus = {}, {}
+        for key in keys:
+            sims = search[key] @ sv
+            best = float(sims.max()) if len(sims) else 0.0
+            score[key] = cos[key] + self.s.sentence_weight * best
+            if byline and len(sims):  # a header line is far on meaning from "Hvem skrev …?"
+                lines = np.array([is_byline(t) for t in chunks[key].sentence_texts()], np.float32)
+                bonus[key] = self.s.sentence_weight * (float((sims + byline * lines).max()) - best)
         top_lex = lexical[0][1] if lexical else 0.0
         for key, s in lexical:
             score[key] += self.s.lexical_weight * s / top_lex
+        if self.s.cognate_weight:
+            near = self.cognates.scores(question, [self.cognates.passage(
+                chunks[key].chunk_id, lambda c=chunks[key]: sentence_embed_texts(c)) for key in keys])
+            for key, s in zip(keys, near):
+                score[key] += self.s.cognate_weight * s
+        topic_source = chunks[max(keys, key=lambda key: score[key])].source if bonus else ""
+        for key, b in bonus.items():
+            score[key] += b
         order = sorted(keys, key=lambda key: -score[key])
-        chunks = dict(zip(order, self.index.chunks(order)))
         d_rank = {key: r for r, (key, _) in enumerate(dense)}
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
         topics = self.glossary.topics(question)
@@ -145,7 +169,8 @@ class HybridRetriever:
             order = self._spread(order, score, chunks, l_rank, k, topics)
         hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
                          search[key]) for key in order[:k])
-        return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv, topics=topics)
+        return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv, topics=topics,
+                         topic_source=topic_source)
 
     def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk],
                 l_rank: dict[int, int], k: int, topics: tuple[re.Pattern, ...] = ()) -> list[int]:

@@ -105,3 +105,18 @@ def test_the_writer_is_shown_only_sentences_that_may_answer(settings, fake_embed
     model = Recording(responses=["Gruppen har 12 personer [1]."], prompts=[])
     ans = LLMReader(a.index, a.settings, model, "writer", count_tokens=lambda t: len(t.split())).answer(q, "da", r)
     assert ans.abstained and ans.reason == "no_number" and not ans.citations and model.prompts == []
+
+
+BYLINE = ("Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta", "no")
+SIGNED = ('De medicinska sekreterarna är den dolda nyckelgruppen i vården men snart finns inga kvar, '
+          'skriver "Snart på väg".', "sv")
+ABOUT = ("Helsesekretærer er en stor yrkesgruppe som du finner på enhver avdeling.", "no")
+
+
+def test_a_who_wrote_question_is_answered_only_by_bylines_and_signatures():
+    assert judge("Hvem skrev innlegget om helsesekretærer i skranken?", [ABOUT, BYLINE]) == Verdict((False, True))
+    assert judge("Hvilken signatur står under innlegget?", [BYLINE, ABOUT, SIGNED]) == Verdict((True, False, True))
+    assert judge("Who wrote the opinion piece?", [ABOUT]) == Verdict((False,), "no_author")
+    assert judge("Who wrote the opinion piece?", []) == Verdict((), "no_author")          # nothing to quote: abstain
+    assert judge("Vad säger inlägget om helsesekreterare?", [ABOUT]) == Verdict((True,))     # not asked who wrote
+    assert judge("Hur många underskrifter fick namninsamlingen?", [("145 underskrifter!", "sv")]) == Verdict((True,))

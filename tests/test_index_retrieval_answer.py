@@ -252,7 +252,7 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
     """ "Vad säger dokumenten om taligenkänning?": the Norwegian article's sentence with
     "talegjenkjenning" ranks below two of its own sentences and under the evidence floor,
     but names the question's subject, so it is the article's quote, and comes first."""
-    from assistant.answer import Evidence
+    from assistant.evidence import Evidence
     from assistant.subjects import other_documents
     from assistant.glossary import load_glossary
     from assistant.retrieval import Retrieval

@@ -46,6 +46,16 @@ def test_a_short_sentence_is_found_by_what_its_neighbours_say(real):
     assert in_context > alone + 0.05, (alone, in_context)
 
 
+def test_who_wrote_is_answered_with_the_byline_alone(real):
+    """The byline is a header line, far on meaning from "Hvem skrev …?" (stop 23 answered
+    with sentences about the topic); `byline_bonus` finds it, the guard quotes only it."""
+    ans = real.ask("Hvem skrev innlegget om helsesekretærer i skranken?")
+    assert not ans.abstained and [c.text for c in ans.citations] == [
+        "Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta"], ans.text
+    minutes = real.ask("Who wrote the minutes of the network meeting?")   # the minutes name no writer
+    assert minutes.abstained and not minutes.citations, minutes.text
+
+
 @pytest.mark.parametrize("question,text", [
     ("What is the recipe for Swedish meatballs?", "The documents do not say anything about this."),
     ("Hvad koster en togbillet fra København til Aarhus?", "Dokumenterne siger ikke noget om dette."),

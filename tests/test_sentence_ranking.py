@@ -1,7 +1,7 @@
-"""The extractive ranking of evidence sentences (answer.rank_sentences), on hand-made vectors."""
+"""The extractive ranking of evidence sentences (evidence.rank_sentences), on hand-made vectors."""
 import numpy as np
 
-from assistant.answer import rank_sentences
+from assistant.evidence import rank_sentences
 from assistant.chunking import Chunk
 from assistant.retrieval import Hit, Retrieval
 
@@ -47,7 +47,7 @@ def test_the_answer_type_prior_and_the_context_add_up():
 
 
 def test_a_bare_link_is_neither_evidence_nor_a_neighbour_offered_to_the_model():
-    from assistant.answer import can_be_evidence
+    from assistant.evidence import can_be_evidence
     from assistant.reader import neighbours
 
     text = "Läs mer här. https://vision.se/opinion/2023/x Namninsamlingen kräver bättre villkor."
