@@ -55,7 +55,7 @@ class Settings:
     question_max_chars: int = 1000
     sentence_weight: float = 1.0          # weight of a chunk's best sentence next to the chunk's cosine (tune half: 0.5-1.5)
     lexical_weight: float = 0.1           # keyword (BM25 / full-text) score, relative to the best one
-    cognate_weight: float = 0.1           # best sentence's share of the question's character 4-grams (cognates.py; tune half)
+    cognate_weight: float = 0.05          # best sentence's share of the question's character 4-grams (cognates.py; tune half)
     byline_bonus: float = 0.2             # who-wrote questions: added to a byline or signature sentence (tune half)
     multi_doc_margin: float = 0.2         # for questions about several documents (retrieval.py)
     # terms in en/sv/da/no searched together ("safety representative" = "skyddsombud"):
