@@ -141,7 +141,8 @@ class HybridRetriever:
         svecs = dict(zip(keys, self.index.sentence_vectors(keys)))
         search = dict(zip(keys, self.index.sentence_search_vectors(keys)))
         chunks = dict(zip(keys, self.index.chunks(keys)))
-        byline = self.s.byline_bonus if asks_author(question) else 0.0
+        author = asks_author(question)
+        byline = self.s.byline_bonus if author else 0.0
         score, bonus = {}, {}
         for key in keys:
             sims = search[key] @ sv
@@ -158,7 +159,7 @@ class HybridRetriever:
                 chunks[key].chunk_id, lambda c=chunks[key]: sentence_embed_texts(c)) for key in keys])
             for key, s in zip(keys, near):
                 score[key] += self.s.cognate_weight * s
-        topic_source = chunks[max(keys, key=lambda key: score[key])].source if bonus else ""
+        topic_source = chunks[max(keys, key=lambda key: score[key])].source if author else ""
         for key, b in bonus.items():
             score[key] += b
         order = sorted(keys, key=lambda key: -score[key])

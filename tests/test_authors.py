@@ -59,10 +59,12 @@ def test_who_wrote_is_answered_with_the_byline(settings, fake_embedder):
     for cid, h in hits[0.2].items():   # the bonus goes to byline sentences only
         gained = h.score - hits[0.0][cid].score
         assert gained >= -1e-6 and (gained > 1e-6) == any(map(is_byline, h.chunk.sentence_texts())), h.chunk.text
-    ans = a.ask("Hvem skrev innlegget om helsesekretærer i skranken?")
-    assert not ans.abstained and [c.text for c in ans.citations] == ["Innlegg: Gro Bengtson, leder for "
-                                                                     "Helsesekretærforbundet i Delta"], ans.text
-    assert "Gro Bengtson" in ans.text
+    for bonus in (0.2, 0.0):   # with the bonus turned off too
+        a = Assistant(settings.replace(byline_bonus=bonus), embedder=fake_embedder).warm_up()
+        ans = a.ask("Hvem skrev innlegget om helsesekretærer i skranken?")
+        assert not ans.abstained and [c.text for c in ans.citations] == ["Innlegg: Gro Bengtson, leder for "
+                                                                         "Helsesekretærforbundet i Delta"], ans.text
+        assert "Gro Bengtson" in ans.text and ans.retrieval.topic_source.startswith("2018-12-05_no")
 
 
 def test_no_byline_in_the_document_asked_about_abstains(settings, fake_embedder):
