@@ -8,7 +8,6 @@ import pytest
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
 from assistant.questions import answer_type_bonus, asks_author, is_byline
-from assistant.retrieval import HybridRetriever
 
 
 @pytest.mark.parametrize("question", [
