@@ -30,6 +30,8 @@ och and eller or men but som the that this det den der dem denna detta dessa den
 för for til till med ved vid with från fra from about into och hos
 har have has had hade havde hadde är are was were blev ble blir bliver been kan can ska skal skall shall will vil vill
 inte ikke not även også also all alla alle
+hvordan hvorledes korleis kven does did many much många mange mycket meget mye
+säger siger sier say says said står finns findes finnes dokumenten dokumenterne dokumentene documents
 """.split())
 _Grams = tuple[np.ndarray, np.ndarray, int]   # gram ids, the sentence of each, the number of sentences
 

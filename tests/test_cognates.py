@@ -13,6 +13,7 @@ def test_grams_fold_scandinavian_letters_and_skip_short_words():
     assert grams("løn") == grams("lön") == grams("LÖN") == grams("LØN") and set(grams("lön")) == {" lön", "lön "}
     assert grams("i på en") == {}                                  # words of fewer than three letters
     assert grams("Hvor ved hvad, vad och what") == {}               # question and function words
+    assert grams("Hvordan, hur många, hvor mye, what do the documents say, vad säger dokumenten") == {}
     assert grams("partnerskabet")[" par"] == 1 and grams("partnerskabet")["bet "] == 1
 
 
