@@ -19,7 +19,7 @@ from .config import Settings
 from .lang import detect_language
 from .prompting import render
 from .filters import Filters
-from .evidence import Evidence, first_byline, rank_sentences, select_evidence
+from .evidence import Evidence, first_byline, on_topic, rank_sentences, select_evidence
 from .guards import judge
 from .questions import asks_author
 from .retrieval import HybridRetriever, Retrieval
@@ -150,6 +150,8 @@ class ExtractiveAnswerer:
         cw = self.s.sentence_context_weight if context_weight is None else context_weight
         ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded,
                                 topic_bonus=topic_bonus)
+        if self.s.evidence_on_topic:
+            ranked = on_topic(ranked, retrieval)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
         if names_subject(retrieval, [ev.text for ev in ranked]):
             best = max(best, self.s.abstain_threshold)

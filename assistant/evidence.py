@@ -1,6 +1,7 @@
 """The sentences that may answer, for every answer step: each retrieved chunk's sentences
 ranked by their similarity to the question (`rank_sentences`), the best of them
-(`select_evidence`), and for a who-wrote question its byline (`first_byline`)."""
+(`select_evidence`), only from the documents on the question's topic (`on_topic`), and for a
+who-wrote question its byline (`first_byline`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .blocks import is_lead_in
-from .questions import answer_type_bonus, is_byline
-from .retrieval import Retrieval
+from .questions import answer_type, is_byline, type_prior
+from .retrieval import Retrieval, asks_for_several_documents
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
     `topic_bonus`: + this for a sentence that names one of the question's glossary concepts
     in any language ("6496 skyddsombud." for "How many safety representatives...?", a short
     sentence whose vector alone ranks it 16th). Scores order sentences; `similarity` stays raw."""
-    out = []
+    out, kinds = [], answer_type(retrieval.question)
     for rank, hit in enumerate(retrieval.hits):
         vecs = hit.sentence_vectors
         if not len(vecs):
@@ -52,12 +53,25 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
             if expanded:
                 sim = raw[i]
             near = max((float(sims[j]) for j in (i - 1, i + 1) if 0 <= j < len(sims)), default=0.0)
-            score = float(sim) + answer_type_bonus(retrieval.question, text, type_bonus) + context_weight * max(near, 0.0)
+            score = float(sim) + type_prior(kinds, text, type_bonus) + context_weight * max(near, 0.0)
             if topic_bonus and retrieval.topic_count(text):
                 score += topic_bonus
             out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(raw[i])))
     out.sort(key=lambda ev: -ev.score)
     return out
+
+
+def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
+    """For a question about one thing that names glossary concepts, the evidence of the
+    documents at least one of whose retrieved passages (text, title or headings) names one
+    of them in any language, when any does: "Hvor lang er beregningsperioden ved aktivering af
+    kriseaftalen?" had been answered with the Danish project plan's "Der planlægges med 6
+    temadrøftelser over 2 år.", from a document that never names the crisis agreement.
+    Questions about several documents keep every document."""
+    if not retrieval.topics or asks_for_several_documents(retrieval.question):
+        return ranked
+    named = {h.chunk.source for h in retrieval.hits if retrieval.topic_count(h.chunk.embed_text)}
+    return [ev for ev in ranked if ev.source in named] if named else ranked
 
 
 def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -> list[Evidence]:

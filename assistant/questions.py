@@ -87,14 +87,22 @@ def is_byline(sentence: str) -> bool:
     return bool(_BYLINE.search(sentence))
 
 
-def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
-    """Small prior for sentences of the kind the question asks for: a byline or signature
-    for who-wrote questions, a number or date for when/how-many questions, a person's
-    name for other who-questions."""
+def answer_type(question: str) -> tuple[str, ...]:
+    """What kinds of sentence answer the question: ("author",) (a byline or signature), or
+    "number" (a number or date: when/how many) and/or "person" (a name: other who-questions)."""
     if asks_author(question):
-        return bonus if is_byline(sentence) else 0.0
-    if _ASKS_NUMBER.search(question) and re.search(r"\d", sentence):
-        return bonus
-    if _ASKS_PERSON.search(question) and _NAME.search(sentence):
-        return bonus
-    return 0.0
+        return ("author",)
+    return tuple(kind for kind, pattern in (("number", _ASKS_NUMBER), ("person", _ASKS_PERSON)) if pattern.search(question))
+
+
+_FITS = {"author": is_byline, "number": lambda s: bool(re.search(r"\d", s)), "person": lambda s: bool(_NAME.search(s))}
+
+
+def type_prior(kinds: tuple[str, ...], sentence: str, bonus: float) -> float:
+    """`bonus` for a sentence of a kind (answer_type) the question asks for."""
+    return bonus if any(_FITS[kind](sentence) for kind in kinds) else 0.0
+
+
+def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
+    """Small prior for sentences of the kind the question asks for (answer_type)."""
+    return type_prior(answer_type(question), sentence, bonus)

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
-from assistant.questions import answer_type_bonus, asks_author, is_byline
+from assistant.questions import answer_type, answer_type_bonus, asks_author, is_byline, type_prior
 
 
 @pytest.mark.parametrize("question", [
@@ -44,6 +44,16 @@ def test_the_answer_steps_prior_prefers_the_byline_for_who_wrote_questions():
     assert answer_type_bonus(q, "Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta", 0.08) == 0.08
     assert answer_type_bonus(q, "Gro Bengtson og Kari Nordmann møtte ledelsen.", 0.08) == 0.0   # a name, no byline
     assert answer_type_bonus("Hvem leder forbundet?", "Gro Bengtson og Kari Nordmann møtte ledelsen.", 0.08) == 0.08
+
+
+def test_the_question_is_classified_once_for_all_its_sentences():
+    assert answer_type("Hvem skrev innlegget?") == ("author",)
+    assert answer_type("Hur många skyddsombud finns det?") == ("number",)
+    assert answer_type("Hvem leder forbundet?") == ("person",)
+    assert answer_type("Vad tyckte de yngre om distansarbete?") == ()
+    assert type_prior(("number",), "6496 skyddsombud.", 0.08) == 0.08
+    assert type_prior(("number",), "Gro Bengtson leder forbundet.", 0.08) == 0.0
+    assert type_prior((), "6496 skyddsombud.", 0.08) == 0.0
 
 
 def test_who_wrote_is_answered_with_the_byline(settings, fake_embedder):
