@@ -63,15 +63,21 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
 
 def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
     """For a question about one thing that names glossary concepts, the evidence of the
-    documents at least one of whose retrieved passages (text, title or headings) names one
-    of them in any language, when any does: "Hvor lang er beregningsperioden ved aktivering af
-    kriseaftalen?" had been answered with the Danish project plan's "Der planlægges med 6
-    temadrøftelser over 2 år.", from a document that never names the crisis agreement.
-    Questions about several documents keep every document."""
-    if not retrieval.topics or asks_for_several_documents(retrieval.question):
+    document ranked first and of the other documents at least one of whose retrieved
+    passages (text, title or headings) names one of the concepts in any language, when any
+    does: "Hvor lang er beregningsperioden ved aktivering af kriseaftalen?" had been answered
+    with the Danish project plan's "Der planlægges med 6 temadrøftelser over 2 år.", from a
+    document ranked second that never names the crisis agreement. The first document always
+    stays: a concept's word may be used in another sense there ("i praktiken"), or the
+    answer may use a form the glossary does not list. Questions about several documents,
+    and who-wrote questions (evidence.first_byline keeps to one document already), are left
+    as they are."""
+    if not retrieval.topics or not retrieval.hits or retrieval.topic_source \
+            or asks_for_several_documents(retrieval.question):
         return ranked
     named = {h.chunk.source for h in retrieval.hits if retrieval.topic_count(h.chunk.embed_text)}
-    return [ev for ev in ranked if ev.source in named] if named else ranked
+    keep = named | {retrieval.hits[0].chunk.source}
+    return [ev for ev in ranked if ev.source in keep] if named else ranked
 
 
 def select_evidence(ranked: list[Evidence], max_sentences: int, margin: float) -> list[Evidence]:

@@ -1,7 +1,8 @@
 """Questions are bounded before any model runs: whitespace and control characters are
 normalised, an empty question or one over the length limit is refused with a message in
-the question's language (QuestionError, exit code 2 in the CLI). `answer_type_bonus`
-is the answer step's small prior for the kind of sentence a question asks for;
+the question's language (QuestionError, exit code 2 in the CLI). `answer_type` (once per
+question) and `type_prior` (per sentence) are the answer step's small prior for the kind of
+sentence a question asks for;
 `asks_author` and `is_byline` let retrieval and the answer step find who wrote or signed
 a text ("Innlegg: Gro Bengtson", '…, skriver "Snart på väg".', "/Snart på väg")."""
 from __future__ import annotations

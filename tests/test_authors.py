@@ -51,6 +51,8 @@ def test_the_question_is_classified_once_for_all_its_sentences():
     assert answer_type("Hur många skyddsombud finns det?") == ("number",)
     assert answer_type("Hvem leder forbundet?") == ("person",)
     assert answer_type("Vad tyckte de yngre om distansarbete?") == ()
+    assert answer_type("Vem höll i mötet och när?") == ("number", "person")   # a date or a name
+    assert type_prior(("number", "person"), "Mötet leddes av Gro Bengtson.", 0.08) == 0.08
     assert type_prior(("number",), "6496 skyddsombud.", 0.08) == 0.08
     assert type_prior(("number",), "Gro Bengtson leder forbundet.", 0.08) == 0.0
     assert type_prior((), "6496 skyddsombud.", 0.08) == 0.0

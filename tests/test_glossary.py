@@ -23,6 +23,8 @@ def test_words_that_only_start_like_a_term_are_not_expanded():
     assert "patient records" in g.expand("Vilket journalsystem använder regionen?")     # a compound still matches
     assert g.expand("When is the payment made?") == "When is the payment made?"
     assert "lön" in g.expand("What is the pay?") and g.expand("Är det lönsamt?") == "Är det lönsamt?"
+    assert not g.topics("Hur fungerar kompetensstegen i praktiken?")               # "in practice"
+    assert g.topics("Hvordan opsamles erfaringerne fra praktikforløbene?") and g.topics("Hur ordnas praktik?")
     own = parse("en\tsv\nboard|!boarding\tstyrelse\n")
     assert own.expand("Where is the boarding gate?") == "Where is the boarding gate?"
     assert own.expand("Who is on the board?") == "Who is on the board? (styrelse)"
