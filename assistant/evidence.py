@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .blocks import is_lead_in
-from .questions import answer_type, is_byline, type_prior
+from .questions import answer_type, asks_author, is_byline, type_prior
 from .retrieval import Retrieval, asks_for_several_documents
 
 
@@ -72,8 +72,8 @@ def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
     answer may use a form the glossary does not list. Questions about several documents,
     and who-wrote questions (evidence.first_byline keeps to one document already), are left
     as they are."""
-    if not retrieval.topics or not retrieval.hits or retrieval.topic_source \
-            or asks_for_several_documents(retrieval.question):
+    q = retrieval.question
+    if not retrieval.topics or not retrieval.hits or asks_author(q) or asks_for_several_documents(q):
         return ranked
     named = {h.chunk.source for h in retrieval.hits if retrieval.topic_count(h.chunk.embed_text)}
     keep = named | {retrieval.hits[0].chunk.source}

@@ -49,7 +49,7 @@ def test_every_document_stays_when_none_or_several_are_asked_about_or_for_who_wr
     assert nobody_names_it.topics and on_topic(RANKED, nobody_names_it) == RANKED
     several = _retrieval("Hvad siger dokumenterne om kriseaftalen?", NETWORK_PASSAGES + [PLAN_PASSAGE])
     assert several.topics and on_topic(RANKED, several) == RANKED
-    who = _retrieval("Hvem skrev om kriseaftalen?", NETWORK_PASSAGES + [PLAN_PASSAGE], topic_source=PLAN)
+    who = _retrieval("Hvem skrev indlægget om kriseaftalen?", NETWORK_PASSAGES + [PLAN_PASSAGE], topic_source=PLAN)
     assert who.topics and on_topic(RANKED, who) == RANKED   # first_byline keeps to topic_source itself
 
 
