@@ -11,7 +11,7 @@ import numpy as np
 from .blocks import is_lead_in
 from .doc_kinds import documents_named
 from .questions import answer_type, asks_author, is_byline, type_prior
-from .retrieval import Retrieval, asks_for_several_documents
+from .retrieval import Retrieval, asks_for_several_documents, asks_what_documents_say
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,9 @@ def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
     A question that names a kind of document ("prosjektplanen", "namninsamlingen", "the
     network meeting": doc_kinds.py) is answered from the retrieved documents of that kind,
     when there are any: "Når ble prosjektplanen publisert?" had been answered with the
-    Norwegian article's "Publisert: 2018-12-05".
+    Norwegian article's "Publisert: 2018-12-05". So is a who-wrote question ("Who wrote the
+    petition?" abstains when another document ranks first: first_byline). Not a question
+    about what "the documents" say: there the kind is the subject ("… about the petition").
 
     Otherwise a question about one thing that names glossary concepts is answered from the
     document ranked first and from the other documents at least one of whose retrieved
@@ -79,9 +81,10 @@ def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
     stays: a concept's word may be used in another sense there ("i praktiken"), or the
     answer may use a form the glossary does not list. Questions about several documents,
     and who-wrote questions (evidence.first_byline keeps to one document already), keep
-    every document here."""
+    every document in this second rule."""
     q = retrieval.question
-    of_kind = documents_named(q, ((h.chunk.source, h.chunk.title) for h in retrieval.hits))
+    of_kind = set() if asks_what_documents_say(q) else \
+        documents_named(q, ((h.chunk.source, h.chunk.title) for h in retrieval.hits))
     if of_kind:
         return [ev for ev in ranked if ev.source in of_kind]
     if not retrieval.topics or not retrieval.hits or asks_author(q) or asks_for_several_documents(q):
