@@ -68,9 +68,7 @@ class Settings:
     abstain_threshold: float = 0.34
     sentence_margin: float = 0.08
     answer_type_bonus: float = 0.08
-    # evidence from the kind of document a question names, else from the first document
-    # and the documents naming its glossary concepts (evidence.on_topic)
-    evidence_on_topic: bool = True
+    evidence_on_topic: bool = True       # a question naming glossary concepts: evidence from the first document and those naming one
     sentence_context_weight: float = 0.1   # + this x the better neighbour sentence's similarity (fitted on the tune half)
     # the answer step: "selector" (the LLM picks the sentences that answer, or none),
     # "writer" (the LLM writes, every fact grounding-checked), "extractive" (no LLM)

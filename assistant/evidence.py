@@ -1,7 +1,7 @@
 """The sentences that may answer, for every answer step: each retrieved chunk's sentences
 ranked by their similarity to the question (`rank_sentences`), the best of them
-(`select_evidence`), only from the documents the question is about (`on_topic`: the kind of
-document it names, or its topic), and for a who-wrote question its byline (`first_byline`)."""
+(`select_evidence`), only from the documents on the question's topic (`on_topic`), and for a
+who-wrote question its byline (`first_byline`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .blocks import is_lead_in
-from .doc_kinds import documents_named
 from .questions import answer_type, asks_author, is_byline, type_prior
-from .retrieval import Retrieval, asks_for_several_documents, asks_what_documents_say
+from .retrieval import Retrieval, asks_for_several_documents
 
 
 @dataclass(frozen=True)
@@ -63,30 +62,17 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
 
 
 def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
-    """The evidence of the documents the question is about.
-
-    A question that names a kind of document ("prosjektplanen", "namninsamlingen", "the
-    network meeting": doc_kinds.py) is answered from the retrieved documents of that kind,
-    when there are any: "Når ble prosjektplanen publisert?" had been answered with the
-    Norwegian article's "Publisert: 2018-12-05". So is a who-wrote question ("Who wrote the
-    petition?" abstains when another document ranks first: first_byline). Not a question
-    about what "the documents" say: there the kind is the subject ("… about the petition").
-
-    Otherwise a question about one thing that names glossary concepts is answered from the
-    document ranked first and from the other documents at least one of whose retrieved
+    """For a question about one thing that names glossary concepts, the evidence of the
+    document ranked first and of the other documents at least one of whose retrieved
     passages (text, title or headings) names one of the concepts in any language, when any
     does: "Hvor lang er beregningsperioden ved aktivering af kriseaftalen?" had been answered
     with the Danish project plan's "Der planlægges med 6 temadrøftelser over 2 år.", from a
     document ranked second that never names the crisis agreement. The first document always
     stays: a concept's word may be used in another sense there ("i praktiken"), or the
     answer may use a form the glossary does not list. Questions about several documents,
-    and who-wrote questions (evidence.first_byline keeps to one document already), keep
-    every document in this second rule."""
+    and who-wrote questions (evidence.first_byline keeps to one document already), are left
+    as they are."""
     q = retrieval.question
-    of_kind = set() if asks_what_documents_say(q) else \
-        documents_named(q, ((h.chunk.source, h.chunk.title) for h in retrieval.hits))
-    if of_kind:
-        return [ev for ev in ranked if ev.source in of_kind]
     if not retrieval.topics or not retrieval.hits or asks_author(q) or asks_for_several_documents(q):
         return ranked
     named = {h.chunk.source for h in retrieval.hits if retrieval.topic_count(h.chunk.embed_text)}

@@ -17,7 +17,7 @@ CRISIS = "Hvor lang er beregningsperioden ved aktivering af kriseaftalen?"
 
 
 def _retrieval(question: str, passages: list[tuple[str, str]], topic_source: str = "") -> Retrieval:
-    hits = tuple(Hit(i, SimpleNamespace(source=src, title="", embed_text=text), 1.0 - i / 10, 0.5, np.zeros((0, 2)))
+    hits = tuple(Hit(i, SimpleNamespace(source=src, embed_text=text), 1.0 - i / 10, 0.5, np.zeros((0, 2)))
                  for i, (src, text) in enumerate(passages))
     return Retrieval(question, np.zeros(2), hits, topics=GLOSSARY.topics(question), topic_source=topic_source)
 
