@@ -103,7 +103,3 @@ def type_prior(kinds: tuple[str, ...], sentence: str, bonus: float) -> float:
     """`bonus` for a sentence of a kind (answer_type) the question asks for."""
     return bonus if any(_FITS[kind](sentence) for kind in kinds) else 0.0
 
-
-def answer_type_bonus(question: str, sentence: str, bonus: float) -> float:
-    """Small prior for sentences of the kind the question asks for (answer_type)."""
-    return type_prior(answer_type(question), sentence, bonus)

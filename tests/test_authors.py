@@ -7,7 +7,7 @@ import pytest
 
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
-from assistant.questions import answer_type, answer_type_bonus, asks_author, is_byline, type_prior
+from assistant.questions import answer_type, asks_author, is_byline, type_prior
 
 
 @pytest.mark.parametrize("question", [
@@ -41,9 +41,9 @@ def test_bylines_signatures_and_attributions():
 
 def test_the_answer_steps_prior_prefers_the_byline_for_who_wrote_questions():
     q = "Hvem skrev innlegget?"
-    assert answer_type_bonus(q, "Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta", 0.08) == 0.08
-    assert answer_type_bonus(q, "Gro Bengtson og Kari Nordmann møtte ledelsen.", 0.08) == 0.0   # a name, no byline
-    assert answer_type_bonus("Hvem leder forbundet?", "Gro Bengtson og Kari Nordmann møtte ledelsen.", 0.08) == 0.08
+    assert type_prior(answer_type(q), "Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta", 0.08) == 0.08
+    assert type_prior(answer_type(q), "Gro Bengtson og Kari Nordmann møtte ledelsen.", 0.08) == 0.0   # a name, no byline
+    assert type_prior(answer_type("Hvem leder forbundet?"), "Gro Bengtson og Kari Nordmann møtte ledelsen.", 0.08) == 0.08
 
 
 def test_the_question_is_classified_once_for_all_its_sentences():
