@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable
 
 from .errors import LoaderError
+from .progress import quiet_loggers
 from .registry import Registry
 
 
@@ -134,25 +135,26 @@ def read_pdf(data: bytes, path: Path, limits: LoadLimits) -> tuple[str, str]:
 
     check_time = deadline(path, limits)
     pages: list[str] = []
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoaderError(path, "the PDF is password-protected; save an unprotected copy")
-        n = len(reader.pages)
-        if n > limits.max_pdf_pages:
-            raise LoaderError(path, f"the PDF has {n} pages, over the limit of {limits.max_pdf_pages} (max_pdf_pages); "
-                                    "split it or raise the limit")
-        total = 0
-        for i, page in enumerate(reader.pages):
-            check_time(f"page {i + 1} of {n}")
-            text = (page.extract_text() or "").strip()
-            total += len(text)
-            check_text_size(total, path, limits)
-            pages.append(text)
-    except LoaderError:
-        raise
-    except Exception as e:  # pypdf raises many kinds of errors on hostile input
-        raise _unreadable("PDF", e, path, "re-export it") from e
+    with quiet_loggers("pypdf"):  # its warnings repeat what the LoaderError says
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise LoaderError(path, "the PDF is password-protected; save an unprotected copy")
+            n = len(reader.pages)
+            if n > limits.max_pdf_pages:
+                raise LoaderError(path, f"the PDF has {n} pages, over the limit of {limits.max_pdf_pages} (max_pdf_pages); "
+                                        "split it or raise the limit")
+            total = 0
+            for i, page in enumerate(reader.pages):
+                check_time(f"page {i + 1} of {n}")
+                text = (page.extract_text() or "").strip()
+                total += len(text)
+                check_text_size(total, path, limits)
+                pages.append(text)
+        except LoaderError:
+            raise
+        except Exception as e:  # pypdf raises many kinds of errors on hostile input
+            raise _unreadable("PDF", e, path, "re-export it") from e
     return "\n\n".join(p for p in pages if p), "binary"
 
 

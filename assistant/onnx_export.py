@@ -5,7 +5,6 @@ Checked against the torch model before anything is installed; installed atomical
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import tempfile
@@ -17,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import ModelError
+from .progress import quiet_loggers
 from .onnx_encoder import FILE, FILES, FORMAT, MIN_AGREEMENT, PROMPTS, STAMP, OnnxEncoder, earlier_dir, export_dir, \
     is_exported
 
@@ -95,7 +95,7 @@ def _build(model_dir: Path, model_hash: str, tmp: Path) -> Path:
     final.mkdir()
     raw.parent.mkdir()
     batch, seq = torch.export.Dim("batch", max=64), torch.export.Dim("seq", max=int(st.max_seq_length))
-    with warnings.catch_warnings(), torch.inference_mode(False), _quiet("torch.onnx", ""):
+    with warnings.catch_warnings(), torch.inference_mode(False), quiet_loggers("torch.onnx", ""):
         warnings.simplefilter("ignore")
         torch.onnx.export(Pipeline().eval(), (enc["input_ids"], enc["attention_mask"]), str(raw),
                           input_names=["input_ids", "attention_mask"], output_names=["question_vector"],
@@ -120,7 +120,7 @@ def _build(model_dir: Path, model_hash: str, tmp: Path) -> Path:
 
     _fuse(raw, final / FILES["onnx-float32"])
     stamp["agreement_fp32"] = agreement("onnx-float32")
-    with _quiet(""):   # from the fused graph: its RMS norms and GELUs stay one kernel each
+    with quiet_loggers(""):   # from the fused graph: its RMS norms and GELUs stay one kernel each
         quantize_dynamic(str(final / FILES["onnx-float32"]), str(final / FILE), weight_type=QuantType.QInt8,
                          use_external_data_format=True)
     stamp["agreement_int8"] = agreement("onnx-int8", ("query",))
@@ -138,23 +138,9 @@ def _fuse(src: Path, dst: Path) -> None:
 
     from onnxruntime.transformers import optimizer
 
-    with _quiet("onnxruntime", "onnx_model", ""), contextlib.redirect_stdout(io.StringIO()):
+    with quiet_loggers("onnxruntime", "onnx_model", ""), contextlib.redirect_stdout(io.StringIO()):
         model = optimizer.optimize_model(str(src), model_type="bert", num_heads=0, hidden_size=0, opt_level=1)
         model.save_model_to_file(str(dst), use_external_data_format=True)
-
-
-@contextmanager
-def _quiet(*loggers: str):
-    """The exporters' warnings (torchvision not installed, "consider pre-processing") say
-    nothing to the user; errors still show."""
-    saved = [(logging.getLogger(n), logging.getLogger(n).level) for n in loggers]
-    for lg, _ in saved:
-        lg.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for lg, level in saved:
-            lg.setLevel(level)
 
 
 def ensure_for(embedder, log: Callable[[str], None] = print, force: bool = False) -> None:

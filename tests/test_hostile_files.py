@@ -4,6 +4,7 @@ beside it still load and chunk (issue 9)."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import random
 import string
@@ -215,6 +216,17 @@ def test_pdf_page_limit_and_time_budget(tmp_path, monkeypatch):
     monkeypatch.setattr(formats, "time", SlowClock())
     with pytest.raises(LoaderError, match=r"over 60 s and was stopped at page 7 of 10 \(parse_budget_s\)"):
         load_file(tmp_path / "p.pdf")
+
+
+def test_a_corrupt_pdf_is_one_clear_error_and_pypdf_prints_nothing(tmp_path, caplog):
+    random.seed(5)
+    bad = tmp_path / "random.pdf"
+    bad.write_bytes(bytes(random.getrandbits(8) for _ in range(4096)))
+    caplog.set_level("WARNING")
+    with pytest.raises(LoaderError, match=r"random\.pdf: corrupt or unreadable PDF .*; re-export it"):
+        load_file(bad)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+    assert logging.getLogger("pypdf").level == logging.NOTSET  # restored for other users of pypdf
 
 
 # ---------- per-file isolation ----------
