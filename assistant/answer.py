@@ -19,7 +19,7 @@ from .config import Settings
 from .lang import detect_language
 from .prompting import render
 from .filters import Filters
-from .evidence import Evidence, first_byline, on_topic, rank_sentences, select_evidence
+from .evidence import Evidence, first_byline, gives_date, on_topic, rank_sentences, select_evidence
 from .guards import judge
 from .questions import asks_author
 from .retrieval import HybridRetriever, Retrieval
@@ -145,7 +145,8 @@ class ExtractiveAnswerer:
         """Ranked evidence sentences and the best raw similarity (the abstention signal;
         the answer-type prior and the neighbours only order sentences, they do not make
         evidence stronger; for "what do the documents say about X", a sentence naming X is
-        evidence enough: subjects.py). `context_weight` defaults to the setting; `topic_bonus`
+        evidence enough: subjects.py; so is the line with its own date of the document "when was
+        <it> published?" names: evidence.gives_date). `context_weight` defaults to the setting; `topic_bonus`
         only orders (rank_sentences)."""
         cw = self.s.sentence_context_weight if context_weight is None else context_weight
         ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded,
@@ -153,7 +154,8 @@ class ExtractiveAnswerer:
         if self.s.evidence_on_topic:
             ranked = on_topic(ranked, retrieval)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
-        if names_subject(retrieval, [ev.text for ev in ranked]):
+        dated = self.s.evidence_on_topic and gives_date(ranked, retrieval)
+        if dated or names_subject(retrieval, [ev.text for ev in ranked]):
             best = max(best, self.s.abstain_threshold)
         return ranked, best
 

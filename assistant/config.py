@@ -68,7 +68,9 @@ class Settings:
     abstain_threshold: float = 0.34
     sentence_margin: float = 0.08
     answer_type_bonus: float = 0.08
-    evidence_on_topic: bool = True       # a question naming glossary concepts: evidence from the first document and those naming one
+    # evidence only from the documents a question is about (evidence.on_topic): for "when was the
+    # project plan published?" the plan; for glossary concepts, the first document and those naming one
+    evidence_on_topic: bool = True
     sentence_context_weight: float = 0.1   # + this x the better neighbour sentence's similarity (fitted on the tune half)
     # the answer step: "selector" (the LLM picks the sentences that answer, or none),
     # "writer" (the LLM writes, every fact grounding-checked), "extractive" (no LLM)

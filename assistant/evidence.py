@@ -1,6 +1,6 @@
 """The sentences that may answer, for every answer step: each retrieved chunk's sentences
 ranked by their similarity to the question (`rank_sentences`), the best of them
-(`select_evidence`), only from the documents on the question's topic (`on_topic`), and for a
+(`select_evidence`), only from the documents the question is about (`on_topic`), and for a
 who-wrote question its byline (`first_byline`)."""
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .blocks import is_lead_in
+from .doc_kinds import documents_named, kinds_dated, years_named
+from .metadata import date_from_filename, dates_in
 from .questions import answer_type, asks_author, is_byline, type_prior
 from .retrieval import Retrieval, asks_for_several_documents
 
@@ -38,8 +40,12 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
     question's (the LLM reader's candidates; quoting by it directly lost key facts).
     `topic_bonus`: + this for a sentence that names one of the question's glossary concepts
     in any language ("6496 skyddsombud." for "How many safety representatives...?", a short
-    sentence whose vector alone ranks it 16th). Scores order sentences; `similarity` stays raw."""
-    out, kinds = [], answer_type(retrieval.question)
+    sentence whose vector alone ranks it 16th). For "when was the plan published?" the prior
+    goes to the plan's lines with its own date only (`dated_document`; twice a number's).
+    Scores order sentences; `similarity` stays raw."""
+    dated = dated_document(retrieval)
+    own = date_from_filename(dated) if dated else None
+    out, kinds = [], ("date",) if dated else answer_type(retrieval.question)
     for rank, hit in enumerate(retrieval.hits):
         vecs = hit.sentence_vectors
         if not len(vecs):
@@ -53,7 +59,10 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
             if expanded:
                 sim = raw[i]
             near = max((float(sims[j]) for j in (i - 1, i + 1) if 0 <= j < len(sims)), default=0.0)
-            score = float(sim) + type_prior(kinds, text, type_bonus) + context_weight * max(near, 0.0)
+            prior = type_prior(kinds, text, type_bonus)
+            if own and (hit.chunk.source != dated or own not in dates_in(text)):
+                prior = 0.0   # "when was the plan published?": only a line with the plan's own date
+            score = float(sim) + prior + context_weight * max(near, 0.0)
             if topic_bonus and retrieval.topic_count(text):
                 score += topic_bonus
             out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(raw[i])))
@@ -61,8 +70,41 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
     return out
 
 
+def dated_document(retrieval: Retrieval) -> str:
+    """For a question about when a document of a kind it names was published, updated or
+    written (doc_kinds.kinds_dated: "Når ble prosjektplanen publisert?"), the first-ranked
+    retrieved document of that kind, of a year the question names if it names one
+    ("… protokollet från mötet i maj 2021?"); else ""."""
+    q = retrieval.question
+    kinds = kinds_dated(q)
+    named = documents_named(kinds, ((h.chunk.source, h.chunk.title) for h in retrieval.hits)) if kinds else []
+    years = years_named(q)
+    named = [src for src in named if (date_from_filename(src) or "")[:4] in years] if years else named
+    return named[0] if named else ""
+
+
+def gives_date(ranked: list[Evidence], retrieval: Retrieval) -> bool:
+    """That document's evidence writes its own date, the one of its file name ("Opdateret 14.
+    sept. 2021" in 2021-09-14_da_projektplan…): evidence enough, however little its words
+    share with "When was the project plan published?". Another date ("Nästa möte 12 mars
+    2025.") is not, nor any date of a document without a date in its file name. Only that
+    line gets the date's answer-type prior (rank_sentences), so it is quoted first."""
+    src = dated_document(retrieval)
+    own = date_from_filename(src) if src else None
+    return bool(own) and any(ev.source == src and own in dates_in(ev.text) for ev in ranked)
+
+
 def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
-    """For a question about one thing that names glossary concepts, the evidence of the
+    """The evidence of the documents the question is about.
+
+    A question about when a document of a kind it names was published, updated or written
+    is answered from the first-ranked retrieved document of that kind (`dated_document`),
+    when there is one: "Når ble prosjektplanen publisert?" had been answered with the
+    Norwegian article's "Publisert: 2018-12-05", now with the plan's "Opdateret 14. sept.
+    2021". Other questions that name a kind are not: "Var hålls nätverkets höstmöte 2025?"
+    is answered by an uploaded board protocol, not by the network's minutes.
+
+    Otherwise, for a question about one thing that names glossary concepts, the evidence of the
     document ranked first and of the other documents at least one of whose retrieved
     passages (text, title or headings) names one of the concepts in any language, when any
     does: "Hvor lang er beregningsperioden ved aktivering af kriseaftalen?" had been answered
@@ -73,6 +115,8 @@ def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
     and who-wrote questions (evidence.first_byline keeps to one document already), are left
     as they are."""
     q = retrieval.question
+    if dated := dated_document(retrieval):
+        return [ev for ev in ranked if ev.source == dated]
     if not retrieval.topics or not retrieval.hits or asks_author(q) or asks_for_several_documents(q):
         return ranked
     named = {h.chunk.source for h in retrieval.hits if retrieval.topic_count(h.chunk.embed_text)}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable
 
 from .errors import LoaderError
-from .progress import quiet_loggers
+from .logs import quiet_loggers
 from .registry import Registry
 
 

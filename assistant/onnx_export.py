@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import ModelError
-from .progress import quiet_loggers
+from .logs import quiet_loggers
 from .onnx_encoder import FILE, FILES, FORMAT, MIN_AGREEMENT, PROMPTS, STAMP, OnnxEncoder, earlier_dir, export_dir, \
     is_exported
 

@@ -1,13 +1,10 @@
 """Progress of long work (indexing, model fetch) on the terminal: a live tqdm bar with
 rate and ETA when stderr is a terminal, plain lines (at most every few seconds)
-otherwise, e.g. in CI logs or under `make run`'s output capture; and `quiet_loggers`
-for libraries whose warnings say nothing to the user."""
+otherwise, e.g. in CI logs or under `make run`'s output capture."""
 from __future__ import annotations
 
-import logging
 import sys
 import time
-from contextlib import contextmanager
 
 
 class TerminalProgress:
@@ -52,18 +49,3 @@ class TerminalProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-
-
-@contextmanager
-def quiet_loggers(*names: str):
-    """Raise these loggers to ERROR for the block: third-party warnings (an exporter's
-    "consider pre-processing", pypdf's "EOF marker not found" on a file already reported
-    as unreadable) say nothing to the user; errors still show."""
-    saved = [(logging.getLogger(n), logging.getLogger(n).level) for n in names]
-    for lg, _ in saved:
-        lg.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for lg, level in saved:
-            lg.setLevel(level)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .doc_kinds import is_date_line
 from .errors import AssistantError
 from .lang import detect_language
 
@@ -90,16 +91,24 @@ def is_byline(sentence: str) -> bool:
 
 def answer_type(question: str) -> tuple[str, ...]:
     """What kinds of sentence answer the question: ("author",) (a byline or signature), or
-    "number" (a number or date: when/how many) and/or "person" (a name: other who-questions)."""
+    "number" (a number or date: when/how many) and/or "person" (a name: other who-questions).
+    ("date",), a line that dates a text, is for a question about when a retrieved document
+    was published (evidence.rank_sentences)."""
     if asks_author(question):
         return ("author",)
     return tuple(kind for kind, pattern in (("number", _ASKS_NUMBER), ("person", _ASKS_PERSON)) if pattern.search(question))
 
 
-_FITS = {"author": is_byline, "number": lambda s: bool(re.search(r"\d", s)), "person": lambda s: bool(_NAME.search(s))}
+_FITS = {"author": is_byline, "date": is_date_line, "number": lambda s: bool(re.search(r"\d", s)),
+         "person": lambda s: bool(_NAME.search(s))}
+
+
+# a date line is the whole answer to "when was the plan published?" ("Opdateret 14. sept. 2021"):
+# at 1x the extractive step quoted it for 2 of 6 such questions, at 2x for all 6, first in 5 (stop 26)
+_WEIGHT = {"date": 2.0}
 
 
 def type_prior(kinds: tuple[str, ...], sentence: str, bonus: float) -> float:
-    """`bonus` for a sentence of a kind (answer_type) the question asks for."""
-    return bonus if any(_FITS[kind](sentence) for kind in kinds) else 0.0
+    """`bonus` (x the kind's weight) for a sentence of a kind (answer_type) the question asks for."""
+    return max((bonus * _WEIGHT.get(kind, 1.0) for kind in kinds if _FITS[kind](sentence)), default=0.0)
 

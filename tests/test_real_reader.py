@@ -52,6 +52,14 @@ def test_a_question_about_a_country_the_quotes_are_not_about_abstains(reader):
     assert any("40 000" in c.text for c in reader.ask("Hvor mye er inngangslønnen i Danmark?").citations)
 
 
+@pytest.mark.parametrize("question", ["Når ble prosjektplanen publisert?", "When was the project plan published?"])
+def test_asked_when_the_project_plan_was_published_the_answer_is_its_date_line(reader, question):
+    """Not the Norwegian article's "Publisert: 2018-12-05", which had been the answer."""
+    ans = reader.ask(question)
+    assert not ans.abstained and ans.citations[0].text == "Opdateret 14. sept. 2021", ans.to_json()["citations"]
+    assert all(c.source.startswith("2021-09-14_da") for c in ans.citations) and "2018" not in ans.text
+
+
 def test_injected_instructions_in_a_document_do_not_change_the_answer(reader):
     corpus = reader.settings.path("corpus_dir")
     (corpus / "2025-01-15_en_notice.txt").write_text(
