@@ -9,7 +9,7 @@ import re
 import time
 
 from .countries import JOINED, named_countries
-from .lang import detect_language
+from .lang import detect_language, language_named_by_words
 from .llm import within_deadline
 from .prompting import render
 
@@ -30,8 +30,12 @@ def is_follow_up(question: str) -> bool:
 
 def answer_language(question: str, standalone: str) -> str:
     """The language to answer in: the question's own, unless it is too short to tell
-    ("Og i Sverige?"), then that of the stand-alone question it became."""
-    return detect_language(question if word_count(question) > 3 or standalone == question else standalone)
+    ("Og i Sverige?"), then that of the stand-alone question it became. A short question
+    whose words name one language is answered in it: "När publicerades projektplanen?",
+    asked after "Når ble prosjektplanen publisert?", had been answered in Norwegian."""
+    if word_count(question) > 3 or standalone == question:
+        return detect_language(question)
+    return language_named_by_words(question) or detect_language(standalone)
 
 
 def _stems(text: str) -> set[str]:

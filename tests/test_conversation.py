@@ -86,6 +86,12 @@ def test_follow_up_condensing():
     # a follow-up too short to tell its language is answered in the language of the question it became
     assert answer_language("Og i Sverige?", "Hvor mye er inngangslønnen i Sverige?") == "no"
     assert answer_language("Hvor mange personer består referencegruppen af?", "whatever") == "da"
+    # a short question whose own words name its language keeps it (it had taken the Norwegian rewrite's)
+    assert answer_language("När publicerades projektplanen?", "Når ble prosjektplanen publisert?") == "sv"
+    assert answer_language("Och i Norge?", "Hvor mye er inngangslønnen i Norge?") == "sv"
+    assert answer_language("And in Sweden?", "Hvor mye er inngangslønnen i Sverige?") == "en"
+    assert answer_language("Hvad med Sverige?", "Hvor mye er inngangslønnen i Sverige?") == "da"
+    assert answer_language("Hva med Danmark?", "Hvor mange personer består referencegruppen af i Danmark?") == "no"
     assert carries_topic("Hur går det med skyddad titel i Danmark?", "Hur går det med utredningen om skyddad yrkestitel?",
                          "Och hur ser det ut i Danmark?")
     assert not carries_topic("Hur ser det ut i Danmark?", "Hur går det med utredningen om skyddad yrkestitel?",
