@@ -77,11 +77,6 @@ def kinds_dated(question: str) -> set[str]:
     return out
 
 
-def years_named(question: str) -> set[str]:
-    """The years a question names ("… protokollet från mötet i maj 2021?")."""
-    return set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", question))
-
-
 def documents_named(kinds: set[str], documents: Iterable[tuple[str, str]]) -> list[str]:
     """Of `documents` ((file name, title) pairs, in rank order), those of one of `kinds`."""
     return [source for source, title in documents if kinds & kinds_named(f"{source} {title}")]

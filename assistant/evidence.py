@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .blocks import is_lead_in
-from .doc_kinds import documents_named, kinds_dated, years_named
+from .doc_kinds import documents_named, kinds_dated
 from .metadata import date_from_filename, dates_in
 from .questions import answer_type, asks_author, is_byline, type_prior
-from .retrieval import Retrieval, asks_for_several_documents
+from .retrieval import Retrieval, asks_for_several_documents, years_named
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
     goes to the plan's lines with its own date only (`dated_document`; twice a number's).
     Scores order sentences; `similarity` stays raw."""
     dated = dated_document(retrieval)
-    own = date_from_filename(dated) if dated else None
+    own = date_from_filename(dated)   # None without a dated document
     out, kinds = [], ("date",) if dated else answer_type(retrieval.question)
     for rank, hit in enumerate(retrieval.hits):
         vecs = hit.sentence_vectors
@@ -90,7 +90,7 @@ def gives_date(ranked: list[Evidence], retrieval: Retrieval) -> bool:
     2025.") is not, nor any date of a document without a date in its file name. Only that
     line gets the date's answer-type prior (rank_sentences), so it is quoted first."""
     src = dated_document(retrieval)
-    own = date_from_filename(src) if src else None
+    own = date_from_filename(src)
     return bool(own) and any(ev.source == src and own in dates_in(ev.text) for ev in ranked)
 
 

@@ -90,10 +90,14 @@ def is_other_language(text: str) -> bool:
     return lang not in _MAP and prob >= 0.5
 
 
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text[:4000])]
+
+
 def language_named_by_words(text: str) -> str | None:
     """The one language whose function words a text uses ("När …?" Swedish, "And …?"
     English), or None: "Og i Sverige?" (Danish or Norwegian) cannot tell alone."""
-    words = [w.lower() for w in _WORD.findall(text[:4000])]
+    words = _words(text)
     lang = _vote(words)
     return _da_or_no(words) if lang in ("da", "no") else lang   # Danish or Norwegian: by their own words
 
@@ -102,7 +106,7 @@ def detect_language(text: str, default: str = "en") -> str:
     """Return 'sv', 'da', 'no' or 'en' for `text`; text in another language gets
     `default` (English), so answers to it are framed in English."""
     sample = text[:4000]
-    words = [w.lower() for w in _WORD.findall(sample)]
+    words = _words(sample)
     if not words:
         return default
     lang = _vote(words) if len(words) <= 40 else None

@@ -95,6 +95,11 @@ _DOCUMENTS = re.compile(r"\b(dokumenten|dokumentene|dokumenterne|documents)\b", 
 _YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)\d\d\b")
 
 
+def years_named(question: str) -> set[str]:
+    """The years a question names ("… i maj 2021?")."""
+    return set(_YEAR.findall(question))
+
+
 def asks_what_documents_say(question: str) -> bool:
     """The question asks what "the documents" say (about something)."""
     return bool(_DOCUMENTS.search(question))
@@ -104,13 +109,13 @@ def asks_about_each_document(question: str) -> bool:
     """Narrower than `asks_for_several_documents`, for what the answer quotes: "the
     documents", two separate years (not a span like 2025–2028) or two countries; not
     "compare" or "both", which often compare within one document."""
-    years = set(_YEAR.findall(_YEAR_RANGE.sub(" ", question)))
+    years = years_named(_YEAR_RANGE.sub(" ", question))
     return bool(_DOCUMENTS.search(question)) or len(years) >= 2 or len(named_countries(question)) >= 2
 
 
 def asks_for_several_documents(question: str) -> bool:
     """The question names two years or two countries, or asks about "the documents"."""
-    return (bool(_SEVERAL.search(question)) or len(set(_YEAR.findall(question))) >= 2
+    return (bool(_SEVERAL.search(question)) or len(years_named(question)) >= 2
             or len(named_countries(question)) >= 2)
 
 
