@@ -26,17 +26,17 @@ from statistics import median
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import hardware  # noqa: E402
-from assistant.answer import Answer  # noqa: E402
-from assistant.chunking import chunk_document  # noqa: E402
-from assistant.config import load_settings  # noqa: E402
-from assistant.embeddings import SentenceTransformerEmbedder, load_embedder  # noqa: E402
-from assistant.evaluation import load_dataset  # noqa: E402
-from assistant.indexer import build_index  # noqa: E402
-from assistant.loaders import load_corpus  # noqa: E402
-from assistant.metrics import percentile  # noqa: E402
-from assistant.pipeline import Assistant  # noqa: E402
-from assistant.sentence_text import index_texts  # noqa: E402
+from assistant.models import hardware  # noqa: E402
+from assistant.answer.base import Answer  # noqa: E402
+from assistant.ingest.chunking import chunk_document  # noqa: E402
+from assistant.core.config import load_settings  # noqa: E402
+from assistant.models.embeddings import SentenceTransformerEmbedder, load_embedder  # noqa: E402
+from assistant.evaluation.run import load_dataset  # noqa: E402
+from assistant.index.indexer import build_index  # noqa: E402
+from assistant.ingest.loaders import load_corpus  # noqa: E402
+from assistant.evaluation.metrics import percentile  # noqa: E402
+from assistant.pipeline.assistant import Assistant  # noqa: E402
+from assistant.index.sentence_text import index_texts  # noqa: E402
 
 
 def p50_p95(xs) -> str:

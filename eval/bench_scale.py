@@ -37,12 +37,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.chunking import Chunk, clean_text  # noqa: E402
-from assistant.config import load_settings  # noqa: E402
-from assistant.evaluation import load_dataset  # noqa: E402
-from assistant.filters import Filters  # noqa: E402
-from assistant.metrics import percentile  # noqa: E402
-from assistant.store import DocContents, DocRecord, make_manifest  # noqa: E402
+from assistant.ingest.chunking import Chunk, clean_text  # noqa: E402
+from assistant.core.config import load_settings  # noqa: E402
+from assistant.evaluation.run import load_dataset  # noqa: E402
+from assistant.index.filters import Filters  # noqa: E402
+from assistant.evaluation.metrics import percentile  # noqa: E402
+from assistant.index.store import DocContents, DocRecord, make_manifest  # noqa: E402
 
 K = 10
 
@@ -55,8 +55,8 @@ def rss_mb() -> float:
 
 def real_data(settings):
     """Real sentence vectors + texts of the shipped corpus, and the eval questions embedded."""
-    from assistant.embeddings import load_embedder
-    from assistant.faiss_store import LocalStore
+    from assistant.models.embeddings import load_embedder
+    from assistant.index.faiss_store import LocalStore
 
     idx = LocalStore(settings.path("index_dir")).open()
     keys = list(range(len(idx)))
@@ -104,7 +104,7 @@ def row(name, build_s, times, rec_q, rec_s, memory, note="") -> dict:
 def bench_faiss(X, Q, nq, truth, ef_list) -> list[dict]:
     import faiss
 
-    from assistant.faiss_store import _ann
+    from assistant.index.faiss_store import _ann
 
     out = []
     for kind in ("flat", "hnsw"):
@@ -151,9 +151,9 @@ def bench_pg(url, X, picks, texts, Q, nq, truth, questions, args) -> list[dict]:
     import psycopg
     from psycopg.conninfo import make_conninfo
 
-    from assistant import pg_store
-    from assistant.pg_conn import close_pools
-    from assistant.pg_store import Options, PgStore
+    from assistant.index import pg_store
+    from assistant.index.pg_conn import close_pools
+    from assistant.index.pg_store import Options, PgStore
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS bench_scale CASCADE")
@@ -213,7 +213,7 @@ def bench_pg(url, X, picks, texts, Q, nq, truth, questions, args) -> list[dict]:
 def bench_bm25(texts_per_chunk, questions) -> dict:
     import bm25s
 
-    from assistant.lexical import analyze, query_terms
+    from assistant.index.lexical import analyze, query_terms
 
     t = time.perf_counter()
     bm = bm25s.BM25()

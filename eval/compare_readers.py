@@ -19,13 +19,13 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.answer import ExtractiveAnswerer  # noqa: E402
-from assistant.config import load_settings  # noqa: E402
-from assistant.evaluation import load_dataset, table  # noqa: E402
-from assistant.grounding import split_sentences, unsupported  # noqa: E402
-from assistant.lang import detect_language  # noqa: E402
-from assistant.metrics import summarize  # noqa: E402
-from assistant.pipeline import Assistant  # noqa: E402
+from assistant.answer.base import ExtractiveAnswerer  # noqa: E402
+from assistant.core.config import load_settings  # noqa: E402
+from assistant.evaluation.run import load_dataset, table  # noqa: E402
+from assistant.answer.grounding import split_sentences, unsupported  # noqa: E402
+from assistant.core.lang import detect_language  # noqa: E402
+from assistant.evaluation.metrics import summarize  # noqa: E402
+from assistant.pipeline.assistant import Assistant  # noqa: E402
 
 MODELS = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
 COLS = ["key_fact_acc", "cited_evidence", "abstain_unanswerable", "false_abstain", "ungrounded", "text_lang",
@@ -77,8 +77,8 @@ def metrics(items, recs) -> dict:
 def resimulate(rec: dict, max_p_none: float, min_p_top: float, ratio: float, max_ids: int, with_ext: bool) -> dict:
     """A selector record as if it had run with other selection settings (from the
     recorded evidence block and the model's probabilities; no model call)."""
-    from assistant.answer import abstain_text
-    from assistant.chunking import clean_text
+    from assistant.answer.base import abstain_text
+    from assistant.ingest.chunking import clean_text
     from assistant.prompts import render
 
     if "block" not in rec:
@@ -141,8 +141,8 @@ def main():
     ap.add_argument("--out", type=Path, default=Path("eval/out/compare.jsonl"))
     args = ap.parse_args()
 
-    from assistant.local_llm import LocalChatModel
-    from assistant.reader import LLMReader
+    from assistant.models.local_llm import LocalChatModel
+    from assistant.answer.reader import LLMReader
 
     all_items = load_dataset(args.dataset)
     if args.tune:

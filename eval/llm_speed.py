@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
 
-from assistant.config import load_settings  # noqa: E402
-from assistant.local_llm import LocalChatModel, resolve_model_path  # noqa: E402
-from assistant.selection import ids_grammar  # noqa: E402
+from assistant.core.config import load_settings  # noqa: E402
+from assistant.models.local_llm import LocalChatModel, resolve_model_path  # noqa: E402
+from assistant.answer.selection import ids_grammar  # noqa: E402
 
 SYSTEM = ("You select evidence. Below are numbered sentences from union meeting minutes. "
           "Return the numbers of the sentences that answer the question, or none.\n" +

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.config import load_settings
-from assistant.embeddings import Embedder
-from assistant.lexical import words
+from assistant.core.config import load_settings
+from assistant.models.embeddings import Embedder
+from assistant.index.lexical import words
 
 _FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e", "ü": "u"})
 
@@ -57,8 +57,8 @@ class FakeEmbedder(Embedder):
 def shipped_assistant(root: Path, embedder: Embedder | None = None, **overrides):
     """An Assistant over a copy of the shipped corpus in `root`: index built (all five
     documents, no errors) with `embedder` (None: the configured model), models loaded."""
-    from assistant.indexer import build_index
-    from assistant.pipeline import Assistant
+    from assistant.index.indexer import build_index
+    from assistant.pipeline.assistant import Assistant
 
     shutil.copytree(ROOT / "corpus", root / "corpus")
     settings = load_settings(root, env={}, models_dir=str(ROOT / "models"), **overrides)
@@ -89,8 +89,8 @@ def settings(workdir):
 @pytest.fixture
 def fake_cli(settings, fake_embedder, monkeypatch):
     """Settings whose CLI commands use the fake embedder."""
-    import assistant.embeddings as emb
-    import assistant.pipeline as pl
+    import assistant.models.embeddings as emb
+    import assistant.pipeline.assistant as pl
 
     monkeypatch.setattr(emb, "load_embedder", lambda s: fake_embedder)
     monkeypatch.setattr(pl, "load_embedder", lambda s: fake_embedder)

@@ -5,9 +5,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.questions import answer_type, asks_author, is_byline, type_prior
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.query.questions import answer_type, asks_author, is_byline, type_prior
 
 
 @pytest.mark.parametrize("question", [
@@ -88,8 +88,8 @@ def test_no_byline_in_the_document_asked_about_abstains(settings, fake_embedder)
 
 
 def test_a_byline_is_taken_only_when_both_orders_agree_on_the_document():
-    from assistant.evidence import Evidence, first_byline
-    from assistant.retrieval import Hit, Retrieval
+    from assistant.answer.evidence import Evidence, first_byline
+    from assistant.retrieval.hybrid import Hit, Retrieval
 
     def hit(source):
         return Hit(0, SimpleNamespace(source=source), 1.0, 0.5, np.zeros((0, 2)))
@@ -106,7 +106,7 @@ def test_a_byline_is_taken_only_when_both_orders_agree_on_the_document():
 def test_the_llm_reader_answers_who_wrote_with_the_byline_without_the_model(settings, fake_embedder):
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    from assistant.reader import LLMReader
+    from assistant.answer.reader import LLMReader
 
     build_index(settings, fake_embedder)
     a = Assistant(settings, embedder=fake_embedder).warm_up()

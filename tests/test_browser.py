@@ -148,7 +148,7 @@ def ask(pg, question: str) -> dict:
 def english_ui_text(pg) -> list[str]:
     """English interface strings visible or announced on the page (messages' contents,
     i.e. answers and quotes, are left out: they are in the documents' languages)."""
-    from assistant.ui_text import TEXT
+    from assistant.core.ui_text import TEXT
 
     english = {v for k, v in TEXT["en"].items() if v != TEXT["sv"][k]} | set(GRADIO_ENGLISH)
     page_text = pg.evaluate("""() => {

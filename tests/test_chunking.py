@@ -1,5 +1,5 @@
-from assistant.chunking import ChunkerSettings, chunk_document, outline, heading_path, tiktoken_counter
-from assistant.loaders import load_corpus, load_file
+from assistant.ingest.chunking import ChunkerSettings, chunk_document, outline, heading_path, tiktoken_counter
+from assistant.ingest.loaders import load_corpus, load_file
 from conftest import ROOT
 
 DOCS = {d.source: d for d in load_corpus(ROOT / "corpus").documents}
@@ -49,7 +49,7 @@ def test_long_paragraph_is_split_by_sentences(tmp_path):
 
 
 def test_sentences_do_not_end_at_an_abbreviation_or_before_a_lone_number():
-    from assistant.spans import sentence_spans
+    from assistant.ingest.spans import sentence_spans
 
     def split(t):
         return [t[a:b] for a, b in sentence_spans(t, 0, len(t))]
@@ -101,7 +101,7 @@ def test_a_list_of_short_items_is_one_sentence_with_its_lead_in(tmp_path):
 
 
 def test_a_list_quote_reads_on_one_line():
-    from assistant.chunking import clean_text, flat_list
+    from assistant.ingest.chunking import clean_text, flat_list
 
     sv = DOCS["2024-11-06_sv_natverket-medicinska-sekreterare-host-2024.md"]
     hearts = next(s for c in chunk_document(sv) for s in c.sentence_texts() if "Mänskligt arbetsliv" in s)

@@ -1,7 +1,7 @@
 import json
 
 
-from assistant import cli
+from assistant.app import cli
 
 
 def test_cli_index_and_ask_json(fake_cli, capsys):
@@ -51,7 +51,7 @@ def test_index_progress_in_plain_lines_when_not_a_terminal(fake_cli, capsys):
 def test_progress_lines_are_spaced_and_end_complete():
     import io
 
-    from assistant.progress import TerminalProgress
+    from assistant.core.progress import TerminalProgress
 
     out = io.StringIO()
     p = TerminalProgress(stream=out, interval_s=3600)

@@ -3,10 +3,10 @@ sentence's share of the question's tf-idf weight over the candidates' sentences,
 place in the ranking."""
 import numpy as np
 
-from assistant.cognates import Cognates, cognate_scores, grams
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.sentence_text import sentence_embed_texts
+from assistant.retrieval.cognates import Cognates, cognate_scores, grams
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.index.sentence_text import sentence_embed_texts
 
 
 def test_grams_fold_scandinavian_letters_and_skip_short_words():

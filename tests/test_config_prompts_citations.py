@@ -1,9 +1,9 @@
 import pytest
 
-from assistant.citations import Passage, cite
-from assistant.config import load_settings
-from assistant.errors import ConfigError, PromptError
-from assistant.prompting import render
+from assistant.answer.citations import Passage, cite
+from assistant.core.config import load_settings
+from assistant.core.errors import ConfigError, PromptError
+from assistant.core.prompting import render
 
 
 def test_env_overrides_file(tmp_path):

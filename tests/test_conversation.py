@@ -6,10 +6,10 @@ import threading
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.conversation import answer_language, carries_topic, condense, is_follow_up
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.reader import LLMReader
+from assistant.query.conversation import answer_language, carries_topic, condense, is_follow_up
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.answer.reader import LLMReader
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_unreachable_endpoint_falls_back_with_note(built):
 
 
 def test_queued_question_hears_how_many_are_ahead(built):
-    from assistant.answer import Answer, Waiting
+    from assistant.answer.base import Answer, Waiting
 
     settings, emb = built
 

@@ -1,7 +1,7 @@
-from assistant.countries import asked_country, is_about, named_countries
-from assistant.retrieval import asks_for_several_documents
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
+from assistant.query.countries import asked_country, is_about, named_countries
+from assistant.retrieval.hybrid import asks_for_several_documents
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
 
 
 def test_the_one_country_a_question_names():

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from assistant.doc_kinds import documents_named, is_date_line, kinds_dated, kinds_named
-from assistant.evidence import Evidence, dated_document, gives_date, on_topic, rank_sentences
-from assistant.metadata import dates_in
-from assistant.questions import type_prior
-from assistant.retrieval import Hit, Retrieval
+from assistant.query.doc_kinds import documents_named, is_date_line, kinds_dated, kinds_named
+from assistant.answer.evidence import Evidence, dated_document, gives_date, on_topic, rank_sentences
+from assistant.ingest.metadata import dates_in
+from assistant.query.questions import type_prior
+from assistant.retrieval.hybrid import Hit, Retrieval
 
 PLAN = "2021-09-14_da_projektplan-partnerskab-hk-rltn.md"
 ARTICLE = "2018-12-05_no_dagens-medisin-helsesekretaerer-i-skranken.txt"
@@ -177,8 +177,8 @@ def test_asked_when_the_project_plan_was_published_the_answer_quotes_only_the_pl
     """With a fake embedder nothing is similar to the question (abstain_threshold 0.99): the
     plan's date line alone keeps the answer from abstaining, and only the plan is quoted.
     Which sentence comes first is the real model's part (test_real_reader.py)."""
-    from assistant.indexer import build_index
-    from assistant.pipeline import Assistant
+    from assistant.index.indexer import build_index
+    from assistant.pipeline.assistant import Assistant
 
     build_index(settings, fake_embedder)
     a = Assistant(settings.replace(answer_backend="extractive", abstain_threshold=0.99), embedder=fake_embedder).warm_up()

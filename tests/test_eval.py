@@ -3,9 +3,9 @@ from collections import Counter
 
 import pytest
 
-from assistant import cli
-from assistant.errors import EvalDataError
-from assistant.evaluation import calibrate, load_dataset
+from assistant.app import cli
+from assistant.core.errors import EvalDataError
+from assistant.evaluation.run import calibrate, load_dataset
 from conftest import ROOT
 
 
@@ -64,5 +64,5 @@ def test_eval_command_runs_on_any_dataset(fake_cli, tmp_path, capsys):
     assert set(recs[0]) >= {"id", "answer", "abstained", "citations", "retrieved", "latency_s"}
     assert len(recs[0]["retrieved"]) == 3
     assert report.is_file() and report.with_suffix(".png").is_file() and "## Per language" in report.read_text()
-    from assistant import hardware
+    from assistant.models import hardware
     assert f"; {hardware.cpu_name()}, {hardware.physical_cores()} cores, documents " in report.read_text()   # figures vary by CPU

@@ -6,12 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant import cli
-from assistant.errors import IndexCorruptError
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.questions import QuestionError
-from assistant.stores import make_store
+from assistant.app import cli
+from assistant.core.errors import IndexCorruptError
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.query.questions import QuestionError
+from assistant.index.stores import make_store
 from conftest import FakeEmbedder
 
 INDEX_FILES = ["vectors.faiss", "chunk_vectors.npy", "sentence_vectors.npy", "sentence_search_vectors.npy",
@@ -71,8 +71,8 @@ def test_damaged_manifest_or_pointer(fake_cli, damage, capsys):
 
 
 def test_two_index_runs_at_once_publish_in_turn_and_leave_a_readable_index(fake_cli, fake_embedder, monkeypatch):
-    import assistant.faiss_store as fs
-    from assistant.faiss_store import POINTER
+    import assistant.index.faiss_store as fs
+    from assistant.index.faiss_store import POINTER
 
     write = fs._write_version
     monkeypatch.setattr(fs, "_write_version", lambda *a: (write(*a), time.sleep(0.3)))   # writes overlap for sure
@@ -113,8 +113,8 @@ def test_a_file_that_fails_to_embed_is_isolated_and_strict_exits_4(settings, cap
     rep = build_index(settings, BoomEmbedder())
     assert [e.path for e in rep.errors] == ["bad.txt"] and "could not be embedded" in rep.errors[0].reason
     assert "good.txt" in rep.added and len(rep.added) == 6
-    import assistant.embeddings as emb
-    import assistant.pipeline as pl
+    import assistant.models.embeddings as emb
+    import assistant.pipeline.assistant as pl
     monkeypatch.setattr(emb, "load_embedder", lambda s: BoomEmbedder())
     monkeypatch.setattr(pl, "load_embedder", lambda s: BoomEmbedder())
     (corpus / "bad.txt").write_text("Ändrad men fortfarande BOOM.\n", encoding="utf-8")
@@ -123,7 +123,7 @@ def test_a_file_that_fails_to_embed_is_isolated_and_strict_exits_4(settings, cap
 
 
 def test_a_file_that_breaks_the_chunker_is_isolated(settings, fake_embedder, monkeypatch):
-    import assistant.indexer as ix
+    import assistant.index.indexer as ix
 
     real = ix.chunk_document
 

@@ -1,9 +1,9 @@
 import pytest
 
-from assistant.errors import ConfigError
-from assistant.glossary import load_glossary, parse
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
+from assistant.core.errors import ConfigError
+from assistant.retrieval.glossary import load_glossary, parse
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
 
 
 def test_a_term_brings_its_equivalents_in_the_other_languages():

@@ -2,7 +2,7 @@
 import random
 import re
 
-from assistant.grounding import check_grounding, months, names, numbers, split_sentences
+from assistant.answer.grounding import check_grounding, months, names, numbers, split_sentences
 
 P = {1: "Förbundet har idag 6496 skyddsombud.",
      2: "Utredningen ska vara klar 30 maj 2025.",

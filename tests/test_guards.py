@@ -2,12 +2,12 @@
 One rule for every answer step (guards.py)."""
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant import reader as reader_module
-from assistant.chunking import clean_text
-from assistant.guards import Verdict, judge
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.reader import LLMReader
+from assistant.answer import reader as reader_module
+from assistant.ingest.chunking import clean_text
+from assistant.answer.guards import Verdict, judge
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.answer.reader import LLMReader
 
 DK_PAY = ("Danmark har höjt sin ingångslön till 40 000 kr.", "sv")
 SV_TIME = ("I Sverige har vi högst arbetstid bland de nordiska länderna.", "sv")

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import formats
-from assistant.chunking import chunk_document, tiktoken_counter
-from assistant.config import load_settings
-from assistant.errors import LoaderError
-from assistant.formats import LOADERS
-from assistant.loaders import SUPPORTED, LoadLimits, find_date, load_corpus, load_file
+from assistant.ingest import formats
+from assistant.ingest.chunking import chunk_document, tiktoken_counter
+from assistant.core.config import load_settings
+from assistant.core.errors import LoaderError
+from assistant.ingest.formats import LOADERS
+from assistant.ingest.loaders import SUPPORTED, LoadLimits, find_date, load_corpus, load_file
 
 GOOD = "# Möte\n\nStyrelsen beslutade att höja medlemsavgiften med 20 kronor.\n"
 

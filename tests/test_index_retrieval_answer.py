@@ -3,13 +3,13 @@ import json
 import numpy as np
 import pytest
 
-from assistant import faiss_store as store_mod
-from assistant.answer import Preview
-from assistant.errors import IndexMismatchError, IndexMissingError
-from assistant.filters import Filters
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.stores import make_store
+from assistant.index import faiss_store as store_mod
+from assistant.answer.base import Preview
+from assistant.core.errors import IndexMismatchError, IndexMissingError
+from assistant.index.filters import Filters
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.index.stores import make_store
 from conftest import FakeEmbedder
 
 
@@ -199,7 +199,7 @@ def test_a_document_that_names_the_topic_is_shown_for_questions_about_the_docume
     hits, so its best passage is shown beside the Swedish minutes."""
     from types import SimpleNamespace
 
-    from assistant.retrieval import HybridRetriever
+    from assistant.retrieval.hybrid import HybridRetriever
 
     chunks = {key: SimpleNamespace(source=src) for key, src in
               {1: "sv-minutes", 2: "sv-minutes", 3: "no-article", 4: "da-plan", 5: "no-article"}.items()}
@@ -222,8 +222,8 @@ def test_a_document_whose_section_names_the_topic_is_shown_for_questions_about_t
     passages naming it, the one whose heading names it and that starts first is moved up."""
     from types import SimpleNamespace
 
-    from assistant.glossary import load_glossary
-    from assistant.retrieval import HybridRetriever
+    from assistant.retrieval.glossary import load_glossary
+    from assistant.retrieval.hybrid import HybridRetriever
 
     q = "Vad säger dokumenten om rekryteringen av medicinska sekreterare?"
     topics = load_glossary("builtin").topics(q)
@@ -252,10 +252,10 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
     """ "Vad säger dokumenten om taligenkänning?": the Norwegian article's sentence with
     "talegjenkjenning" ranks below two of its own sentences and under the evidence floor,
     but names the question's subject, so it is the article's quote, and comes first."""
-    from assistant.evidence import Evidence
-    from assistant.subjects import other_documents
-    from assistant.glossary import load_glossary
-    from assistant.retrieval import Retrieval
+    from assistant.answer.evidence import Evidence
+    from assistant.answer.subjects import other_documents
+    from assistant.retrieval.glossary import load_glossary
+    from assistant.retrieval.hybrid import Retrieval
 
     q = "Vad säger dokumenten om taligenkänning?"
     r = Retrieval(q, np.zeros(2), (), topics=load_glossary("builtin").topics(q))
@@ -291,7 +291,7 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
              ev("da-2021", "Lønnen forhandles lokalt.", 0.40)]
     assert [e.source for e in other_documents(q3, three, {"sv-2024"}, 2, 0.30, language_of=lang)] == ["no-2018", "da-2021"]
     # a sentence that names the subject is evidence enough for "what do the documents say about X"
-    from assistant.subjects import names_subject
+    from assistant.answer.subjects import names_subject
     assert names_subject(r, ["Ett eksempel er innføringen av talegjenkjenning."])
     assert not names_subject(r, ["Distansarbete går ut över teamkänslan."])
     other = Retrieval("Vad säger protokollet om taligenkänning?", np.zeros(2), (), topics=r.topics)

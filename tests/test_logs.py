@@ -3,7 +3,7 @@ when blocks overlap across threads (two PDFs loaded at once)."""
 import logging
 import threading
 
-from assistant.logs import quiet_loggers
+from assistant.core.logs import quiet_loggers
 
 
 def test_a_logger_is_quiet_inside_and_restored_after():

@@ -1,6 +1,6 @@
 import math
 
-from assistant.metrics import (evidence_cited, evidence_rank, hit_at, key_facts_ok, mrr, percentile, summarize,
+from assistant.evaluation.metrics import (evidence_cited, evidence_rank, hit_at, key_facts_ok, mrr, percentile, summarize,
                                ungrounded_facts)
 
 

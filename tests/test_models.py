@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from assistant import models
-from assistant.errors import ModelError, ModelVerificationError
+from assistant.models import fetch as models
+from assistant.core.errors import ModelError, ModelVerificationError
 
 FILES = {"config.json": b'{"a": 1}', "1_Pooling/config.json": b'{"p": 2}', "model.safetensors": bytes(range(256)) * 50}
 

@@ -1,8 +1,8 @@
 """A question naming a region, union, hospital or person is answered only by quotes whose
 passage names it (names.py, guards.py). Found in a member's walk: "… ska bort i Region
 Värmland?" was answered with Region Gotland's cuts."""
-from assistant.guards import Verdict, judge
-from assistant.names import names_all, question_names
+from assistant.answer.guards import Verdict, judge
+from assistant.query.names import names_all, question_names
 
 GOTLAND = ("20 medicinska sekreterare ska bort.", "sv",
            "2024-11-06_sv_natverket.md\nNätverket > Landet runt\nRegion Gotland har varit på informationsmöte "
@@ -49,8 +49,8 @@ def test_a_quote_about_another_region_or_union_is_not_an_answer():
 
 
 def test_the_assistant_abstains_on_a_region_the_documents_do_not_name(settings, fake_embedder):
-    from assistant.indexer import build_index
-    from assistant.pipeline import Assistant
+    from assistant.index.indexer import build_index
+    from assistant.pipeline.assistant import Assistant
 
     build_index(settings, fake_embedder)
     assistant = Assistant(settings, embedder=fake_embedder).warm_up()
@@ -61,7 +61,7 @@ def test_the_assistant_abstains_on_a_region_the_documents_do_not_name(settings, 
 
 
 def test_a_quote_naming_someone_else_is_about_them_even_in_a_passage_naming_both():
-    from assistant.names import is_about_names
+    from assistant.query.names import is_about_names
 
     passage = ("Landet runt\nRegion Gotland har varit på informationsmöte angående TIK där arbetsgivaren säger att "
                "20 medicinska sekreterare ska bort. Region Värmland har infört TIK.")

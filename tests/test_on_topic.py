@@ -5,11 +5,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from assistant.evidence import Evidence, on_topic
-from assistant.glossary import load_glossary
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.retrieval import Hit, Retrieval
+from assistant.answer.evidence import Evidence, on_topic
+from assistant.retrieval.glossary import load_glossary
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.retrieval.hybrid import Hit, Retrieval
 
 GLOSSARY = load_glossary("builtin")
 PLAN, NETWORK = "2021-09-14_da_projektplan.md", "2021-05-19_sv_natverket.txt"

@@ -6,9 +6,12 @@ import json
 import numpy as np
 import pytest
 
-from assistant import hardware, models, onnx_encoder, onnx_export
-from assistant.embeddings import SentenceTransformerEmbedder
-from assistant.errors import ConfigError, ModelError
+from assistant.models import hardware
+from assistant.models import fetch as models
+from assistant.models import onnx_encoder
+from assistant.models import onnx_export
+from assistant.models.embeddings import SentenceTransformerEmbedder
+from assistant.core.errors import ConfigError, ModelError
 from conftest import ROOT
 
 VNNI, NO_VNNI, OLD = {"avx512_vnni", "avx512_bf16", "avx2"}, {"avx2"}, {"sse4_2"}
@@ -160,7 +163,7 @@ def test_questions_and_documents_are_embedded_without_loading_torch_and_tokenise
     if not onnx_encoder.is_exported(folder, models.hash_list_digest()):
         pytest.skip("no ONNX export here (made by `assistant models fetch` on CPUs with int8 dot products)")
     code = ("import sys; from pathlib import Path; from assistant import models\n"
-            "from assistant.embeddings import SentenceTransformerEmbedder\n"
+            "from assistant.models.embeddings import SentenceTransformerEmbedder\n"
             f"e = SentenceTransformerEmbedder(models.gemma_dir(Path({str(ROOT / 'models')!r})), models.GEMMA_ID, "
             "models.hash_list_digest(), dtype='onnx-float32', query_dtype='onnx-int8', onnx=True)\n"
             "v = e.embed_query_np('Hur många skyddsombud finns det?')\n"

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from assistant import models
+from assistant.models import fetch as models
 from conftest import ROOT
 
 
@@ -27,8 +27,8 @@ def test_wheel_carries_prompts_hash_lists_and_app(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     prompts = {p.name for p in (ROOT / "prompts").glob("*.txt")}
     assert prompts and {f"assistant/prompts/{p}" for p in prompts} <= names
-    assert {"assistant/embeddinggemma-300m.sha256", "assistant/llm-models.sha256", "assistant/web.py",
-            "assistant/cli.py"} <= names
+    assert {"assistant/models/embeddinggemma-300m.sha256", "assistant/models/llm-models.sha256",
+            "assistant/retrieval/glossary.tsv", "assistant/app/web.py", "assistant/app/cli.py"} <= names
     assert not any(n.startswith(("tests/", "corpus/", "eval/", "index/", "models/")) for n in names)
 
 
@@ -48,7 +48,7 @@ def test_installed_wheel_answers_outside_the_repository(wheel, tmp_path):
                ASSISTANT_ANSWER_BACKEND="extractive")
     run = lambda *args: subprocess.run([sys.executable, "-m", "assistant", *args], cwd=work, env=env,  # noqa: E731
                                        capture_output=True, text=True, timeout=600)
-    where = subprocess.run([sys.executable, "-c", "import assistant, assistant.prompts, assistant.web; "
+    where = subprocess.run([sys.executable, "-c", "import assistant, assistant.prompts, assistant.app.web; "
                             "print(assistant.__file__); print(assistant.prompts.__file__)"],
                            cwd=work, env=env, capture_output=True, text=True)
     assert where.returncode == 0 and all(line.startswith(str(site)) for line in where.stdout.split()), where

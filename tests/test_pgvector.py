@@ -10,16 +10,17 @@ import numpy as np
 import psycopg
 import pytest
 
-from assistant import cli
-from assistant import pg_sql, pg_store
-from assistant.sentence_text import sentence_alone_texts
-from assistant.errors import ConfigError, IndexMismatchError, IndexMissingError
-from assistant.filters import Filters
-from assistant.indexer import build_index
-from assistant.pg_conn import DatabaseError, close_pools
-from assistant.pg_store import IndexChangedError
-from assistant.pipeline import Assistant
-from assistant.stores import make_store
+from assistant.app import cli
+from assistant.index import pg_sql
+from assistant.index import pg_store
+from assistant.index.sentence_text import sentence_alone_texts
+from assistant.core.errors import ConfigError, IndexMismatchError, IndexMissingError
+from assistant.index.filters import Filters
+from assistant.index.indexer import build_index
+from assistant.index.pg_conn import DatabaseError, close_pools
+from assistant.index.pg_store import IndexChangedError
+from assistant.pipeline.assistant import Assistant
+from assistant.index.stores import make_store
 from conftest import FakeEmbedder
 
 pytestmark = pytest.mark.pgvector

@@ -11,10 +11,10 @@ import zipfile
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from assistant.chunking import ChunkerSettings, chunk_document, tiktoken_counter
-from assistant.citations import Passage, cite
-from assistant.errors import LoaderError
-from assistant.loaders import SUPPORTED, Document, load_file
+from assistant.ingest.chunking import ChunkerSettings, chunk_document, tiktoken_counter
+from assistant.answer.citations import Passage, cite
+from assistant.core.errors import LoaderError
+from assistant.ingest.loaders import SUPPORTED, Document, load_file
 
 PROFILE = dict(derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 COUNT = tiktoken_counter()

@@ -1,8 +1,8 @@
-from assistant.answer import quoted_answer
-from assistant.citations import Passage
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.quantities import asks_count, asks_quantity, states_quantity
+from assistant.answer.base import quoted_answer
+from assistant.answer.citations import Passage
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.query.quantities import asks_count, asks_quantity, states_quantity
 
 
 def test_which_questions_ask_for_a_count_or_an_amount():

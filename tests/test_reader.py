@@ -6,12 +6,12 @@ import re
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.chunking import clean_text
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.quantities import states_quantity
-from assistant.reader import LLMReader, compact_evidence
-from assistant.selection import ids_grammar, parse_selection
+from assistant.ingest.chunking import clean_text
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.query.quantities import states_quantity
+from assistant.answer.reader import LLMReader, compact_evidence
+from assistant.answer.selection import ids_grammar, parse_selection
 
 Q = "Hvor mange personer består referencegruppen af?"
 
@@ -85,7 +85,7 @@ def test_a_lead_in_is_context_never_a_quote(built, monkeypatch):
     Halland gällande akutmottagningarna:", which names Halland and says nothing."""
     import dataclasses
 
-    from assistant.blocks import is_lead_in
+    from assistant.ingest.blocks import is_lead_in
     assert is_lead_in("Fråga från Region Halland gällande akutmottagningarna: ") and not is_lead_in("Hjärtefrågor: A; B")
     a, r = built
     rd = reader(a, ['{"ids": [1]}', '{"ids": [1, 2]}'], reader_add_extractive=False)
@@ -180,7 +180,7 @@ def test_an_endpoint_that_trickles_bytes_is_given_up_at_the_timeout(built, trick
     import time
 
     pytest.importorskip("langchain_openai", reason="make test installs langchain-openai")
-    from assistant.llm import make_chat_model
+    from assistant.models.llm import make_chat_model
 
     a, r = built
     cfg = a.settings.replace(llm_provider="openai", llm_base_url=trickling_endpoint, llm_model="m", llm_timeout_s=2)
@@ -196,7 +196,7 @@ def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_questions_are_joined
     import threading
     import time
 
-    from assistant.conversation import condense
+    from assistant.query.conversation import condense
 
     release = threading.Event()
 

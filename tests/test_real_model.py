@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant import models
+from assistant.models import fetch as models
 from conftest import ROOT, shipped_assistant
 
 pytestmark = pytest.mark.model

@@ -4,8 +4,9 @@ answered with a valid citation of the right passage; an unanswerable one abstain
 
 import pytest
 
-from assistant import gguf_models, models
-from assistant.metrics import ungrounded_facts
+from assistant.models import gguf as gguf_models
+from assistant.models import fetch as models
+from assistant.evaluation.metrics import ungrounded_facts
 from conftest import ROOT, shipped_assistant
 
 pytestmark = [pytest.mark.model, pytest.mark.llm]
@@ -73,7 +74,7 @@ def test_injected_instructions_in_a_document_do_not_change_the_answer(reader):
 
 
 def test_the_model_rewrites_a_follow_up_into_a_question_of_its_own(reader):
-    from assistant.conversation import condense
+    from assistant.query.conversation import condense
 
     hist = [("Hvor mye er inngangslønnen i Danmark?", "I dokumentene: “Danmark har höjt sin ingångslön till 40 000 kr.” [1]")]
     rule = "Hvor mye er inngangslønnen i Danmark — Og i Sverige?"

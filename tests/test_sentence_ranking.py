@@ -1,9 +1,9 @@
 """The extractive ranking of evidence sentences (evidence.rank_sentences), on hand-made vectors."""
 import numpy as np
 
-from assistant.evidence import rank_sentences
-from assistant.chunking import Chunk
-from assistant.retrieval import Hit, Retrieval
+from assistant.answer.evidence import rank_sentences
+from assistant.ingest.chunking import Chunk
+from assistant.retrieval.hybrid import Hit, Retrieval
 
 TEXT = "Informerar om utredningen. Det regnade i går kväll. Utredningen ska vara klar 30 maj. Kaffe serverades."
 
@@ -47,8 +47,8 @@ def test_the_answer_type_prior_and_the_context_add_up():
 
 
 def test_a_bare_link_is_neither_evidence_nor_a_neighbour_offered_to_the_model():
-    from assistant.evidence import can_be_evidence
-    from assistant.reader import neighbours
+    from assistant.answer.evidence import can_be_evidence
+    from assistant.answer.reader import neighbours
 
     text = "Läs mer här. https://vision.se/opinion/2023/x Namninsamlingen kräver bättre villkor."
     spans, pos = [], 0
@@ -72,7 +72,7 @@ def test_a_sentence_naming_the_questions_glossary_concept_moves_up_for_the_reade
     similarity, the abstention signal, stays the raw cosine."""
     import dataclasses
 
-    from assistant.glossary import load_glossary
+    from assistant.retrieval.glossary import load_glossary
 
     q = "When is the inquiry due?"
     r = dataclasses.replace(retrieval([0.40, 0.10, 0.35, 0.38], q), topics=load_glossary("builtin").topics(q))

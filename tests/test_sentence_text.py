@@ -1,6 +1,6 @@
-from assistant.chunking import chunk_document
-from assistant.loaders import load_corpus
-from assistant.sentence_text import SHORT_WORDS, sentence_embed_texts
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import load_corpus
+from assistant.index.sentence_text import SHORT_WORDS, sentence_embed_texts
 from conftest import ROOT
 
 DOCS = {d.source: d for d in load_corpus(ROOT / "corpus").documents}
@@ -27,7 +27,7 @@ def test_a_short_sentence_is_read_with_its_neighbours_a_long_one_alone():
 
 
 def test_a_list_is_read_on_one_line_after_its_lead_in_or_its_heading():
-    from assistant.sentence_text import sentence_alone_texts
+    from assistant.index.sentence_text import sentence_alone_texts
 
     alone = {s: a for c in chunk_document(DOCS["2021-09-14_da_projektplan-partnerskab-hk-rltn.md"])
              for s, a in zip(c.sentence_texts(), sentence_alone_texts(c))}

@@ -6,17 +6,17 @@ import string
 
 import pytest
 
-from assistant.answer import Answer
-from assistant.citations import Citation
-from assistant.filters import Filters
-from assistant.retrieval import Retrieval
-from assistant.store import DocRecord
-from assistant.ui import (append_feedback, filter_choices, filter_summary, make_filters, matching_documents,
+from assistant.answer.base import Answer
+from assistant.answer.citations import Citation
+from assistant.index.filters import Filters
+from assistant.retrieval.hybrid import Retrieval
+from assistant.index.store import DocRecord
+from assistant.app.ui import (append_feedback, filter_choices, filter_summary, make_filters, matching_documents,
                           message_text, set_feedback_reason)
-from assistant.ui_admin import (admin_allowed, admin_check, admin_view, password_ok, safe_filename, save_uploads,
+from assistant.app.admin import (admin_allowed, admin_check, admin_view, password_ok, safe_filename, save_uploads,
                                 UploadError)
-from assistant.ui_render import answer_html, document_page, link_markers, md_text, sources_block, start_screen
-from assistant.ui_text import EXAMPLES, LANGS, LANGUAGE_NAMES, MONTHS, SWITCH_NAMES, TEXT, human_date, t, ui_language
+from assistant.app.render import answer_html, document_page, link_markers, md_text, sources_block, start_screen
+from assistant.core.ui_text import EXAMPLES, LANGS, LANGUAGE_NAMES, MONTHS, SWITCH_NAMES, TEXT, human_date, t, ui_language
 
 # the same word in English and the other language, on purpose
 SAME_AS_ENGLISH = {("sv", "admin"), ("da", "admin"), ("da", "send"), ("no", "send"), ("da", "reason_send"),
@@ -196,7 +196,7 @@ def test_filter_summary_says_what_is_on_and_when_nothing_matches():
 # ---------- feedback ----------
 
 def test_feedback_records_keep_question_answer_citations_and_a_later_reason(tmp_path):
-    from assistant.evaluation import read_feedback
+    from assistant.evaluation.run import read_feedback
 
     p = tmp_path / "fb.jsonl"
     cites = [{"n": 1, "source": "a.txt", "title": "A", "date": None, "heading": "", "text": "x", "start": 0, "end": 1}]
@@ -241,7 +241,7 @@ def test_uploads_never_overwrite_silently(tmp_path):
 
 
 def test_an_uploaded_readme_is_indexed_like_any_document(tmp_path):
-    from assistant.loaders import load_corpus
+    from assistant.ingest.loaders import load_corpus
 
     res = save_uploads([("README.md", b"# Protokoll\n\nStyrelsen beslutade om friskvard.")], tmp_path, 1, lang="en")
     assert res.saved == ["README.md"]

@@ -6,11 +6,11 @@ import json
 import gradio as gr
 import pytest
 
-from assistant.answer import Waiting
-from assistant.indexer import build_index
-from assistant.pipeline import Assistant
-from assistant.ui_text import TEXT
-from assistant.web import build_app, make_server
+from assistant.answer.base import Waiting
+from assistant.index.indexer import build_index
+from assistant.pipeline.assistant import Assistant
+from assistant.core.ui_text import TEXT
+from assistant.app.web import build_app, make_server
 
 QUESTION = "Hur många underskrifter fick namninsamlingen på några timmar?"
 

@@ -1,0 +1,214 @@
+"""The answer step. `Answerer` is the interface; the default `ExtractiveAnswerer`
+quotes the retrieved sentences that best answer the question (scored with the
+precomputed sentence embeddings), cites them, frames them in the question's language,
+and abstains when the best evidence is below a threshold calibrated on data.
+
+`build_chain` wires retrieval and an answerer into one LangChain (LCEL) runnable."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol
+
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
+
+from assistant.ingest.chunking import clean_text, flat_list
+from assistant.answer.citations import Citation, Passage, cite
+from assistant.core.config import Settings
+from assistant.core.lang import detect_language
+from assistant.core.prompting import render
+from assistant.index.filters import Filters
+from assistant.answer.evidence import Evidence, first_byline, gives_date, on_topic, rank_sentences, select_evidence
+from assistant.answer.guards import judge
+from assistant.query.questions import asks_author
+from assistant.retrieval.hybrid import HybridRetriever, Retrieval
+from assistant.answer.subjects import about_subject, names_subject, other_documents
+from assistant.index.store import SearchIndex
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    language: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    retrieval: Retrieval
+    best_score: float
+    latency_s: float = 0.0
+    backend: str = "extractive"     # the answerer that produced the text
+    note: str = ""                  # e.g. "LLM unreachable; extractive answer shown"
+    dropped_citations: int = 0
+    grounding: dict = field(default_factory=dict)   # what the grounding check kept/dropped (LLM answers)
+    reason: str = ""                # why it abstained: "weak_evidence", "no_match", "filters", "model", ...
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [{"n": c.n, "source": c.source, "title": c.title, "date": c.date, "heading": c.heading,
+                           "text": c.text, "start": c.start, "end": c.end} for c in self.citations],
+            "retrieved": [{"source": h.chunk.source, "text": h.chunk.text, "score": round(h.score, 6),
+                           "dense": round(h.dense, 4), "start": h.chunk.start, "end": h.chunk.end}
+                          for h in self.retrieval.hits],
+            "latency_s": round(self.latency_s, 4),
+            "answerer": self.backend,
+            "backend": self.backend,
+            "grounding": self.grounding,
+            "note": self.note,
+            "abstain_reason": self.reason,
+        }
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer: ...
+
+    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]: ...
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first item of a stream: what retrieval found, shown before the answer is ready."""
+    language: str
+    retrieval: Retrieval
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Streamed while the answer waits for the (single) language model: how many
+    questions are ahead of this one."""
+    ahead: int
+
+
+def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
+    doc = index.documents[ev.source]
+    return Passage(n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start:ev.end], ev.start, ev.end)
+
+
+def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
+                  backend: str, lead: str = "", **fields) -> Answer:
+    """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
+    in the question's language's frame (after `lead`, a grounded sentence, if any). For a
+    question about one country, passages about another are left out, and an answer whose
+    first passage is about another country is an abstention; a how-many question is
+    answered only by passages that hold a number (guards.py)."""
+    on_subject = about_subject(retrieval, passages)   # "what do the documents say about X": what names X
+    if len(on_subject) < len(passages):
+        passages, lead = on_subject, ""
+    verdict = judge(question, [retrieval.quote(p.source, p.start, p.text) for p in passages])
+    if verdict.reason:
+        return abstention(question, language, retrieval, best, backend, verdict.reason, **fields)
+    if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact
+        passages, lead = [p for p, ok in zip(passages, verdict.keep) if ok], ""
+    passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
+    quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
+    text = render(f"answer_frame.{language}", quotes=quotes)
+    cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
+    return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=backend,
+                  dropped_citations=cited.dropped_markers, **fields)
+
+
+def stream_answer(ans: Answer) -> Iterator[str | Answer]:
+    """A finished answer as a stream: its words, then the Answer itself."""
+    yield from re.findall(r"\S+\s*", ans.text)
+    yield ans
+
+
+def abstain_text(language: str, reason: str = "") -> str:
+    """The abstention in the question's language; a filter that excludes every document
+    is named as the reason instead of the documents."""
+    return render(f"abstain_filters.{language}" if reason == "filters" else f"abstain.{language}")
+
+
+def abstention(question: str, language: str, retrieval: Retrieval, best: float, backend: str, reason: str = "",
+               **fields) -> Answer:
+    reason = reason or ("filters" if retrieval.documents_searched == 0 else "no_match" if not retrieval.hits else "weak_evidence")
+    return Answer(question, language, abstain_text(language, reason), True, (), retrieval, best, backend=backend,
+                  reason=reason, **fields)
+
+
+class ExtractiveAnswerer:
+    """Quotes the evidence sentences; never invents text beyond the language frame."""
+
+    name = "extractive"
+
+    def __init__(self, index: SearchIndex, settings: Settings):
+        self.index, self.s = index, settings
+
+    def evidence(self, retrieval: Retrieval, context_weight: float | None = None,
+                 expanded: bool = False, topic_bonus: float = 0.0) -> tuple[list[Evidence], float]:
+        """Ranked evidence sentences and the best raw similarity (the abstention signal;
+        the answer-type prior and the neighbours only order sentences, they do not make
+        evidence stronger; for "what do the documents say about X", a sentence naming X is
+        evidence enough: subjects.py; so is the line with its own date of the document "when was
+        <it> published?" names: evidence.gives_date). `context_weight` defaults to the setting; `topic_bonus`
+        only orders (rank_sentences)."""
+        cw = self.s.sentence_context_weight if context_weight is None else context_weight
+        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded,
+                                topic_bonus=topic_bonus)
+        if self.s.evidence_on_topic:
+            ranked = on_topic(ranked, retrieval)
+        best = max((ev.similarity for ev in ranked), default=float("-inf"))
+        dated = self.s.evidence_on_topic and gives_date(ranked, retrieval)
+        if dated or names_subject(retrieval, [ev.text for ev in ranked]):
+            best = max(best, self.s.abstain_threshold)
+        return ranked, best
+
+    def heading_of(self, ev: Evidence) -> str:
+        """The heading path of the section a sentence is in."""
+        return self.index.documents[ev.source].heading_at(ev.start)
+
+    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
+        return self.answer_from(question, language, retrieval, *self.evidence(retrieval))
+
+    def answer_from(self, question: str, language: str, retrieval: Retrieval, ranked: list[Evidence], best: float) -> Answer:
+        """The answer for evidence already ranked by `evidence()`."""
+        if not ranked or best < self.s.abstain_threshold:
+            return abstention(question, language, retrieval, best, self.name)
+        chosen = (first_byline(ranked, retrieval) if asks_author(question)
+                  else select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin))
+        chosen += other_documents(question, ranked, {ev.source for ev in chosen},
+                                  self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
+                                  topic_count=retrieval.topic_count, language_of=retrieval.document_language,
+                                  heading_of=self.heading_of)
+        return quoted_answer(question, language, retrieval, best, [passage_for(self.index, ev, 0) for ev in chosen],
+                             self.name)
+
+    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]:
+        yield from stream_answer(self.answer(question, language, retrieval))
+
+
+def make_prepare(retriever: HybridRetriever) -> Runnable:
+    """First step of the chain: detect the question's language and retrieve.
+
+    Input: {"question": str, "k": int | None, "filters": Filters | None, "language": str | None}."""
+    def prepare(inp: dict) -> dict:
+        q = inp["question"]
+        return {"question": q, "language": inp.get("language") or detect_language(q),
+                "retrieval": retriever.retrieve(q, inp.get("k"), inp.get("filters") or Filters())}
+
+    return RunnableLambda(prepare).with_config(run_name="retrieve")
+
+
+def build_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
+    """question dict -> Answer, as LCEL: `retrieve | answer`."""
+    def answer(inp: dict) -> Answer:
+        return answerer.answer(inp["question"], inp["language"], inp["retrieval"])
+
+    return prepare | RunnableLambda(answer).with_config(run_name=answerer.name)
+
+
+def build_stream_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
+    """The same chain for `.stream()`: yields a Preview (the evidence, as soon as
+    retrieval is done), then the answer's text pieces, then the final Answer."""
+    def answer_stream(inputs: Iterator[dict]) -> Iterator[Preview | str | Answer]:
+        for inp in inputs:
+            yield Preview(inp["language"], inp["retrieval"])
+            yield from answerer.stream(inp["question"], inp["language"], inp["retrieval"])
+
+    return prepare | RunnableGenerator(answer_stream).with_config(run_name=answerer.name)

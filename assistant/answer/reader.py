@@ -1,0 +1,261 @@
+"""Grounded LLM readers (issue 7), same interface as `ExtractiveAnswerer`.
+
+Both show the model a compact numbered list of evidence sentences: the best-ranked
+sentences of `ExtractiveAnswerer.evidence()` with their neighbours in the chunk,
+grouped by passage, budgeted in the model's own tokens.
+
+- `selector` (default): the model returns which numbers answer the question, as
+  grammar-constrained JSON {"ids": [...]}; an empty list is an abstention. The answer
+  quotes the chosen sentences verbatim with citations; when the question's language
+  differs from theirs, the model may add a one-sentence restatement in the question's
+  language, kept only if it passes the grounding check, with the quotes beside it.
+- `writer`: the model writes a short answer citing [n]; sentences that fail the
+  grounding check are dropped; if none is left, the extractive answer is shown with a note.
+  It sees only sentences that may answer (guards.py: the country asked about, a number).
+
+A who-wrote question is answered without the model: the byline or signature of the
+document retrieval ranks first (evidence.first_byline, guards.py; backend "selector→byline").
+Any model failure or timeout gives the extractive answer with a visible note."""
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from typing import Callable, Iterator
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from assistant.answer.base import Answer, ExtractiveAnswerer, Waiting, abstention, passage_for, quoted_answer, stream_answer
+from assistant.ingest.blocks import is_lead_in
+from assistant.ingest.chunking import clean_text, flat_list
+from assistant.answer.citations import Passage, cite
+from assistant.core.config import Settings
+from assistant.answer.evidence import Evidence, can_be_evidence, select_evidence
+from assistant.answer.grounding import check_grounding
+from assistant.answer.guards import judge
+from assistant.core.lang import detect_language
+from assistant.models.llm import LLMTimeout, within_deadline
+from assistant.core.prompting import render
+from assistant.query.questions import asks_author
+from assistant.retrieval.hybrid import Retrieval
+from assistant.answer.selection import ids_grammar, parse_selection
+from assistant.answer.subjects import other_documents
+from assistant.index.store import SearchIndex
+
+LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}
+NOTES = {
+    "failed": {"en": "The language model failed ({err}); showing the extractive answer.",
+               "sv": "Språkmodellen misslyckades ({err}); visar det extraherade svaret.",
+               "da": "Sprogmodellen fejlede ({err}); viser det uddragne svar.",
+               "no": "Språkmodellen feilet ({err}); viser det uttrukne svaret."},
+    "unverified": {"en": "The language model's answer could not be verified against the sources; showing the extractive answer.",
+                   "sv": "Språkmodellens svar kunde inte verifieras mot källorna; visar det extraherade svaret.",
+                   "da": "Sprogmodellens svar kunne ikke verificeres mod kilderne; viser det uddragne svar.",
+                   "no": "Språkmodellens svar kunne ikke verifiseres mot kildene; viser det uttrukne svaret."},
+}
+
+
+MAX_SENTENCES = 9   # ids are single digits: one token each, so one token position carries the choice
+
+
+def neighbours(retrieval: Retrieval, ev: Evidence) -> list[Evidence]:
+    """The sentence before, the sentence itself and the one after, inside its chunk
+    (a neighbour that could not be evidence itself, e.g. a bare link, is left out)."""
+    chunk = retrieval.hits[ev.hit_rank].chunk
+    spans, texts = list(chunk.sentences), chunk.sentence_texts()
+    if (ev.start, ev.end) not in spans:
+        return [ev]
+    i = spans.index((ev.start, ev.end))
+    return [ev if j == i else Evidence(ev.hit_rank, ev.source, *spans[j], texts[j], float("nan"), float("nan"))
+            for j in range(max(0, i - 1), min(len(spans), i + 2)) if j == i or can_be_evidence(texts[j])]
+
+
+def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evidence], budget: int,
+                     count: Callable[[str], int], max_seeds: int = 6, max_sentences: int = MAX_SENTENCES,
+                     admit: Callable[[Evidence], bool] = lambda e: True,
+                     context_seeds: int | None = None) -> tuple[list[Passage], str]:
+    """Best sentences, the first `context_seeds` (default: all) with their neighbours, in
+    document order per passage, numbered 1..N, as many seeds as fit in `budget` tokens; a
+    neighbour is shown only if `admit` lets it. Returns (numbered passages, prompt block)."""
+    chosen: dict[tuple[int, int], Evidence] = {}
+    used = 0
+    for n, ev in enumerate(ranked[:max_seeds]):
+        near = neighbours(retrieval, ev) if context_seeds is None or n < context_seeds else [ev]
+        group = [e for e in near if (e.hit_rank, e.start) not in chosen and (e is ev or admit(e))]
+        cost = sum(count(clean_text(e.text)) + 3 for e in group)
+        if chosen and (used + cost > budget or len(chosen) + len(group) > max_sentences):
+            if (ev.hit_rank, ev.start) in chosen or used + count(ev.text) + 3 > budget or len(chosen) >= max_sentences:
+                continue
+            group, cost = [ev], count(ev.text) + 3     # the seed alone still fits
+        used += cost
+        chosen.update({(e.hit_rank, e.start): e for e in group})
+    passages, lines, last_rank = [], [], None
+    for key in sorted(chosen):
+        ev = chosen[key]
+        p = passage_for(index, ev, len(passages) + 1)
+        if ev.hit_rank != last_rank:
+            head = " > ".join(x for x in (p.title, p.heading.split(" > ")[-1] if p.heading else "") if x)
+            lines.append(f"# {head[:120]}")
+            last_rank = ev.hit_rank
+        passages.append(p)
+        lines.append(f"[{p.n}] {flat_list(clean_text(p.text))}")
+    return passages, "\n".join(lines)
+
+
+class LLMReader:
+    """`mode` is "selector" or "writer"."""
+
+    def __init__(self, index: SearchIndex, settings: Settings, chat_model: BaseChatModel, mode: str = "selector",
+                 count_tokens: Callable[[str], int] | None = None, restate: bool | None = None):
+        if mode not in ("selector", "writer"):
+            raise ValueError(f"mode must be selector or writer, not {mode!r}")
+        self.index, self.s, self.llm, self.mode, self.name = index, settings, chat_model, mode, mode
+        self.fallback = ExtractiveAnswerer(index, settings)
+        self.count = count_tokens or getattr(chat_model, "count_tokens", None) or _tiktoken_count()
+        self.restate = settings.reader_restate if restate is None else restate
+        # llama.cpp in-process: grammar-constrained ids and token probabilities; another
+        # endpoint gets the same prompt and its JSON is parsed
+        self.constrained = getattr(chat_model, "_llm_type", "") == "xllamacpp"
+
+    # ---- model calls ----
+    def _call(self, system: str, user: str, deadline: float, **kw) -> tuple[str, dict]:
+        """Streams the model's output (so a deadline also stops the generation); returns text + metadata."""
+        def run() -> tuple[str, dict]:
+            parts, meta = [], {}
+            for chunk in self.llm.stream([SystemMessage(system), HumanMessage(user)], **kw):
+                parts.append(str(chunk.content))
+                meta.update(chunk.response_metadata or {})
+                if time.monotonic() > deadline:
+                    raise LLMTimeout(f"no answer within {self.s.llm_timeout_s:.0f} s")
+            return "".join(parts), meta
+
+        return within_deadline(deadline, run, self.s.llm_timeout_s)
+
+    def _invoke(self, system: str, user: str, deadline: float, **kw) -> tuple[str, dict]:
+        msg = within_deadline(deadline, lambda: self.llm.invoke([SystemMessage(system), HumanMessage(user)], **kw),
+                               self.s.llm_timeout_s)
+        return str(msg.content), msg.response_metadata
+
+    # ---- answers ----
+    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
+        ranked, best = self.fallback.evidence(retrieval)
+        if not ranked or best < self.s.abstain_threshold:
+            return self.fallback.answer_from(question, language, retrieval, ranked, best)
+        if asks_author(question):  # who wrote it: the first document's byline (evidence.first_byline); no model
+            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
+            return dataclasses.replace(ans, backend=f"{self.name}→byline")
+        deadline = time.monotonic() + self.s.llm_timeout_s
+        try:
+            passages, block, reason = self.shown_evidence(question, retrieval)
+            if reason:
+                return abstention(question, language, retrieval, best, self.name, reason)
+            if self.mode == "selector":
+                return self._select(question, language, retrieval, ranked, best, passages, block, deadline)
+            return self._write(question, language, retrieval, ranked, best, passages, block, deadline)
+        except Exception as e:  # model failure or timeout: extractive answer, said so
+            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
+            err = f"{e.__class__.__name__}: {str(e)[:120]}"
+            return dataclasses.replace(ans, note=NOTES["failed"][language].format(err=err), backend=f"{self.name}→extractive")
+
+    def shown_evidence(self, question: str, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
+        """What the model is shown: (numbered passages, prompt block, abstention reason).
+        Seeded by each sentence's own similarity to the question or its glossary expansion
+        (a sentence naming one of the question's glossary concepts moves up; the best two
+        come with their neighbours); the extractive ranking adds quotes after the pick.
+        The writer writes from what it is shown, so it sees only sentences that may answer.
+        The selector sees every seed: when its pick is about another country than the one
+        asked, that is an abstention signal (guards.py); shown only the country's sentences,
+        the 1.5B answered "Hvor mye er inngangslønnen i Sverige?" with an average salary."""
+        seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True, topic_bonus=self.s.reader_topic_bonus)
+        admit = lambda e: True  # noqa: E731
+        if self.mode == "writer":
+            verdict = judge(question, [retrieval.quote(e.source, e.start, e.text) for e in seeds], False)
+            if verdict.reason:
+                return [], "", verdict.reason
+            seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
+            admit = lambda e: judge(question, [retrieval.quote(e.source, e.start, e.text)], False).all_kept  # noqa: E731
+        return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, self.s.reader_seeds,
+                                  admit=admit, context_seeds=self.s.reader_context_seeds), "")
+
+    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
+        """The answer is only shown once verified, so it streams after the model has
+        finished; while other members' questions hold the model, says how many."""
+        ahead = getattr(self.llm, "pending", lambda: 0)()
+        if ahead:
+            yield Waiting(ahead)
+        yield from stream_answer(self.answer(question, language, retrieval))
+
+    def _select(self, question, language, retrieval, ranked, best, passages, block, deadline) -> Answer:
+        kw = {"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10} if self.constrained else {}
+        out, meta = self._invoke(render("reader_select_system"),
+                                 render("reader_select_user", question=question, evidence=block), deadline,
+                                 max_tokens=12, **kw)
+        sel = parse_selection(out, meta.get("logprobs"), len(passages), self.s.reader_second_ratio)
+        diag = {"evidence": len(passages), "p_none": round(sel.p_none, 4), "ids": list(sel.ids),
+                "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()}, **_tokens(meta)}
+        top = max(sel.p_ids.values(), default=0.0)
+        chosen = [passages[i - 1] for i in sel.ids if not is_lead_in(passages[i - 1].text)]  # shown as context only
+        if not chosen or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
+            return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"), grounding=diag)
+        picked = len(chosen)
+        chosen += [passage_for(self.index, ev, 0) for ev in other_documents(  # "the documents", two years: each one
+            question, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
+            self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count,
+            retrieval.document_language, self.fallback.heading_of)]
+        if self.s.reader_add_extractive:  # then what the extractive ranking quotes from the same document(s)
+            seen, docs = {(p.source, p.start) for p in chosen}, {p.source for p in chosen}
+            for ev in select_evidence(ranked, len(ranked), self.s.sentence_margin):
+                if len(chosen) < self.s.answer_max_sentences and ev.source in docs and (ev.source, ev.start) not in seen:
+                    chosen.append(passage_for(self.index, ev, 0))
+                    seen.add((ev.source, ev.start))
+        lead = ""
+        if self.restate and any(detect_language(p.text) != language for p in chosen):
+            lead = self._restatement(question, language, chosen[:picked], deadline)
+        return quoted_answer(question, language, retrieval, best, chosen, self.name, lead=lead, grounding=diag)
+
+    def _restatement(self, question, language, chosen: list[Passage], deadline) -> str:
+        """One sentence in the question's language, kept only if every fact is in the quotes.
+        `chosen` are the answer's first quotes, so they are cited as [1], [2], ..."""
+        chosen = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
+        quotes = "\n".join(flat_list(clean_text(p.text)) for p in chosen)
+        name = LANGUAGE_NAMES[language]
+        out, _ = self._call(render("reader_restate_system", language_name=name),
+                            render("reader_restate_user", question=question, quotes=quotes, language_name=name),
+                            deadline, max_tokens=60)
+        first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()
+        marks = "".join(f"[{p.n}]" for p in chosen)
+        g = check_grounding(f"{first} {marks}", {p.n: p.text for p in chosen})
+        return g.text if g.kept and len(first.split()) >= 3 else ""
+
+    def _write(self, question, language, retrieval, ranked, best, passages, block, deadline) -> Answer:
+        name = LANGUAGE_NAMES[language]
+        out, meta = self._call(render("reader_write_system"),
+                               render("reader_write_user", question=question, evidence=block, language_name=name),
+                               deadline, max_tokens=self.s.reader_write_max_tokens)
+        if not out.strip() or out.strip().upper().startswith("NONE"):
+            return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"),
+                                       grounding={"evidence": len(passages), **_tokens(meta)})
+        g = check_grounding(out, {p.n: p.text for p in passages})
+        diag = {"evidence": len(passages), "kept": len(g.kept), **_tokens(meta),
+                "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in g.dropped]}
+        if not g.kept:
+            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
+            return dataclasses.replace(ans, note=NOTES["unverified"][language], backend=f"{self.name}→extractive",
+                                       grounding=diag)
+        cited = cite(g.text, passages)
+        return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=self.name,
+                      dropped_citations=cited.dropped_markers, grounding=diag)
+
+
+def _tokens(meta: dict) -> dict:
+    """Prompt tokens (evaluated + reused from the cache) and generated tokens of a call."""
+    t = meta.get("timings") or {}
+    return {"prompt_tokens": t.get("prompt_n", 0) + t.get("cache_n", 0), "prompt_evaluated": t.get("prompt_n", 0),
+            "generated_tokens": t.get("predicted_n", 0)}
+
+
+def _tiktoken_count() -> Callable[[str], int]:
+    from assistant.ingest.chunking import tiktoken_counter
+
+    return tiktoken_counter()

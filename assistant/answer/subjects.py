@@ -1,0 +1,62 @@
+"""Questions about what the documents say on a subject ("Vad säger dokumenten om
+taligenkänning?", "two years", "two countries"): which sentences name the subject (the
+question's glossary concepts, in any language: "taligenkänning" names the Norwegian
+"talegjenkjenning"), and which sentence of each other document is quoted. Pure functions
+over the retrieval and the ranked evidence (answer.py, reader.py)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from assistant.query.countries import named_countries
+from assistant.retrieval.hybrid import Retrieval, asks_about_each_document, asks_what_documents_say
+
+
+def names_subject(retrieval: Retrieval, texts: Sequence[str]) -> bool:
+    """For "what do the documents say about X": a retrieved sentence names X, which is
+    evidence enough however generic the question's wording ("What do the documents say
+    about speech recognition?" is otherwise under the abstention threshold)."""
+    return asks_what_documents_say(retrieval.question) and any(retrieval.topic_count(t) for t in texts)
+
+
+def about_subject(retrieval: Retrieval, passages: list) -> list:
+    """For "what do the documents say about X": the passages that name X, in their text or
+    their section's heading ("Hvordan forventes tilgang af lægesekretærer …?" under
+    "Rekrutteringssituationen"), if any does (the others, picked on meaning, are about
+    something else); otherwise all of them."""
+    if not asks_what_documents_say(retrieval.question) or not retrieval.topics:
+        return passages
+    return [p for p in passages if retrieval.topic_count(f"{p.heading}\n{p.text}")] or passages
+
+
+def other_documents(question: str, ranked: list, have: set[str], room: int, floor: float,
+                    seen: frozenset[str] = frozenset(), topic_count=lambda text: 0, language_of=lambda source: "",
+                    heading_of=lambda ev: "") -> list:
+    """For a question about each document ("the documents", two years, two countries): the
+    best sentence of each document not in `have`, at most `room`. A document's best sentence
+    is its best-ranked one among those naming most of the question's glossary concepts
+    (`topic_count`: "taligenkänning" finds "talegjenkjenning"), in the sentence or the heading
+    of its section (`heading_of`); it is shown if it names one,
+    or the model saw the document (`seen`), or its similarity reaches `floor`. A document
+    of a country the question names that no document in `have` is of comes first ("… i
+    Sverige og Norge?" answered from a Swedish document: then the Norwegian one; a
+    document's country is its language, `language_of`; one document per such country), then
+    those whose sentence names more concepts. Other questions: none."""
+    if not asks_about_each_document(question):
+        return []
+    wanted = named_countries(question) - {language_of(s) for s in have}
+    best: dict[str, tuple] = {}
+    for i, ev in enumerate(ranked):
+        if ev.source in have:
+            continue
+        cand = (topic_count(f"{heading_of(ev)}\n{ev.text}"), -i, ev)
+        if ev.source not in best or cand[:2] > best[ev.source][:2]:
+            best[ev.source] = cand
+    shown = [ev for n, _, ev in sorted(best.values(), key=lambda c: c[:2], reverse=True)
+             if n or ev.source in seen or ev.similarity >= floor]
+    out = []
+    while shown and len(out) < room:  # one document per named country first, then by concepts named
+        ev = next((e for e in shown if language_of(e.source) in wanted), shown[0])
+        shown.remove(ev)
+        out.append(ev)
+        wanted.discard(language_of(ev.source))
+    return out

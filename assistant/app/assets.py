@@ -1,0 +1,132 @@
+"""The page's CSS and the small script, both in <head> (Gradio would scope `css=` rules
+to its content area, and the phone layout also needs the page around it): [n] links open their source, the
+page's language is stored in the browser, and the few labels Gradio draws itself
+(thumbs, clear) follow the page's language instead of the browser's."""
+from __future__ import annotations
+
+import json
+
+from assistant.core.ui_text import LANGS, STORAGE_KEY, t
+
+CSS = """
+.gradio-container {width: 100% !important; max-width: 980px !important; margin: 0 auto !important;}
+#header {align-items: center; flex-wrap: nowrap; gap: .5rem; min-height: 0;}
+#heading {flex: 1 1 0 !important; min-width: 0 !important;}
+#header h1 {font-size: 1.35rem; line-height: 1.2; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+#lang {flex: 0 0 8.5rem !important; min-width: 0 !important;}
+#chat .placeholder {padding: 0 1rem; text-align: left;}
+#chat .placeholder h3 {margin: .2em 0 .4em; font-size: 1.15em;}
+#chat .placeholder strong {font-weight: 600;}
+#chat .placeholder p, #chat .placeholder ul {margin: .3em 0;}
+#chat .example {padding: .45em .8em !important; min-height: 0 !important;}
+#ask-row {align-items: stretch; gap: .5rem;}
+#send {background: #b93c0a !important; color: #fff !important; border: 0 !important; font-weight: 600;}
+#send:hover, #send:focus-visible {background: #8c2d07 !important;}
+.info-text {color: #52525b !important;}
+.dark .info-text {color: #c4c9d2 !important;}
+textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1 !important;}
+.dark textarea::placeholder, .dark input::placeholder {color: #b8bdc7 !important;}
+#chat a.cite {font-weight: 700; color: #9a3412; text-decoration: underline; padding: 0 .1em;}
+.dark #chat a.cite {color: #fdba74;}
+#chat .status {color: #4b5563; font-style: italic;}
+.dark #chat .status {color: #c4c9d2;}
+#chat .sources {margin-top: .5em; border-top: 1px solid #d4d4d8; padding-top: .3em;}
+#chat .sources-h {font-weight: 600; margin: 0 0 .2em;}
+#chat details.src {margin: .25em 0; padding: .2em .5em; border: 1px solid #d4d4d8; border-radius: 6px;}
+#chat details.src summary {cursor: pointer;}
+#chat details.src .meta {color: #4b5563;}
+.dark #chat details.src .meta {color: #c4c9d2;}
+#chat details.src .passage {margin: .35em 0; padding-left: .6em; border-left: 3px solid #f59e0b; font-size: .95em;}
+#chat details.src.flash {outline: 3px solid #c2410c; outline-offset: 1px;}
+#chat .open-doc {font-size: .9em;}
+#chat mark {background: #ffe58a; color: #111827; padding: 0 .1em;}
+#chat .abstained p {margin: 0;}
+#filter-state {align-items: center; border: 1px solid #f59e0b; border-radius: 8px; padding: .2em .6em; gap: .5rem;}
+#filter-state p {margin: 0;}
+#feedback p, #notice p {margin: .2em 0;}
+/* Gradio's "processing | 1.2s" / "queue: 2/3" are English only; the chat shows its own
+   localized status ("Läser …", "2 frågor före din i kön …") instead */
+#chat .progress-text, #ask-row .progress-text, #notice .progress-text, #feedback .progress-text {display: none !important;}
+#admin {border: 1px solid #d4d4d8; border-radius: 8px; padding: .6rem;}
+#status table {font-size: .85em;}
+#status th, #status td:nth-child(2), #status td:nth-child(3), #status td:nth-child(4) {white-space: nowrap; word-break: normal;}
+#notice {color: #991b1b;}
+.dark #notice {color: #fca5a5;}
+@media (max-width: 640px) {
+  .app {padding-left: .5rem !important; padding-right: .5rem !important;}
+  #chat .placeholder {padding: 0 .5rem; font-size: .88em;}
+  #chat .placeholder ul {padding-left: 1.1em;}
+  #header h1 {font-size: 1.1rem;}
+  #send {min-width: 4.5rem !important;}
+}
+"""
+
+# Gradio's own labels for the buttons it draws in the chat, in the languages it knows
+_GRADIO_LABELS = {
+    "like": ["Like", "Liked", "Gilla", "Liker"],
+    "dislike": ["Dislike", "Disliked", "Ogilla", "Liker ikke"],
+    "clear_chat": ["Clear", "Rensa chatten", "Tøm samtalen"],
+}
+
+_SCRIPT = """
+(() => {
+  const KEY = %(key)s, TITLES = %(titles)s, LABELS = %(labels)s, GRADIO = %(gradio)s;
+  let labels = null;
+  // [n] in an answer: open that answer's source n and bring it into view
+  document.addEventListener("click", (ev) => {
+    const a = ev.target.closest && ev.target.closest("a.cite");
+    if (!a) return;
+    const d = document.getElementById((a.getAttribute("href") || "").slice(1));
+    if (!d) return;
+    ev.preventDefault();
+    d.open = true;
+    d.scrollIntoView({block: "nearest"});
+    const s = d.querySelector("summary");
+    if (s) s.focus({preventScroll: true});
+    d.classList.add("flash");
+    setTimeout(() => d.classList.remove("flash"), 1600);
+  });
+  function relabel() {
+    if (!labels) return;
+    document.querySelectorAll("#chat button[aria-label], #chat button[title]").forEach((b) => {
+      for (const key in GRADIO) {
+        const cur = b.getAttribute("aria-label") || b.getAttribute("title");
+        // only when it changes: setting an attribute (even to its own value) is a mutation
+        // this observer sees, and "Tøm samtalen" is both Gradio's label and ours
+        if (GRADIO[key].includes(cur) && cur !== labels[key]) {
+          b.setAttribute("aria-label", labels[key]);
+          b.setAttribute("title", labels[key]);
+        }
+      }
+    });
+    // Gradio's English names for the message list, each message (its raw markup) and
+    // each example ("Select example 1: ..."): the visible text names them well enough
+    document.querySelectorAll("#chat [data-testid=bot][aria-label], #chat [data-testid=user][aria-label], "
+                              + "#chat button.example[aria-label]").forEach((m) => m.removeAttribute("aria-label"));
+    document.querySelectorAll("#chat [role=log]").forEach((m) => {
+      if (m.getAttribute("aria-label") !== labels.chat_label) m.setAttribute("aria-label", labels.chat_label);
+    });
+  }
+  new MutationObserver(relabel).observe(document.documentElement, {subtree: true, childList: true,
+                                                                  attributes: true, attributeFilter: ["aria-label"]});
+  // called after the page's language is known or switched
+  window.minutesApplyLanguage = (lang) => {
+    document.documentElement.lang = lang === "no" ? "nb" : lang;
+    document.title = TITLES[lang] || TITLES.en;
+    labels = LABELS[lang] || LABELS.en;
+    relabel();
+    return lang;
+  };
+  window.minutesStoredLanguage = () =>
+    localStorage.getItem(KEY) || (navigator.languages || [navigator.language]).join(",");
+  window.minutesStoreLanguage = (lang) => { localStorage.setItem(KEY, lang); return lang; };
+})();
+"""
+
+HEAD = "<style>" + CSS + "</style><script>" + _SCRIPT % {
+    "key": json.dumps(STORAGE_KEY),
+    "titles": json.dumps({lang: t(lang, "title") for lang in LANGS}, ensure_ascii=False),
+    "labels": json.dumps({lang: {k: t(lang, k) for k in [*_GRADIO_LABELS, "chat_label"]} for lang in LANGS},
+                         ensure_ascii=False),
+    "gradio": json.dumps(_GRADIO_LABELS, ensure_ascii=False),
+} + "</script>"

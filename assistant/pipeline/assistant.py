@@ -1,0 +1,146 @@
+"""`Assistant`: the loaded pipeline (embedder, index, retriever, answerer, chains).
+
+The constructor is cheap; `warm_up()` loads the model and opens the index through the
+configured store. `reindex()` writes a new index version and swaps it in only when it is
+complete, so questions asked meanwhile are answered from the old one. Retrieval and
+answering keep no per-question state, so several members can ask at once."""
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from typing import Callable, Iterator, NamedTuple
+
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable
+
+from assistant.answer.base import Answer, Answerer, Preview, build_chain, build_stream_chain, make_prepare
+from assistant.answer.answerers import make_answerer
+from assistant.core.config import Settings
+from assistant.models.embeddings import Embedder, load_embedder
+from assistant.index.filters import Filters
+from assistant.index.indexer import IndexReport, Progress, build_index, chunker_settings, embedding_identity, no_progress
+from assistant.query.questions import check_question
+from assistant.retrieval.hybrid import HybridRetriever, Retrieval
+from assistant.index.store import SearchIndex, check_compatible
+from assistant.index.stores import make_store
+
+AnswererFactory = Callable[[SearchIndex, Settings, Callable[[], object]], Answerer]
+
+
+class _Loaded(NamedTuple):
+    """Everything built from one index version; replaced as a whole on re-index."""
+    index: SearchIndex
+    retriever: HybridRetriever
+    answerer: Answerer
+    chain: Runnable
+    stream_chain: Runnable
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 answerer_factory: AnswererFactory | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self._answerer_factory = answerer_factory or make_answerer
+        self._state: _Loaded | None = None
+        self._chat_model = None           # the LLM, loaded once and kept across re-indexing
+        self._lock = threading.Lock()
+        self._llm_lock = threading.Lock()
+        self._reindex_lock = threading.Lock()
+        self.load_seconds = 0.0          # model + index loading, reported apart from answer latency
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    def warm_up(self) -> "Assistant":
+        with self._lock:
+            if self._state is None:
+                t0 = time.perf_counter()
+                self._state = self._load()
+                self.load_seconds = time.perf_counter() - t0
+        return self
+
+    def _load(self) -> _Loaded:
+        self.embedder.warm_up()
+        store = make_store(self.settings)
+        index = store.open()
+        check_compatible(index.manifest, embedding_identity(self.embedder), chunker_settings(self.settings).as_dict())
+        retriever = HybridRetriever(index, self.embedder, self.settings)
+        answerer = self._answerer_factory(index, self.settings, self.chat_model)
+        if self._chat_model is not None and hasattr(self._chat_model, "warm_up"):
+            self._chat_model.warm_up()  # the local LLM loads here, not inside the first answer
+        prepare = make_prepare(retriever)
+        return _Loaded(index, retriever, answerer, build_chain(prepare, answerer), build_stream_chain(prepare, answerer))
+
+    def chat_model(self):
+        """The configured LLM (`llm` setting), created on first use and then shared."""
+        with self._llm_lock:
+            if self._chat_model is None:
+                from assistant.models.llm import make_chat_model
+
+                self._chat_model = make_chat_model(self.settings)
+            return self._chat_model
+
+    def follow_up_model(self):
+        """The LLM that rewrites follow-up questions when the answer step uses one; None
+        means the rule-based condensing."""
+        from assistant.answer.answerers import USES_LLM
+
+        return self.chat_model() if self.settings.answer_backend in USES_LLM else None
+
+    @property
+    def index(self) -> SearchIndex:
+        return self.warm_up()._state.index
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self.warm_up()._state.retriever
+
+    @property
+    def answerer(self) -> Answerer:
+        return self.warm_up()._state.answerer
+
+    @property
+    def chain(self) -> Runnable:
+        return self.warm_up()._state.chain
+
+    def as_retriever(self, k: int = 5, filters: Filters | None = None) -> BaseRetriever:
+        """A LangChain retriever over this assistant's index (see `lc.MinutesRetriever`)."""
+        from assistant.pipeline.langchain import MinutesRetriever
+
+        return MinutesRetriever(assistant=self, k=k, filters=filters)
+
+    def question(self, text: str, language: str | None = None) -> str:
+        """The question normalised and bounded (QuestionError otherwise), before any model runs."""
+        return check_question(text, self.settings.question_max_chars, language)
+
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
+        return self.retriever.retrieve(self.question(question), k, filters or Filters())
+
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None,
+            config: dict | None = None) -> Answer:
+        question = self.question(question)
+        chain = self.chain  # loads first, so the latency below is the answer's own
+        t0 = time.perf_counter()
+        ans: Answer = chain.invoke({"question": question, "k": k, "filters": filters, "language": language}, config)
+        return dataclasses.replace(ans, latency_s=time.perf_counter() - t0)
+
+    def stream(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None,
+               config: dict | None = None) -> Iterator[Preview | str | Answer]:
+        """Yields a Preview (what retrieval found), text pieces, then the final Answer."""
+        question = self.question(question)
+        chain = self.warm_up()._state.stream_chain  # one index version throughout, even if a re-index swaps
+        t0 = time.perf_counter()
+        for item in chain.stream({"question": question, "k": k, "filters": filters, "language": language}, config):
+            yield dataclasses.replace(item, latency_s=time.perf_counter() - t0) if isinstance(item, Answer) else item
+
+    def reindex(self, rebuild: bool = False, progress: Progress = no_progress) -> IndexReport:
+        with self._reindex_lock:
+            report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+            new_state = self._load()
+            self._state = new_state  # swap: one assignment, readers see old or new
+            return report
