@@ -148,9 +148,10 @@ def ask(pg, question: str) -> dict:
 def english_ui_text(pg) -> list[str]:
     """English interface strings visible or announced on the page (messages' contents,
     i.e. answers and quotes, are left out: they are in the documents' languages)."""
-    from assistant.core.ui_text import TEXT
+    from assistant.core.i18n import catalogue
 
-    english = {v for k, v in TEXT["en"].items() if v != TEXT["sv"][k]} | set(GRADIO_ENGLISH)
+    en, sv = catalogue("en"), catalogue("sv")
+    english = {v for k, v in en.items() if isinstance(v, str) and v != sv[k]} | set(GRADIO_ENGLISH)
     page_text = pg.evaluate("""() => {
       const parts = [document.title], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
       while (walker.nextNode()) {

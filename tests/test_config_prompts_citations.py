@@ -28,9 +28,9 @@ def test_unknown_and_bad_settings_are_clear(tmp_path):
 
 
 def test_prompt_missing_variable_raises():
-    assert render("answer_frame.sv", quotes="X").endswith("X")
-    with pytest.raises(PromptError, match="quotes"):
-        render("answer_frame.sv")
+    assert render("reader_select_user", question="Q", evidence="E").endswith("Q")
+    with pytest.raises(PromptError, match="question"):
+        render("reader_select_user", evidence="E")
     with pytest.raises(PromptError, match="not found"):
         render("no_such_prompt")
 

@@ -16,7 +16,8 @@ from assistant.app.ui import (append_feedback, filter_choices, filter_summary, m
 from assistant.app.admin import (admin_allowed, admin_check, admin_view, password_ok, safe_filename, save_uploads,
                                 UploadError)
 from assistant.app.render import answer_html, document_page, link_markers, md_text, sources_block, start_screen
-from assistant.core.ui_text import EXAMPLES, LANGS, LANGUAGE_NAMES, MONTHS, SWITCH_NAMES, TEXT, human_date, t, ui_language
+from assistant.core.i18n import (LANGS, MessageError, catalogue, examples, human_date, language_name, month_names,
+                                 own_name, t, ui_language)
 
 # the same word in English and the other language, on purpose
 SAME_AS_ENGLISH = {("sv", "admin"), ("da", "admin"), ("da", "send"), ("no", "send"), ("da", "reason_send"),
@@ -30,18 +31,28 @@ def _fields(s: str) -> set[str]:
 # ---------- interface text ----------
 
 def test_every_text_exists_in_all_four_languages_with_the_same_placeholders():
-    keys = set(TEXT["en"])
+    texts = {lang: {k: v for k, v in catalogue(lang).items() if isinstance(v, str)} for lang in LANGS}
+    keys = set(texts["en"])
     for lang in LANGS:
-        assert set(TEXT[lang]) == keys, lang
+        assert set(catalogue(lang)) == set(catalogue("en")), lang
         for k in keys:
-            assert TEXT[lang][k].strip(), (lang, k)
-            assert _fields(TEXT[lang][k]) == _fields(TEXT["en"][k]), (lang, k)
+            assert texts[lang][k].strip(), (lang, k)
+            assert _fields(texts[lang][k]) == _fields(texts["en"][k]), (lang, k)
             if lang != "en" and (lang, k) not in SAME_AS_ENGLISH:
-                assert TEXT[lang][k] != TEXT["en"][k], f"{lang}.{k} is still English"
-        assert len(EXAMPLES[lang]) >= 3 and len(MONTHS[lang].split()) == 12
-        assert set(LANGUAGE_NAMES[lang]) == set(LANGS) and lang in SWITCH_NAMES
+                assert texts[lang][k] != texts["en"][k], f"{lang}.{k} is still English"
+        assert len(examples(lang)) >= 3 and len(month_names(lang)) == 12
+        assert all(language_name(code, lang) for code in LANGS) and own_name(lang)
+    assert own_name("sv") == "Svenska" and own_name("no") == "Norsk" and language_name("da", "sv") == "danska"
     # one product name per language, used for the heading and the tab title
     assert t("sv", "title") == "Protokollassistenten" and t("en", "title") == "Minutes assistant"
+
+
+def test_a_text_without_its_value_or_key_raises():
+    assert t("sv", "source_n", n=2) == "Källa 2"
+    with pytest.raises(MessageError, match="needs n"):
+        t("sv", "source_n")
+    with pytest.raises(MessageError, match="no text"):
+        t("da", "no_such_text")
 
 
 def test_page_language_from_stored_choice_or_browser():

@@ -17,7 +17,7 @@ from assistant.ingest.chunking import clean_text, flat_list
 from assistant.answer.citations import Citation, Passage, cite
 from assistant.core.config import Settings
 from assistant.core.lang import detect_language
-from assistant.core.prompting import render
+from assistant.core.i18n import t
 from assistant.index.filters import Filters
 from assistant.answer.evidence import Evidence, first_byline, gives_date, on_topic, rank_sentences, select_evidence
 from assistant.answer.guards import judge
@@ -107,7 +107,7 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
         passages, lead = [p for p, ok in zip(passages, verdict.keep) if ok], ""
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
-    text = render(f"answer_frame.{language}", quotes=quotes)
+    text = t(language, "answer_frame", quotes=quotes)
     cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
     return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=backend,
                   dropped_citations=cited.dropped_markers, **fields)
@@ -122,7 +122,7 @@ def stream_answer(ans: Answer) -> Iterator[str | Answer]:
 def abstain_text(language: str, reason: str = "") -> str:
     """The abstention in the question's language; a filter that excludes every document
     is named as the reason instead of the documents."""
-    return render(f"abstain_filters.{language}" if reason == "filters" else f"abstain.{language}")
+    return t(language, "abstain_filters" if reason == "filters" else "abstain")
 
 
 def abstention(question: str, language: str, retrieval: Retrieval, best: float, backend: str, reason: str = "",

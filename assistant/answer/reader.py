@@ -31,6 +31,7 @@ from assistant.ingest.blocks import is_lead_in
 from assistant.ingest.chunking import clean_text, flat_list
 from assistant.answer.citations import Passage, cite
 from assistant.core.config import Settings
+from assistant.core.i18n import t
 from assistant.answer.evidence import Evidence, can_be_evidence, select_evidence
 from assistant.answer.grounding import check_grounding
 from assistant.answer.guards import judge
@@ -44,16 +45,6 @@ from assistant.answer.subjects import other_documents
 from assistant.index.store import SearchIndex
 
 LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}
-NOTES = {
-    "failed": {"en": "The language model failed ({err}); showing the extractive answer.",
-               "sv": "Språkmodellen misslyckades ({err}); visar det extraherade svaret.",
-               "da": "Sprogmodellen fejlede ({err}); viser det uddragne svar.",
-               "no": "Språkmodellen feilet ({err}); viser det uttrukne svaret."},
-    "unverified": {"en": "The language model's answer could not be verified against the sources; showing the extractive answer.",
-                   "sv": "Språkmodellens svar kunde inte verifieras mot källorna; visar det extraherade svaret.",
-                   "da": "Sprogmodellens svar kunne ikke verificeres mod kilderne; viser det uddragne svar.",
-                   "no": "Språkmodellens svar kunne ikke verifiseres mot kildene; viser det uttrukne svaret."},
-}
 
 
 MAX_SENTENCES = 9   # ids are single digits: one token each, so one token position carries the choice
@@ -156,7 +147,7 @@ class LLMReader:
         except Exception as e:  # model failure or timeout: extractive answer, said so
             ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
             err = f"{e.__class__.__name__}: {str(e)[:120]}"
-            return dataclasses.replace(ans, note=NOTES["failed"][language].format(err=err), backend=f"{self.name}→extractive")
+            return dataclasses.replace(ans, note=t(language, "note_failed", err=err), backend=f"{self.name}→extractive")
 
     def shown_evidence(self, question: str, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
         """What the model is shown: (numbered passages, prompt block, abstention reason).
@@ -241,7 +232,7 @@ class LLMReader:
                 "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in g.dropped]}
         if not g.kept:
             ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
-            return dataclasses.replace(ans, note=NOTES["unverified"][language], backend=f"{self.name}→extractive",
+            return dataclasses.replace(ans, note=t(language, "note_unverified"), backend=f"{self.name}→extractive",
                                        grounding=diag)
         cited = cite(g.text, passages)
         return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=self.name,

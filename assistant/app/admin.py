@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.ingest.loaders import SUPPORTED
-from assistant.core.ui_text import LANGUAGE_NAMES, human_date, t
+from assistant.core.i18n import human_date, language_name, t
 
 PREVIOUS_DIR = ".previous"   # old versions of replaced files (hidden: the indexer skips it)
 
@@ -128,9 +128,8 @@ def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, max_mb: float
 def index_status(index, lang: str = "en") -> str:
     """Markdown: counts, model, last build, and one row per document (human title first)."""
     m = index.manifest
-    names = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])
     cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    rows = "\n".join(f"| {cell(d['title'][:60])} | {human_date(d.get('date'), lang)} | {names.get(d['language'], d['language'])} "
+    rows = "\n".join(f"| {cell(d['title'][:60])} | {human_date(d.get('date'), lang)} | {language_name(d['language'], lang)} "
                      f"| {d['n_chunks']} | {cell(s)} |" for s, d in m["documents"].items())
     head = " | ".join(t(lang, k) for k in ("col_title", "col_date", "col_lang", "col_chunks", "col_file"))
     return (t(lang, "status", n=m["n_documents"], c=m["n_chunks"], when=m["built_at"][:16].replace("T", " "))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.core.ui_text import LANGS, STORAGE_KEY, t
+from assistant.core.i18n import LANGS, STORAGE_KEY, t
 
 CSS = """
 .gradio-container {width: 100% !important; max-width: 980px !important; margin: 0 auto !important;}

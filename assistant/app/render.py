@@ -12,7 +12,7 @@ from urllib.parse import quote
 from assistant.answer.base import Answer
 from assistant.ingest.chunking import HTML_TAG
 from assistant.answer.citations import Citation
-from assistant.core.ui_text import LANGUAGE_NAMES, human_date, t
+from assistant.core.i18n import human_date, language_name, t
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
@@ -147,10 +147,9 @@ def start_screen(documents: Mapping[str, dict], lang: str, limit: int = 8) -> st
     docs = sorted(documents.values(), key=lambda d: d.get("date") or "", reverse=True)
     years = sorted({d["date"][:4] for d in docs if d.get("date")})
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (years[0] if years else "")
-    names = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])
     lines = [f"### {md_text(t(lang, 'start_head'))}", "", md_text(t(lang, "start_body", n=len(docs), years=span)), ""]
     for d in docs[:limit]:
-        meta = " · ".join(x for x in (human_date(d.get("date"), lang), names.get(d.get("language"), "")) if x)
+        meta = " · ".join(x for x in (human_date(d.get("date"), lang), language_name(d["language"], lang) if d.get("language") else "") if x)
         lines.append(f"- **{md_text(d['title'])}**" + (f" — {md_text(meta)}" if meta else ""))
     if len(docs) > limit:
         lines.append(f"- {md_text(t(lang, 'start_more', n=len(docs) - limit))}")
@@ -176,8 +175,7 @@ def document_page(doc, start: int, end: int, lang: str) -> str:
         hint = f" · {esc(t(lang, 'doc_passage'))}"
     else:
         body, hint = show(text), ""
-    names = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])
-    meta = " · ".join(x for x in (human_date(doc.date, lang), names.get(doc.language, "")) if x)
+    meta = " · ".join(x for x in (human_date(doc.date, lang), language_name(doc.language, lang) if doc.language else "") if x)
     return (f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{esc(doc.title)}</title>'
             f'<style>{_PAGE_CSS}</style></head><body><header><h1>{esc(doc.title)}</h1><p>{esc(meta)}{hint}</p></header>'

@@ -1,8 +1,8 @@
 """Chat-app logic that needs no server: filters with human names and their summary,
 feedback records, the chat's concurrency. `web.py` only wires these to Gradio.
 
-The rest lives next door and is re-exported here: interface text (`ui_text`), the
-HTML/markdown the chat shows (`ui_render`), admin and uploads (`ui_admin`)."""
+The rest lives next door and is re-exported here: interface text (`core.i18n`), the
+HTML/markdown the chat shows (`render`), admin and uploads (`admin`)."""
 from __future__ import annotations
 
 import json
@@ -18,7 +18,7 @@ from assistant.index.filters import Filters
 from assistant.app.admin import (AdminView, UploadError, UploadResult, admin_allowed, admin_check, admin_view,  # noqa: F401
                        index_status, is_local, password_ok, reindex_summary, safe_filename, save_uploads)
 from assistant.app.render import answer_html, document_page, start_screen  # noqa: F401
-from assistant.core.ui_text import EXAMPLES, LANGS, LANGUAGE_NAMES, TEXT, human_date, t, ui_language  # noqa: F401
+from assistant.core.i18n import LANGS, examples, human_date, language_name, t, ui_language  # noqa: F401
 
 # ---------- filters ----------
 
@@ -27,14 +27,13 @@ def filter_choices(documents: Mapping[str, dict], lang: str) -> dict:
     """Dropdown/checkbox choices as (label, value): documents by human title and date
     (newest first), the languages present with their counts, the years present."""
     docs = sorted(documents.items(), key=lambda kv: (kv[1].get("date") or "", kv[1]["title"]), reverse=True)
-    names = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])
     counts = {}
     for d in documents.values():
         counts[d["language"]] = counts.get(d["language"], 0) + 1
     years = sorted({d["date"][:4] for d in documents.values() if d.get("date")})
     return {
         "documents": [(f"{d['title']} · {human_date(d.get('date'), lang)}".rstrip(" ·"), s) for s, d in docs],
-        "languages": [(f"{names[code]} ({counts[code]})", code) for code in LANGS if code in counts],
+        "languages": [(f"{language_name(code, lang)} ({counts[code]})", code) for code in LANGS if code in counts],
         "years": [(t(lang, "any_year"), "")] + [(y, y) for y in years],
     }
 
@@ -59,13 +58,12 @@ def filter_summary(filters: Filters, documents: Mapping[str, dict], lang: str) -
     """One line saying which filters are on and how many documents they leave; "" when off."""
     if not filters.active:
         return ""
-    names = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])
     parts = []
     if filters.sources:
         titles = [documents[s]["title"] if s in documents else s for s in filters.sources]
         parts.append(f"{t(lang, 'documents')}: {', '.join(titles)}")
     if filters.languages:
-        parts.append(f"{t(lang, 'languages')}: {', '.join(names.get(c, c) for c in filters.languages)}")
+        parts.append(f"{t(lang, 'languages')}: {', '.join(language_name(c, lang) if c in LANGS else c for c in filters.languages)}")
     if filters.year_from or filters.year_to:
         span = " ".join(x for x in (filters.year_from and t(lang, "years_from", y=filters.year_from),
                                     filters.year_to and t(lang, "years_to", y=filters.year_to)) if x)

@@ -13,13 +13,13 @@ from assistant.query.conversation import answer_language, condense
 from assistant.core.errors import AssistantError
 from assistant.query.questions import QuestionError
 from assistant.ingest.loaders import SUPPORTED
-from assistant.app.ui import (EXAMPLES, LANGS, active_count, admin_allowed, admin_view, answer_concurrency, answer_html, append_feedback,
+from assistant.app.ui import (LANGS, examples, active_count, admin_allowed, admin_view, answer_concurrency, answer_html, append_feedback,
                  citation_records, filter_choices, filter_summary, index_status, make_filters, password_ok,
                  reindex_summary, save_uploads, set_feedback_reason, start_screen, t, ui_language)
 from assistant.app.admin import progress_text
 from assistant.app.assets import HEAD
 from assistant.app.render import md_text, reading_status, waiting_status
-from assistant.core.ui_text import SWITCH_NAMES
+from assistant.core.i18n import own_name
 
 
 def build_app(assistant) -> gr.Blocks:
@@ -35,7 +35,7 @@ def build_app(assistant) -> gr.Blocks:
         hint = gr.Textbox(visible=False)   # the browser's stored or preferred languages
         with gr.Row(elem_id="header"):
             heading = gr.HTML(elem_id="heading")
-            lang = gr.Dropdown([(SWITCH_NAMES[c], c) for c in LANGS], value="en", elem_id="lang", filterable=False,
+            lang = gr.Dropdown([(own_name(c), c) for c in LANGS], value="en", elem_id="lang", filterable=False,
                                label=t("en", "language"), show_label=False, container=False, scale=0)
         with gr.Column(visible=False, elem_id="admin") as admin_col:
             admin_head, admin_note = gr.Markdown(), gr.Markdown(elem_id="admin-note")
@@ -78,7 +78,7 @@ def build_app(assistant) -> gr.Blocks:
             view = admin_view(s.app_host, s.admin_password, requested, signed, code)
             return [gr.update(value=f"<h1>{t(code, 'title')}</h1>"), gr.update(value=code, label=t(code, "language")),
                     gr.update(placeholder=start_screen(docs_of(), code),
-                              examples=[{"text": q} for q in EXAMPLES[code]], label=t(code, "chat_label")),
+                              examples=[{"text": q} for q in examples(code)], label=t(code, "chat_label")),
                     gr.update(label=t(code, "ask_label"), placeholder=t(code, "ask_placeholder")),
                     gr.update(value=t(code, "send")),
                     gr.update(label=t(code, "reason_label"), placeholder=t(code, "reason_placeholder")),

@@ -12,16 +12,9 @@ import unicodedata
 
 from assistant.query.doc_kinds import is_date_line
 from assistant.core.errors import AssistantError
+from assistant.core.i18n import t
 from assistant.core.lang import detect_language
 
-_MESSAGES = {
-    "empty": {"en": "Please type a question.", "sv": "Skriv en fråga.", "da": "Skriv et spørgsmål.",
-              "no": "Skriv et spørsmål."},
-    "long": {"en": "The question is too long ({n} characters; at most {max}). Ask it shorter, one thing at a time.",
-             "sv": "Frågan är för lång ({n} tecken; högst {max}). Ställ en kortare fråga, en sak i taget.",
-             "da": "Spørgsmålet er for langt ({n} tegn; højst {max}). Stil et kortere spørgsmål, én ting ad gangen.",
-             "no": "Spørsmålet er for langt ({n} tegn; høyst {max}). Still et kortere spørsmål, én ting om gangen."},
-}
 
 
 class QuestionError(AssistantError):
@@ -29,7 +22,7 @@ class QuestionError(AssistantError):
 
     def __init__(self, kind: str, language: str, **values: object):
         self.kind, self.language = kind, language
-        super().__init__(_MESSAGES[kind][language].format(**values))
+        super().__init__(t(language, f"question_{kind}", **values))
 
 
 def normalise(text: str) -> str:
