@@ -85,7 +85,7 @@ def test_the_writer_is_shown_only_sentences_that_may_answer(settings, fake_embed
     r = a.retrieve(q)
     seen = []
 
-    def keep_second_only(question, quotes, best_decides=True):
+    def keep_second_only(question, quotes, best_decides=True, switches=None):
         # the seeds come in one call, then each neighbour alone: only the second seed passes
         seen.append(quotes)
         assert question == q and not best_decides       # the writer filters, the first quote does not decide
@@ -100,7 +100,7 @@ def test_the_writer_is_shown_only_sentences_that_may_answer(settings, fake_embed
     assert len(seen) > 1                                                      # its neighbours were judged too
     assert sum(line.startswith("[") for line in shown.splitlines()) == 1    # and left out
 
-    monkeypatch.setattr(reader_module, "judge", lambda question, quotes, best_decides=True:
+    monkeypatch.setattr(reader_module, "judge", lambda question, quotes, best_decides=True, switches=None:
                         Verdict(tuple(False for _ in quotes), "no_number"))
     model = Recording(responses=["Gruppen har 12 personer [1]."], prompts=[])
     ans = LLMReader(a.index, a.settings, model, "writer", count_tokens=lambda t: len(t.split())).answer(q, "da", r)

@@ -62,3 +62,13 @@ def test_ungrounded_facts_hand_computed():
     assert ungrounded_facts("Det finns 6496 skyddsombud.", cites) == 1               # no citation: nothing grounds it
     assert ungrounded_facts("Det finns 6496 skyddsombud [2].", cites) == 1           # cites no real passage
     assert ungrounded_facts("Enligt Anna Svensson finns 6496 skyddsombud [1].", cites) == 2   # two name words not in it
+
+
+def test_newest_first_needs_the_new_value_before_any_old_one():
+    from assistant.evaluation.metrics import newest_first
+
+    groups, stale = [["27 februari 2026", "2026-02-27"]], ["28 november 2025"]
+    assert newest_first("“… förlängd till 27 februari 2026.” [1]", groups, stale)
+    assert newest_first("“27 februari 2026” [1] … “tidigare 28 november 2025” [2]", groups, stale)
+    assert not newest_first("“28 november 2025” [1] … “27 februari 2026” [2]", groups, stale)
+    assert not newest_first("“Utredningen ska vara klar 28 november 2025.” [1]", groups, stale)

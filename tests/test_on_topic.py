@@ -54,7 +54,7 @@ def test_every_document_stays_when_none_or_several_are_asked_about_or_for_who_wr
 
 
 def _ask(settings, fake_embedder, on: bool):
-    a = Assistant(settings.replace(answer_backend="extractive", evidence_on_topic=on, abstain_threshold=-1.0),
+    a = Assistant(settings.replace(answer_backend="extractive", rule_on_topic=on, rule_document_date=on, abstain_threshold=-1.0),
                   embedder=fake_embedder).warm_up()
     ans = a.ask(CRISIS)
     r = ans.retrieval

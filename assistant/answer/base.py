@@ -20,7 +20,7 @@ from assistant.core.lang import detect_language
 from assistant.core.i18n import t
 from assistant.index.filters import Filters
 from assistant.answer.evidence import Evidence, first_byline, gives_date, on_topic, rank_sentences, select_evidence
-from assistant.answer.guards import judge
+from assistant.answer.guards import Switches, judge
 from assistant.query.questions import asks_author
 from assistant.retrieval.hybrid import HybridRetriever, Retrieval
 from assistant.answer.subjects import about_subject, names_subject, other_documents
@@ -91,16 +91,17 @@ def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
 
 
 def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
-                  backend: str, lead: str = "", **fields) -> Answer:
+                  backend: str, lead: str = "", settings: Settings | None = None, **fields) -> Answer:
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
     in the question's language's frame (after `lead`, a grounded sentence, if any). For a
     question about one country, passages about another are left out, and an answer whose
     first passage is about another country is an abstention; a how-many question is
     answered only by passages that hold a number (guards.py)."""
-    on_subject = about_subject(retrieval, passages)   # "what do the documents say about X": what names X
+    s = settings or Settings()
+    on_subject = about_subject(retrieval, passages) if s.rule_subject else passages   # what names X
     if len(on_subject) < len(passages):
         passages, lead = on_subject, ""
-    verdict = judge(question, [retrieval.quote(p.source, p.start, p.text) for p in passages])
+    verdict = judge(question, [retrieval.quote(p.source, p.start, p.text) for p in passages], switches=Switches.of(s))
     if verdict.reason:
         return abstention(question, language, retrieval, best, backend, verdict.reason, **fields)
     if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact
@@ -149,13 +150,13 @@ class ExtractiveAnswerer:
         <it> published?" names: evidence.gives_date). `context_weight` defaults to the setting; `topic_bonus`
         only orders (rank_sentences)."""
         cw = self.s.sentence_context_weight if context_weight is None else context_weight
-        ranked = rank_sentences(retrieval, type_bonus=self.s.answer_type_bonus, context_weight=cw, expanded=expanded,
-                                topic_bonus=topic_bonus)
-        if self.s.evidence_on_topic:
-            ranked = on_topic(ranked, retrieval)
+        s = self.s
+        ranked = rank_sentences(retrieval, type_bonus=s.answer_type_bonus, context_weight=cw, expanded=expanded,
+                                topic_bonus=topic_bonus, lead_in=s.rule_lead_in, document_date=s.rule_document_date)
+        ranked = on_topic(ranked, retrieval, s.rule_on_topic, s.rule_document_date, s.rule_byline)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
-        dated = self.s.evidence_on_topic and gives_date(ranked, retrieval)
-        if dated or names_subject(retrieval, [ev.text for ev in ranked]):
+        dated = s.rule_document_date and gives_date(ranked, retrieval)
+        if dated or (s.rule_subject and names_subject(retrieval, [ev.text for ev in ranked])):
             best = max(best, self.s.abstain_threshold)
         return ranked, best
 
@@ -170,14 +171,14 @@ class ExtractiveAnswerer:
         """The answer for evidence already ranked by `evidence()`."""
         if not ranked or best < self.s.abstain_threshold:
             return abstention(question, language, retrieval, best, self.name)
-        chosen = (first_byline(ranked, retrieval) if asks_author(question)
+        chosen = (first_byline(ranked, retrieval) if self.s.rule_byline and asks_author(question)
                   else select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin))
-        chosen += other_documents(question, ranked, {ev.source for ev in chosen},
+        chosen += [] if not self.s.rule_each_document else other_documents(question, ranked, {ev.source for ev in chosen},
                                   self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
                                   topic_count=retrieval.topic_count, language_of=retrieval.document_language,
                                   heading_of=self.heading_of)
         return quoted_answer(question, language, retrieval, best, [passage_for(self.index, ev, 0) for ev in chosen],
-                             self.name)
+                             self.name, settings=self.s)
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]:
         yield from stream_answer(self.answer(question, language, retrieval))

@@ -32,7 +32,8 @@ def can_be_evidence(sentence: str, min_words: int = 2) -> bool:
 
 
 def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0,
-                   context_weight: float = 0.0, expanded: bool = False, topic_bonus: float = 0.0) -> list[Evidence]:
+                   context_weight: float = 0.0, expanded: bool = False, topic_bonus: float = 0.0,
+                   lead_in: bool = True, document_date: bool = True) -> list[Evidence]:
     """All sentences of the retrieved chunks, best first by similarity to the question
     (plus the answer-type prior and `context_weight` x the better neighbour's similarity:
     "The inquiry is due 30 May" scores with the sentence before it that names the inquiry).
@@ -43,7 +44,7 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
     sentence whose vector alone ranks it 16th). For "when was the plan published?" the prior
     goes to the plan's lines with its own date only (`dated_document`; twice a number's).
     Scores order sentences; `similarity` stays raw."""
-    dated = dated_document(retrieval)
+    dated = dated_document(retrieval) if document_date else ""
     own = date_from_filename(dated)   # None without a dated document
     out, kinds = [], ("date",) if dated else answer_type(retrieval.question)
     for rank, hit in enumerate(retrieval.hits):
@@ -54,7 +55,7 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
         # the evidence signal also counts the question with its glossary terms ("skyddsombud")
         raw = sims if retrieval.search_vector is None else np.maximum(sims, vecs @ retrieval.search_vector)
         for i, ((s, e), text, sim) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims)):
-            if not can_be_evidence(text, min_words) or is_lead_in(text):
+            if not can_be_evidence(text, min_words) or (lead_in and is_lead_in(text)):
                 continue
             if expanded:
                 sim = raw[i]
@@ -94,7 +95,8 @@ def gives_date(ranked: list[Evidence], retrieval: Retrieval) -> bool:
     return bool(own) and any(ev.source == src and own in dates_in(ev.text) for ev in ranked)
 
 
-def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
+def on_topic(ranked: list[Evidence], retrieval: Retrieval, topic: bool = True, document_date: bool = True,
+             author: bool = True) -> list[Evidence]:
     """The evidence of the documents the question is about.
 
     A question about when a document of a kind it names was published, updated or written
@@ -115,9 +117,10 @@ def on_topic(ranked: list[Evidence], retrieval: Retrieval) -> list[Evidence]:
     and who-wrote questions (evidence.first_byline keeps to one document already), are left
     as they are."""
     q = retrieval.question
-    if dated := dated_document(retrieval):
+    if document_date and (dated := dated_document(retrieval)):
         return [ev for ev in ranked if ev.source == dated]
-    if not retrieval.topics or not retrieval.hits or asks_author(q) or asks_for_several_documents(q):
+    if not topic or not retrieval.topics or not retrieval.hits or (author and asks_author(q)) \
+            or asks_for_several_documents(q):
         return ranked
     named = {h.chunk.source for h in retrieval.hits if retrieval.topic_count(h.chunk.embed_text)}
     keep = named | {retrieval.hits[0].chunk.source}

@@ -30,6 +30,19 @@ from assistant.query.questions import asks_author, is_byline
 
 
 @dataclass(frozen=True)
+class Switches:
+    """Which guards apply (the settings rule_country, rule_names, rule_quantity, rule_byline)."""
+    country: bool = True
+    names: bool = True
+    quantity: bool = True
+    author: bool = True
+
+    @classmethod
+    def of(cls, settings) -> "Switches":
+        return cls(settings.rule_country, settings.rule_names, settings.rule_quantity, settings.rule_byline)
+
+
+@dataclass(frozen=True)
 class Verdict:
     keep: tuple[bool, ...]   # which quotes may be shown, in the order given
     reason: str = ""         # set when none may: "other_country", "other_name", "no_number" or "no_author"
@@ -39,28 +52,31 @@ class Verdict:
         return all(self.keep)
 
 
-def judge(question: str, quotes: Sequence[tuple[str, ...]], best_decides: bool = True) -> Verdict:
+def judge(question: str, quotes: Sequence[tuple[str, ...]], best_decides: bool = True,
+          switches: Switches | None = None) -> Verdict:
     """`quotes`: (text, language of its document[, passage]), best first. With `best_decides`,
-    a best quote about another country abstains even when a later one is about the right one."""
+    a best quote about another country abstains even when a later one is about the right one.
+    `switches`: which guards apply (all by default)."""
+    on = switches or Switches()
     keep = [True] * len(quotes)
-    country = asked_country(question)
+    country = asked_country(question) if on.country else None
     if country and quotes:
         keep = [is_about(country, q[0], q[1]) for q in quotes]
         if (best_decides and not keep[0]) or not any(keep):
             return Verdict(tuple(False for _ in quotes), "other_country")
-    names = question_names(question)
+    names = question_names(question) if on.names else []
     if names and quotes:
         named = [is_about_names(names, q[0], q[2] if len(q) > 2 else q[0]) for q in quotes]
         if not any(k and n for k, n in zip(keep, named)):
             return Verdict(tuple(False for _ in quotes), "other_name")
         keep = [k and n for k, n in zip(keep, named)]
-    if quotes and asks_quantity(question):
+    if quotes and on.quantity and asks_quantity(question):
         count, figure = asks_count(question), asked_figure(question)
         keep = [k and states_quantity(q[0], count) and (not figure or bool(figure.search(q[0])))
                 for k, q in zip(keep, quotes)]
         if not any(keep):
             return Verdict(tuple(keep), "no_number")
-    if asks_author(question):   # no quote at all is an abstention too
+    if on.author and asks_author(question):   # no quote at all is an abstention too
         keep = [k and is_byline(q[0]) for k, q in zip(keep, quotes)]
         if not any(keep):
             return Verdict(tuple(keep), "no_author")

@@ -34,7 +34,7 @@ from assistant.core.config import Settings
 from assistant.core.i18n import t
 from assistant.answer.evidence import Evidence, can_be_evidence, select_evidence
 from assistant.answer.grounding import check_grounding
-from assistant.answer.guards import judge
+from assistant.answer.guards import Switches, judge
 from assistant.core.lang import detect_language
 from assistant.models.llm import LLMTimeout, within_deadline
 from assistant.core.prompting import render
@@ -133,7 +133,7 @@ class LLMReader:
         ranked, best = self.fallback.evidence(retrieval)
         if not ranked or best < self.s.abstain_threshold:
             return self.fallback.answer_from(question, language, retrieval, ranked, best)
-        if asks_author(question):  # who wrote it: the first document's byline (evidence.first_byline); no model
+        if self.s.rule_byline and asks_author(question):  # who wrote it: the first document's byline (evidence.first_byline); no model
             ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
             return dataclasses.replace(ans, backend=f"{self.name}→byline")
         deadline = time.monotonic() + self.s.llm_timeout_s
@@ -161,11 +161,12 @@ class LLMReader:
         seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True, topic_bonus=self.s.reader_topic_bonus)
         admit = lambda e: True  # noqa: E731
         if self.mode == "writer":
-            verdict = judge(question, [retrieval.quote(e.source, e.start, e.text) for e in seeds], False)
+            on = Switches.of(self.s)
+            verdict = judge(question, [retrieval.quote(e.source, e.start, e.text) for e in seeds], False, on)
             if verdict.reason:
                 return [], "", verdict.reason
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
-            admit = lambda e: judge(question, [retrieval.quote(e.source, e.start, e.text)], False).all_kept  # noqa: E731
+            admit = lambda e: judge(question, [retrieval.quote(e.source, e.start, e.text)], False, on).all_kept  # noqa: E731
         return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, self.s.reader_seeds,
                                   admit=admit, context_seeds=self.s.reader_context_seeds), "")
 
@@ -186,11 +187,12 @@ class LLMReader:
         diag = {"evidence": len(passages), "p_none": round(sel.p_none, 4), "ids": list(sel.ids),
                 "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()}, **_tokens(meta)}
         top = max(sel.p_ids.values(), default=0.0)
-        chosen = [passages[i - 1] for i in sel.ids if not is_lead_in(passages[i - 1].text)]  # shown as context only
+        chosen = [passages[i - 1] for i in sel.ids  # a lead-in is shown as context only
+                  if not (self.s.rule_lead_in and is_lead_in(passages[i - 1].text))]
         if not chosen or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
             return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"), grounding=diag)
         picked = len(chosen)
-        chosen += [passage_for(self.index, ev, 0) for ev in other_documents(  # "the documents", two years: each one
+        chosen += [] if not self.s.rule_each_document else [passage_for(self.index, ev, 0) for ev in other_documents(
             question, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
             self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count,
             retrieval.document_language, self.fallback.heading_of)]
@@ -203,7 +205,8 @@ class LLMReader:
         lead = ""
         if self.restate and any(detect_language(p.text) != language for p in chosen):
             lead = self._restatement(question, language, chosen[:picked], deadline)
-        return quoted_answer(question, language, retrieval, best, chosen, self.name, lead=lead, grounding=diag)
+        return quoted_answer(question, language, retrieval, best, chosen, self.name, lead=lead, settings=self.s,
+                             grounding=diag)
 
     def _restatement(self, question, language, chosen: list[Passage], deadline) -> str:
         """One sentence in the question's language, kept only if every fact is in the quotes.

@@ -68,9 +68,6 @@ class Settings:
     abstain_threshold: float = 0.34
     sentence_margin: float = 0.08
     answer_type_bonus: float = 0.08
-    # evidence only from the documents a question is about (evidence.on_topic): for "when was the
-    # project plan published?" the plan; for glossary concepts, the first document and those naming one
-    evidence_on_topic: bool = True
     sentence_context_weight: float = 0.1   # + this x the better neighbour sentence's similarity (fitted on the tune half)
     # the answer step: "selector" (the LLM picks the sentences that answer, or none),
     # "writer" (the LLM writes, every fact grounding-checked), "extractive" (no LLM)
@@ -101,6 +98,17 @@ class Settings:
     # (up to answer_max_sentences): context for the pick without quotes from unrelated documents
     reader_add_extractive: bool = True
     reader_write_max_tokens: int = 80    # writer: answer length cap
+    # switches of the rules on the question and answer path (core/rules.py; `assistant eval --ablate`)
+    rule_spread: bool = True
+    rule_byline: bool = True
+    rule_on_topic: bool = True
+    rule_document_date: bool = True
+    rule_subject: bool = True
+    rule_each_document: bool = True
+    rule_lead_in: bool = True
+    rule_country: bool = True
+    rule_names: bool = True
+    rule_quantity: bool = True
     # app
     app_host: str = "127.0.0.1"
     app_port: int = 7860

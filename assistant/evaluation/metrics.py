@@ -39,6 +39,16 @@ def key_facts_ok(answer: str, groups: list[list[str]]) -> bool:
     return all(any(norm(s) in a for s in g) for g in groups)
 
 
+def newest_first(answer: str, groups: list[list[str]], stale: list[str]) -> bool:
+    """The answer states the newer fact (every group), and before any older value it replaced."""
+    a = norm(answer)
+    if not key_facts_ok(answer, groups):
+        return False
+    first_new = min(a.find(norm(s)) for g in groups for s in g if norm(s) in a)
+    old = [a.find(norm(s)) for s in stale if norm(s) in a]
+    return not old or first_new < min(old)
+
+
 def evidence_cited(evidence: list[str], cited: list[str], min_len: int = 15) -> bool:
     """Each evidence string is inside a cited passage, or a cited passage (of at least
     `min_len` characters) quotes part of it."""
@@ -89,6 +99,9 @@ def summarize(items: list[dict], records: list[dict]) -> dict:
         out["cited_evidence"] = rate([evidence_cited(it["evidence"], [c["text"] for c in r["citations"]]) for it, r in ans_pairs])
         out["abstain_unanswerable"] = rate([r["abstained"] for _, r in un_pairs])
         out["false_abstain"] = rate([r["abstained"] for _, r in ans_pairs])
+        updated = [(it, r) for it, r in ans_pairs if it.get("stale")]
+        out["newest_first"] = rate([not r["abstained"] and newest_first(r["answer"], it["answer_all"], it["stale"])
+                                    for it, r in updated])
         out["lang_match"] = rate([r.get("language") == it["lang"] for it, r in zip(items, records)])
         answered = [r for r in records if not r["abstained"]]
         out["ungrounded"] = rate([ungrounded_facts(r["answer"], r["citations"]) > 0 for r in answered])

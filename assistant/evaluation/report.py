@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant.evaluation.metrics import evidence_rank, summarize
 
 COLS = ["hit@1", "hit@3", "hit@5", "mrr", "key_fact_acc", "cited_evidence", "abstain_unanswerable",
-        "false_abstain", "ungrounded", "lang_match", "evidence_p50", "first_text_p50", "latency_p50", "latency_p95", "prompt_tok"]
+        "false_abstain", "newest_first", "ungrounded", "lang_match", "evidence_p50", "first_text_p50", "latency_p50", "latency_p95", "prompt_tok"]
 
 
 def _fmt(v) -> str:
@@ -79,18 +79,50 @@ def plot(rows: dict[str, dict], path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(path: Path, items, results, rows, k: int, meta: dict) -> None:
+ABLATION_COLS = (("key_fact_acc", "key facts"), ("cited_evidence", "cited"), ("false_abstain", "false abstain"),
+                 ("abstain_unanswerable", "abstain unanswerable"), ("hit@5", "hit@5"))
+
+
+def ablation_table(rows: list[dict]) -> str:
+    """One line per rule, set and half: each metric with the rule on, and its change
+    when the rule is off (a rule helps where key facts drop or false abstention rises
+    without it)."""
+    head = "| rule | set | half | n | " + " | ".join(f"{label} (on → off)" for _, label in ABLATION_COLS) + " |"
+    lines = [head, "|---|---|---|---|" + "---|" * len(ABLATION_COLS)]
+    for r in rows:
+        cells = []
+        for col, _ in ABLATION_COLS:
+            on, off = r["with"].get(col), r["without"].get(col)
+            if on is None or off is None or (isinstance(on, float) and math.isnan(on)):
+                cells.append("–")
+            else:
+                cells.append(f"{on:.3f} → {off - on:+.3f}")
+        lines.append(f"| {r['rule']} | {r['set']} | {r['half']} | {r['n']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_report(path: Path, reports: list, k: int, meta: dict, ablations: list[dict] = ()) -> None:
+    """`reports`: (set, questions, results by system, metrics by system) per set. Misses
+    are listed for the tune half only: the test half is read for its figures."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    png = path.with_suffix(".png")
-    plot(rows, png)
-    md = ["# Evaluation report\n", f"dataset `{meta['dataset']}`, k={k}, model `{meta['model']}`, "
-          f"{meta['when']}" + (f"; {meta['machine']}" if meta.get("machine") else "") + "\n", table(rows), f"\n![retrieval]({png.name})\n",
-          "## Per split (tuned on `tune`, `test` held out)\n", breakdown(items, results, "split"),
-          "\n## Per language\n", breakdown(items, results, "lang"),
-          "\n## Per question kind\n", breakdown(items, results, "kind"),
-          *[part for name in results if name.startswith("assistant")
-            for part in (f"\n## Misses of {name}\n", misses(items, results[name], k))], "\n"]
+    md = ["# Evaluation report\n", f"k={k}, embedder `{meta['model']}`, {meta['when']}"
+          + (f"; {meta['machine']}" if meta.get("machine") else "")
+          + ("; some model calls answered from the eval cache, so latencies are not the product's" if meta.get("cached") else "")
+          + "\n"]
+    for n, (evalset, items, results, rows) in enumerate(reports):
+        png = path.with_name(f"{path.stem}{'' if n == 0 else f'.{evalset.name}'}.png")
+        plot(rows, png)
+        tune = [i for i, it in enumerate(items) if it.get("split") != "test"]
+        md += [f"## Set `{evalset.path}` ({meta.get('split', 'all')}, {len(items)} questions)\n", table(rows),
+               f"\n![retrieval]({png.name})\n",
+               "### Per half (rules chosen on `tune`; `test` is frozen and only reported)\n",
+               breakdown(items, results, "split"),
+               "\n### Per language\n", breakdown(items, results, "lang"),
+               "\n### Per question kind\n", breakdown(items, results, "kind"),
+               *[part for name in results if name.startswith("assistant")
+                 for part in (f"\n### Misses of {name} (tune half)\n",
+                              misses([items[i] for i in tune], [results[name][i] for i in tune], k))], "\n"]
+    if ablations:
+        md += ["## Ablation: each rule switched off\n", ablation_table(list(ablations)), "\n"]
     path.write_text("\n".join(md), encoding="utf-8")
-
-

@@ -1,57 +1,43 @@
 """`assistant eval` and `assistant calibrate`.
 
-eval runs every question of a dataset (JSONL: id, lang, question, evidence,
-answer_all, answerable) through the real pipeline, writes one record per question,
-and prints the metrics; with --baselines it also scores BM25 alone and the textbook
-LangChain pipeline (RecursiveCharacterTextSplitter 1000/200 + the same embedder +
-FAISS top-k) on the same questions."""
+eval runs every question of one or more sets (evaluation/datasets.py) through the real
+pipeline, as the chat runs it, and prints the metrics per set and half. A set about new
+documents is indexed beside the corpus in a scratch folder first. `--split` picks a half;
+the test half is frozen (its digest is checked) and is run to report, never to choose.
+`--ablate` runs the questions once more per rule (core/rules.py) with that rule switched
+off and prints each rule's effect per set and half. `--llm-cache` answers identical model
+calls from a file, so ablations that do not change what the model is shown cost nothing.
+With --baselines it also scores BM25 alone and the textbook LangChain pipeline
+(RecursiveCharacterTextSplitter 1000/200 + the same embedder + FAISS top-k)."""
 from __future__ import annotations
 
 import json
 import time
 from pathlib import Path
 
-from assistant.models import hardware
 from assistant.core.errors import EvalDataError
+from assistant.core.progress import TerminalProgress
+from assistant.core.rules import RULES, switched_off
+from assistant.evaluation.datasets import EvalSet, check_frozen, load_dataset, load_set, scratch_settings
 from assistant.evaluation.metrics import summarize
-from assistant.evaluation.report import table, write_report
+from assistant.evaluation.report import ablation_table, table, write_report
+from assistant.models import hardware
 
-REQUIRED = {"id": str, "lang": str, "question": str, "evidence": list, "answer_all": list, "answerable": bool}
-
-
-def load_dataset(path: Path) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise EvalDataError(f"Dataset {path} not found.")
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise EvalDataError(f"{path}:{n}: not valid JSON ({e.msg}).") from e
-        for key, typ in REQUIRED.items():
-            if not isinstance(row.get(key), typ):
-                raise EvalDataError(f"{path}:{n}: field {key!r} missing or not a {typ.__name__}.")
-        if row["answerable"] and not row["evidence"]:
-            raise EvalDataError(f"{path}:{n}: an answerable question needs at least one evidence string.")
-        row.setdefault("kind", "answerable" if row["answerable"] else "unanswerable")
-        items.append(row)
-    if not items:
-        raise EvalDataError(f"Dataset {path} is empty.")
-    return items
+__all__ = ["add_commands", "calibrate", "load_dataset", "read_feedback", "table"]
 
 
 # ---------- systems ----------
 
-def run_assistant(assistant, items, k: int) -> list[dict]:
+def run_assistant(assistant, items, k: int, label: str = "questions") -> list[dict]:
     """Each question through the streaming chain, as the chat runs it: time to the first
-    text, the full answer, and what the answer step reports (LLM tokens, selection)."""
+    text, the full answer, and what the answer step reports (LLM tokens, selection). A
+    progress line with the ETA goes to stderr."""
     from assistant.answer.base import Answer, Preview
 
     out = []
-    for it in items:
+    progress = TerminalProgress()
+    for n, it in enumerate(items):
+        progress(n, len(items), label)
         t0, first, evidence, a = time.perf_counter(), None, None, None
         for item in assistant.stream(it["question"], k=k):
             if isinstance(item, Preview):
@@ -67,6 +53,8 @@ def run_assistant(assistant, items, k: int) -> list[dict]:
                     "retrieved": [{"source": r["source"], "text": r["text"], "score": r["score"]} for r in j["retrieved"]],
                     "latency_s": a.latency_s, "evidence_s": evidence, "first_text_s": first, "grounding": a.grounding,
                     "prompt_tokens": a.grounding.get("prompt_tokens", 0)})
+    progress(len(items), len(items), label)
+    progress.close()
     return out
 
 
@@ -122,35 +110,108 @@ def read_feedback(path: Path) -> dict:
 
 # ---------- commands ----------
 
+def _set_settings(settings, evalset: EvalSet, scratch_root: Path, embedder):
+    """The settings to answer a set with, its index built: for a set about new documents,
+    a scratch corpus indexed as an admin adds minutes (the corpus, then the new documents,
+    incrementally); otherwise the configured corpus and index."""
+    from assistant.index.indexer import build_index
+
+    if evalset.docs_dir is None:
+        build_index(settings, embedder)
+        return settings
+    scratch = scratch_root / evalset.name
+    if not (scratch / "index").exists():
+        build_index(scratch_settings(settings, evalset, scratch, with_docs=False), embedder)
+    s = scratch_settings(settings, evalset, scratch)
+    report = build_index(s, embedder)
+    if report.errors:
+        raise EvalDataError(f"The documents of {evalset.path.parent} did not all index: {report.errors}")
+    return s
+
+
+def _chat_model(settings, cache: Path | None):
+    from assistant.models.llm import make_chat_model
+
+    model = make_chat_model(settings)
+    if cache is None:
+        return model
+    from assistant.evaluation.llm_cache import CachedChat
+
+    name = settings.llm_model_name if settings.llm_provider == "local" else f"{settings.llm_base_url}:{settings.llm_model}"
+    return CachedChat(model, cache, name)
+
+
+def _halves(items: list[dict]) -> dict[str, list[int]]:
+    """Question positions of the whole run and of each half in it."""
+    out: dict[str, list[int]] = {"all": list(range(len(items)))}
+    for i, it in enumerate(items):
+        if it.get("split"):
+            out.setdefault(it["split"], []).append(i)
+    return out
+
+
 def cmd_eval(args, settings) -> int:
+    from assistant.answer.answerers import USES_LLM
+    from assistant.models.embeddings import load_embedder
     from assistant.pipeline.assistant import Assistant
 
-    items = load_dataset(args.dataset)
     names = [n.strip() for n in (args.answerers or settings.answer_backend).split(",") if n.strip()]
-    assistant = Assistant(settings.replace(answer_backend=names[0])).warm_up()
-    results = {}
-    for name in names:  # the same retrieval, one answer backend after the other
-        a = assistant if name == names[0] else Assistant(settings.replace(answer_backend=name), embedder=assistant.embedder)
-        results["assistant" if len(names) == 1 else f"assistant/{name}"] = run_assistant(a, items, args.k)
-    if args.baselines:
-        results["bm25"] = run_bm25(assistant, items, args.k)
-        results["langchain-textbook"] = run_langchain(assistant, items, args.k)
-    rows = {name: summarize(items, recs) for name, recs in results.items()}
-    if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "w", encoding="utf-8") as f:
-            for name, recs in results.items():
-                for rec in recs if name.startswith("assistant") else ():
-                    f.write(json.dumps(dict(rec, system=name), ensure_ascii=False) + "\n")
-    print(table(rows))
+    ablate = [r for r in RULES] if args.ablate == "all" else [r.strip() for r in (args.ablate or "").split(",") if r.strip()]
+    for r in ablate:
+        RULES.get(r)   # an unknown rule is a ConfigError before anything loads
+    embedder = load_embedder(settings)
+    embedder.warm_up()
+    llm = _chat_model(settings, None if args.no_llm_cache else args.llm_cache) if set(names) & USES_LLM else None
+    sets, reports, ablations = [load_set(p) for p in args.dataset or [Path("eval/qa.jsonl")]], [], []
+    for evalset in sets:
+        if args.split in ("test", "all") and evalset.docs_dir is not None:
+            check_frozen(evalset)
+        items = evalset.half(args.split)
+        if not items:
+            raise EvalDataError(f"{evalset.path} has no {args.split} questions.")
+        s = _set_settings(settings, evalset, args.scratch, embedder)
+        results = {}
+        for name in names:  # the same retrieval, one answer backend after the other
+            a = Assistant(s.replace(answer_backend=name), embedder=embedder, chat_model=llm).warm_up()
+            key = "assistant" if len(names) == 1 else f"assistant/{name}"
+            results[key] = run_assistant(a, items, args.k, f"{evalset.name}: {name}")
+        if args.baselines:
+            results["bm25"] = run_bm25(a, items, args.k)
+            results["langchain-textbook"] = run_langchain(a, items, args.k)
+        rows = {name: summarize(items, recs) for name, recs in results.items()}
+        print(f"\n## {evalset.path} ({args.split}, {len(items)} questions)\n\n{table(rows)}")
+        reports.append((evalset, items, results, rows))
+        for rule in ablate:
+            off = Assistant(s.replace(answer_backend=names[0], **switched_off(rule)), embedder=embedder,
+                            chat_model=llm).warm_up()
+            recs = run_assistant(off, items, args.k, f"{evalset.name}: without {rule}")
+            base = results["assistant" if len(names) == 1 else f"assistant/{names[0]}"]
+            for half, idx in _halves(items).items():
+                sub = [items[i] for i in idx]
+                ablations.append({"rule": rule, "set": evalset.name, "half": half, "n": len(sub),
+                                  "with": summarize(sub, [base[i] for i in idx]),
+                                  "without": summarize(sub, [recs[i] for i in idx])})
+        if args.out:
+            out = Path(args.out)
+            out = out if len(sets) == 1 else out.with_name(f"{out.stem}.{evalset.name}{out.suffix}")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with open(out, "w", encoding="utf-8") as f:
+                for name, recs in results.items():
+                    for rec in recs if name.startswith("assistant") else ():
+                        f.write(json.dumps(dict(rec, system=name), ensure_ascii=False) + "\n")
+    if ablations:
+        print("\n## Ablation: each rule switched off (change against the rule on)\n\n" + ablation_table(ablations))
+        if args.out:
+            Path(args.out).with_name("ablation.json").write_text(json.dumps(ablations, indent=1), encoding="utf-8")
+    if llm is not None and hasattr(llm, "hits"):
+        print(f"model calls answered from the cache: {llm.hits} of {llm.hits + llm.misses} ({args.llm_cache}); "
+              "latencies of cached answers are not the product's")
     if args.report:
-        emb = assistant.embedder
         machine = (f"{hardware.cpu_name()}, {hardware.physical_cores()} cores, documents "
-                   f"{getattr(emb, 'dtype_name', '?')}, questions {getattr(emb, 'query_dtype_name', '?')}")
-        meta = {"dataset": str(args.dataset), "model": settings.embedding_model, "when": time.strftime("%Y-%m-%d %H:%M"),
-                "machine": machine}
-        write_report(args.report, items, results, rows, args.k, meta)
+                   f"{getattr(embedder, 'dtype_name', '?')}, questions {getattr(embedder, 'query_dtype_name', '?')}")
+        meta = {"model": settings.embedding_model, "when": time.strftime("%Y-%m-%d %H:%M"), "machine": machine,
+                "split": args.split, "cached": bool(llm is not None and getattr(llm, "hits", 0))}
+        write_report(args.report, reports, args.k, meta, ablations)
         print(f"report: {args.report}")
     if args.feedback and Path(args.feedback).is_file():
         print(f"feedback: {read_feedback(args.feedback)}")
@@ -182,6 +243,7 @@ def cmd_calibrate(args, settings) -> int:
     from assistant.pipeline.assistant import Assistant
 
     items = load_dataset(args.dataset)
+    items = [it for it in items if args.split in ("all", it.get("split"))]
     assistant = Assistant(settings.replace(abstain_threshold=-1.0)).warm_up()
     recs = run_assistant(assistant, items, args.k)
     scores = [r["best_score"] for r in recs]
@@ -201,17 +263,27 @@ def cmd_calibrate(args, settings) -> int:
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("eval", help="evaluate on a JSONL dataset")
-    p.add_argument("--dataset", type=Path, default=Path("eval/qa.jsonl"))
+    p = sub.add_parser("eval", help="evaluate on one or more question sets")
+    p.add_argument("--dataset", type=Path, action="append",
+                   help="a JSONL question set (repeat for several; default eval/qa.jsonl)")
+    p.add_argument("--split", choices=("tune", "test", "all"), default="all",
+                   help="which half to run; the test half is frozen and only reported")
     p.add_argument("--out", type=Path, help="write one JSON record per question here")
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--baselines", action="store_true", help="also score BM25 alone and the textbook LangChain pipeline")
-    p.add_argument("--answerers", help="comma-separated answer backends to compare, e.g. reader,extractive "
+    p.add_argument("--answerers", help="comma-separated answer backends to compare, e.g. selector,extractive "
                                        "(default: the configured one)")
+    p.add_argument("--ablate", help="'all' or comma-separated rules (core/rules.py): run again with each switched off")
+    p.add_argument("--llm-cache", type=Path, default=Path("eval/out/llm-cache.sqlite"),
+                   help="answer identical model calls from this file (default eval/out/llm-cache.sqlite)")
+    p.add_argument("--no-llm-cache", action="store_true", help="call the model for every question (for latencies)")
+    p.add_argument("--scratch", type=Path, default=Path("eval/out/scratch"),
+                   help="where a set's documents are indexed beside the corpus")
     p.add_argument("--report", type=Path, help="write a markdown report (+ PNG plot beside it)")
     p.add_argument("--feedback", type=Path, help="also summarise a chat feedback JSONL file")
-    p.set_defaults(fn=cmd_eval)
+    p.set_defaults(fn=cmd_eval, dataset=None)
     p = sub.add_parser("calibrate", help="calibrate the abstention threshold on a dataset")
     p.add_argument("--dataset", type=Path, default=Path("eval/qa.jsonl"))
+    p.add_argument("--split", choices=("tune", "test", "all"), default="tune")
     p.add_argument("-k", type=int, default=5)
     p.set_defaults(fn=cmd_calibrate)

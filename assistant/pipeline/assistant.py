@@ -39,12 +39,12 @@ class _Loaded(NamedTuple):
 
 class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder | None = None,
-                 answerer_factory: AnswererFactory | None = None):
+                 answerer_factory: AnswererFactory | None = None, chat_model: object | None = None):
         self.settings = settings
         self._embedder = embedder
         self._answerer_factory = answerer_factory or make_answerer
         self._state: _Loaded | None = None
-        self._chat_model = None           # the LLM, loaded once and kept across re-indexing
+        self._chat_model = chat_model     # the LLM, loaded once and kept across re-indexing (None: on first use)
         self._lock = threading.Lock()
         self._llm_lock = threading.Lock()
         self._reindex_lock = threading.Lock()

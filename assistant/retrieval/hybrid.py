@@ -146,7 +146,7 @@ class HybridRetriever:
         svecs = dict(zip(keys, self.index.sentence_vectors(keys)))
         search = dict(zip(keys, self.index.sentence_search_vectors(keys)))
         chunks = dict(zip(keys, self.index.chunks(keys)))
-        author = asks_author(question)
+        author = self.s.rule_byline and asks_author(question)
         byline = self.s.byline_bonus if author else 0.0
         score, bonus = {}, {}
         for key in keys:
@@ -171,7 +171,7 @@ class HybridRetriever:
         d_rank = {key: r for r, (key, _) in enumerate(dense)}
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
         topics = self.glossary.topics(question)
-        if asks_for_several_documents(question):
+        if self.s.rule_spread and asks_for_several_documents(question):
             order = self._spread(order, score, chunks, l_rank, k, topics)
         hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
                          search[key]) for key in order[:k])

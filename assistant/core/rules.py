@@ -1,0 +1,61 @@
+"""The rules of the question and answer path, each with the settings that switch it off.
+
+A rule is a step written by hand (a pattern, a prior, a guard) rather than learnt by a
+model. Every rule has a switch in `Settings`, and `assistant eval --ablate` runs the
+evaluation once per rule with it switched off, so each rule's effect on each half of each
+evaluation set is measured (docs/evaluation.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.core.registry import Registry
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    stage: str                   # retrieval, evidence, reader or guard
+    what: str                    # one line: what the rule does
+    off: dict[str, Any]          # the settings that switch it off
+
+
+RULES: Registry[Rule] = Registry("rule")
+
+
+def rule(name: str, stage: str, what: str, **off: Any) -> Rule:
+    r = Rule(name, stage, what, off)
+    RULES.register(name)(r)
+    return r
+
+
+rule("glossary", "retrieval", "the question is searched with its glossary terms in the other languages", glossary="")
+rule("cognates", "retrieval", "candidates score by shared character 4-grams with the question", cognate_weight=0.0)
+rule("spread", "retrieval", "a question about several documents gets the best passage of each", rule_spread=False)
+rule("byline", "evidence", "a who-wrote question is answered by the first document's byline", rule_byline=False,
+     byline_bonus=0.0)
+rule("type_prior", "evidence", "sentences of the kind the question asks for (number, name) rank higher",
+     answer_type_bonus=0.0)
+rule("context", "evidence", "a sentence ranks with its better neighbour's similarity", sentence_context_weight=0.0)
+rule("on_topic", "evidence", "evidence only from documents naming the question's glossary concepts",
+     rule_on_topic=False)
+rule("document_date", "evidence", "'when was <kind of document> published?' is answered by that document's date",
+     rule_document_date=False)
+rule("subject", "evidence", "'what do the documents say about X': a sentence naming X is evidence enough",
+     rule_subject=False)
+rule("each_document", "evidence", "a question about each document quotes each one's best sentence",
+     rule_each_document=False)
+rule("lead_in", "evidence", "list lead-ins ('… följande:') are not quoted", rule_lead_in=False)
+rule("topic_seed", "reader", "the model's candidates naming a glossary concept rank higher", reader_topic_bonus=0.0)
+rule("add_extractive", "reader", "after the model's pick, the extractive ranking's sentences of the same document",
+     reader_add_extractive=False)
+rule("country", "guard", "a question about one country is answered only by quotes about it", rule_country=False)
+rule("names", "guard", "a question naming a region, person or body is answered only by passages naming it",
+     rule_names=False)
+rule("quantity", "guard", "a how-many/how-much question is answered only by quotes with a number",
+     rule_quantity=False)
+
+
+def switched_off(name: str) -> dict[str, Any]:
+    """The settings that switch rule `name` off."""
+    return dict(RULES.get(name).off)
