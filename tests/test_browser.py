@@ -2,7 +2,8 @@
 present, index missing -> built), driven in headless Debian Chromium via Playwright as a
 Swedish member on a desktop and on a phone, then as an admin. Saves screenshots,
 contrast figures and timings to artifacts/. Waits for each answer's final sources, so an
-LLM reader that streams for several seconds passes too."""
+LLM reader that streams for several seconds passes too. The admin signs in on the admin
+page (/admin, its own page behind a password)."""
 import json
 import os
 import re
@@ -26,6 +27,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ANSWER_TIMEOUT = 240_000   # ms; an LLM answer on a busy 2-core machine can take a while
 BOT = "#chat [data-testid='bot']"
+ADMIN_PASSWORD = "browser-test-admin-password"
 TIMINGS: list[dict] = []
 
 # English interface text that must not appear on a Swedish page: ours, and Gradio's own
@@ -81,7 +83,8 @@ def server(tmp_path_factory):
     shutil.copytree(ROOT / "corpus", root / "corpus")
     port = _free_port()
     env = dict(os.environ, ASSISTANT_MODELS_DIR=str(ROOT / "models"), ASSISTANT_APP_PORT=str(port),
-               ASSISTANT_FEEDBACK_FILE=str(root / "feedback.jsonl"), GRADIO_ANALYTICS_ENABLED="False")
+               ASSISTANT_FEEDBACK_FILE=str(root / "feedback.jsonl"), GRADIO_ANALYTICS_ENABLED="False",
+               ASSISTANT_ADMIN_PASSWORD=ADMIN_PASSWORD, ASSISTANT_UPLOAD_MAX_MB="1")
     log = open(root / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "--root", str(root), "run"], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -308,15 +311,44 @@ def upload(pg, path: Path) -> None:
     chooser.value.set_files(str(path))
 
 
-def test_admin_uploads_reindexes_and_members_can_ask(browser, server):
+def test_admin_signs_in_uploads_reindexes_and_members_can_ask(browser, server):
     import docx
 
     url, root = server
-    member = open_page(browser, url)
-    assert not member.locator("#admin").is_visible()
-    pg = open_page(browser, url + "?admin")
-    assert "Vem ser det här? Inget administratörslösenord är satt" in pg.inner_text("#admin-note")
+    log = (root / "server.log").read_text()
+    assert f"admin on {url}admin (enabled" in log, log[-2000:]
+    member = open_page(browser, url + "?admin")          # the old way in opens nothing now
+    assert not member.locator("#admin, #upload, #admin-password").count() and "dministrat" not in member.inner_text("body")
+
+    # the admin page is its own, behind a sign-in page in the admin's language
+    ctx = browser.new_context(locale="sv-SE")
+    pg = ctx.new_page()
+    pg.set_viewport_size({"width": 1300, "height": 1000})
+    pg.goto(url + "admin", wait_until="load")
+    assert pg.url == url + "admin/signin" and "Logga in som administratör" in pg.inner_text("h1")
     assert english_ui_text(pg) == []
+    pg.fill("#password", "fel lösenord")
+    pg.click("#sign-in")
+    pg.wait_for_selector("#signin-message")
+    assert pg.inner_text("#signin-message") == "Fel lösenord." and pg.url == url + "admin/signin"
+    pg.fill("#password", ADMIN_PASSWORD)
+    pg.click("#sign-in")
+    pg.wait_for_url(url + "admin/", timeout=30000)
+    pg.wait_for_function("document.querySelector('#admin-note') && "
+                         "document.querySelector('#admin-note').innerText.includes('Inloggad som administratör')",
+                         timeout=60000)
+    pg.wait_for_function("document.querySelector('#status') && document.querySelector('#status').innerText.includes('5 dokument')",
+                         timeout=60000)
+    assert pg.title() == "Administration · Protokollassistenten" and english_ui_text(pg) == []
+
+    # a file over the limit (1 MB here) is refused in the page, with the app's own message
+    big = root / "2025-06-01_sv_for-stor.txt"
+    big.write_bytes(b"Protokoll. " * 150_000)
+    upload(pg, big)
+    pg.wait_for_function("() => (document.querySelector('#upload-log textarea')||{}).value?.includes('över gränsen')",
+                         timeout=30000)
+    assert pg.input_value("#upload-log textarea") == "✘ 2025-06-01_sv_for-stor.txt: 1.6 MB är över gränsen på 1 MB"
+
     new = root / "2025-05-20_sv_styrelsemote.docx"
     d = docx.Document()
     d.add_heading("Protokoll styrelsemöte 2025-05-20", 1)
@@ -327,16 +359,31 @@ def test_admin_uploads_reindexes_and_members_can_ask(browser, server):
     assert "✔ sparad: 2025-05-20_sv_styrelsemote.docx" in pg.input_value("#upload-log textarea")
     upload(pg, new)   # the same file again overwrites nothing
     pg.wait_for_function("() => (document.querySelector('#upload-log textarea')||{}).value?.includes('oförändrad')", timeout=60000)
+    assert not (root / "corpus" / big.name).exists()
     pg.click("#reindex")
     pg.wait_for_function("() => (document.querySelector('#reindex-log textarea')||{}).value?.includes('Tillagda 1')",
                          timeout=300000)
     assert "Protokoll styrelsemöte 2025-05-20" in pg.inner_text("#status")
     pg.screenshot(path=str(ARTIFACTS / "after-sv-admin.png"), full_page=True)
-    r = ask(pg, "Var hålls nätverkets höstmöte 2025?")
+
+    # members ask on their own page; a bare address in a question stays text
+    member = open_page(browser, url)
+    r = ask(member, "Var hålls nätverkets höstmöte 2025?")
     assert "Luleå" in r["answer"] and "20 maj 2025" in r["answer"]
     # thumbs up is stored with the question
-    pg.locator("button[aria-label='Bra svar']").last.click()
-    pg.wait_for_function("document.querySelector('#feedback') && document.querySelector('#feedback').innerText.includes('Tack!')")
+    member.locator("button[aria-label='Bra svar']").last.click()
+    member.wait_for_function("document.querySelector('#feedback') && document.querySelector('#feedback').innerText.includes('Tack!')")
     rec = json.loads((root / "feedback.jsonl").read_text().splitlines()[-1])
     assert rec["rating"] == "up" and rec["question"] == "Var hålls nätverkets höstmöte 2025?"
+    ask(member, "Står det något på https://example.com/protokoll eller www.example.se?")
+    asked = member.locator("#chat [data-testid='user']").last
+    assert "https://example.com/protokoll eller www.example.se" in asked.inner_text()
+    assert asked.locator("a").count() == 0
+
+    # signing out ends the session: the admin page sends back to the sign-in page
+    pg.click("#sign-out")
+    pg.wait_for_selector("#signin-message")
+    assert pg.inner_text("#signin-message") == "Du är utloggad."
+    pg.goto(url + "admin/", wait_until="load")
+    assert pg.url == url + "admin/signin"
     print("\nbrowser timings:", [(t["first_text_s"], t["full_s"]) for t in TIMINGS])

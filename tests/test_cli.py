@@ -103,3 +103,29 @@ def test_a_passage_count_below_one_is_refused(fake_cli, capsys):
         with pytest.raises(SystemExit) as e:
             cli.main(["--root", str(fake_cli.root), "ask", "skyddsombud", "-k", k])
         assert e.value.code == 2 and "1 or more" in capsys.readouterr().err
+
+
+def test_a_bad_question_is_refused_before_anything_loads(tmp_path):
+    """In a fresh process, with no model and no index at all (either would be exit 3 or 5
+    if anything loaded): an empty or over-long question is exit 2 with its message, at
+    once (it took 68-110 s, after loading ~2.5 GB of models)."""
+    import subprocess
+    import sys
+    import time
+
+    long_question = "Hur många underskrifter fick namninsamlingen i Norrbotten? " * 2000
+    for question, message in (("", "Please type a question."), ("  \n\t ", "Please type a question."),
+                               (long_question, "Frågan är för lång (117999 tecken; högst 1000)")):
+        for extra in ([], ["--json"]):
+            t0 = time.perf_counter()
+            r = subprocess.run([sys.executable, "-m", "assistant", "--root", str(tmp_path), "ask", question, *extra],
+                               capture_output=True, text=True, timeout=120)
+            seconds = time.perf_counter() - t0
+            assert r.returncode == 2 and r.stderr.startswith(f"error: {message}"), (r.returncode, r.stderr[-500:])
+            assert "Traceback" not in r.stderr and seconds < 20, seconds
+            if extra:
+                assert json.loads(r.stdout)["error"] == {"type": "QuestionError", "message": r.stderr[7:].strip(),
+                                                         "exit_code": 2}
+    r = subprocess.run([sys.executable, "-m", "assistant", "--root", str(tmp_path), "retrieve", " "],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Please type a question." in r.stderr

@@ -149,9 +149,9 @@ def test_the_line_with_the_documents_own_date_ranks_first():
     same plan with another date, and the article's date line, do not."""
     sents = ["Opdateret 14. sept. 2021", "Næste møde 12. jan. 2022", "Der planlægges 6 temadrøftelser."]
     spans = [(0, 24), (25, 49), (50, 82)]
-    plan = SimpleNamespace(source=PLAN, title="Projektplan", embed_text="Projektplan", date="2021-09-14",
+    plan = SimpleNamespace(source=PLAN, title="Projektplan", embed_text="Projektplan", date="2021-09-14", headings=(),
                            sentences=spans, sentence_texts=lambda: sents)
-    article = SimpleNamespace(source=ARTICLE, title="Nøkkelpersonellet", embed_text="Nøkkelpersonellet",
+    article = SimpleNamespace(source=ARTICLE, title="Nøkkelpersonellet", embed_text="Nøkkelpersonellet", headings=(),
                               date="2018-12-05", sentences=[(0, 21)], sentence_texts=lambda: ["Publisert: 2018-12-05"])
     vec = np.array([1.0, 0.0])
     r = Retrieval("Når ble prosjektplanen publisert?", vec,

@@ -85,7 +85,7 @@ def test_a_lead_in_is_context_never_a_quote(built, monkeypatch):
     Halland gällande akutmottagningarna:", which names Halland and says nothing."""
     import dataclasses
 
-    from assistant.ingest.blocks import is_lead_in
+    from assistant.answer.candidates import is_lead_in
     assert is_lead_in("Fråga från Region Halland gällande akutmottagningarna: ") and not is_lead_in("Hjärtefrågor: A; B")
     a, r = built
     rd = reader(a, ['{"ids": [1]}', '{"ids": [1, 2]}'], reader_add_extractive=False)

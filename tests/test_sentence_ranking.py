@@ -11,10 +11,11 @@ TEXT = "Informerar om utredningen. Det regnade i går kväll. Utredningen ska va
 def retrieval(sims: list[float], question: str = "Hvad sker der?") -> Retrieval:
     """One chunk of four sentences whose cosines to the query are `sims`."""
     spans, pos = [], 0
-    for sent in TEXT.split(". "):
+    for sent in TEXT.split(". "):   # each sentence with its full stop
         s = TEXT.index(sent, pos)
-        spans.append((s, s + len(sent)))
-        pos = s + len(sent)
+        end = min(s + len(sent.rstrip(".")) + 1, len(TEXT))
+        spans.append((s, end))
+        pos = end
     chunk = Chunk("c1", "doc.md", "Doc", "sv", None, (), 0, len(TEXT), TEXT, tuple(spans))
     q = np.array([1.0, 0.0], np.float32)
     vecs = np.array([[x, (1 - x * x) ** 0.5] for x in sims], np.float32)
@@ -47,7 +48,9 @@ def test_the_answer_type_prior_and_the_context_add_up():
 
 
 def test_a_bare_link_is_neither_evidence_nor_a_neighbour_offered_to_the_model():
-    from assistant.answer.evidence import can_be_evidence
+    from assistant.answer.candidates import Admit
+
+    can_be_evidence = Admit()
     from assistant.answer.reader import neighbours
 
     text = "Läs mer här. https://vision.se/opinion/2023/x Namninsamlingen kräver bättre villkor."

@@ -1,5 +1,5 @@
 """The chat app's logic without a server: interface text in four languages, answer and
-source rendering (links, escaping), filters, feedback records, uploads, the admin gate."""
+source rendering (links, escaping), filters, feedback records, uploads, the admin password."""
 import json
 import re
 import string
@@ -13,8 +13,7 @@ from assistant.retrieval.hybrid import Retrieval
 from assistant.index.store import DocRecord
 from assistant.app.ui import (append_feedback, filter_choices, filter_summary, make_filters, matching_documents,
                           message_text, set_feedback_reason)
-from assistant.app.admin import (admin_allowed, admin_check, admin_view, password_ok, safe_filename, save_uploads,
-                                UploadError)
+from assistant.app.admin import password_ok, safe_filename, save_uploads, UploadError
 from assistant.app.render import answer_html, document_page, link_markers, md_text, sources_block, start_screen
 from assistant.core.i18n import (LANGS, MessageError, catalogue, examples, human_date, language_name, month_names,
                                  own_name, t, ui_language)
@@ -122,6 +121,17 @@ def test_sources_escape_document_text_and_titles():
     assert link_markers("**x** [1]", (c,), 1, "en").startswith(r"\*\*x\*\* <a class=")
     screen = start_screen({"a.txt": {"title": f"T {EVIL}", "date": "2024-01-02", "language": "da", "n_chunks": 1}}, "sv")
     assert "<script" not in screen and "<img" not in screen and "2 januari 2024 · danska" in screen
+
+
+def test_bare_addresses_in_text_do_not_become_links():
+    """GFM makes https://…, www.… and name@host links; a member's question (or a quote)
+    shows them as text: the same characters, one of them as an HTML entity."""
+    import html as html_lib
+
+    q = "Stämmer det som står på https://evil.example/x?a=1, WWW.evil.example och hos kansli@evil.example?"
+    out = md_text(q)
+    assert "://" not in out and "www." not in out.lower() and "@" not in out
+    assert html_lib.unescape(out.replace("\\", "")) == q
 
 
 def test_sources_block_is_one_html_block():
@@ -261,22 +271,10 @@ def test_an_uploaded_readme_is_indexed_like_any_document(tmp_path):
 
 # ---------- admin ----------
 
-def test_admin_gate():
-    # members never see the panel; with ?admin: sign-in when a password is set (also on localhost)
-    assert not admin_view("127.0.0.1", "", False, False, "sv").visible
-    locked = admin_view("127.0.0.1", "s3cret", True, False, "sv")
-    assert locked.visible and locked.needs_password and not locked.tools and "lösenordet" in locked.note
-    assert admin_view("127.0.0.1", "s3cret", True, True, "sv").tools
-    open_ = admin_view("127.0.0.1", "", True, False, "da")
-    assert open_.tools and "Hvem ser dette?" in open_.note and "ASSISTANT_ADMIN_PASSWORD" in open_.note
-    shared = admin_view("0.0.0.0", "", True, True, "en")
-    assert not shared.tools and "Administration is off" in shared.note
-    # the server-side check for every admin action
-    assert admin_allowed("127.0.0.1", "", False) and not admin_allowed("0.0.0.0", "", True)
-    assert not admin_allowed("127.0.0.1", "s3cret", False) and admin_allowed("0.0.0.0", "s3cret", True)
+def test_admin_password_check():
+    # who may be an admin, lockouts and sessions: tests/test_admin_web.py
     assert password_ok("s3cret", "s3cret") and not password_ok("s3cret", "s3cre") and not password_ok("", "")
-    assert admin_check("127.0.0.1", "", None) is None and "ADMIN_PASSWORD" in admin_check("0.0.0.0", "", "x")
-    assert admin_check("127.0.0.1", "s3cret", "nope") == "Wrong admin password."
+    assert not password_ok("s3cret", None)
 
 
 def test_the_highlighted_quote_reads_as_text_too():

@@ -1,6 +1,6 @@
 """The Gradio app's handlers, called as Gradio would call them but without a server
 (fake embedder, real index): asking, streaming states, follow-ups keeping their own
-sources, feedback, the admin gate, language updates and the document page."""
+sources, feedback, the admin handlers' own checks, language updates and the document page."""
 import json
 
 import gradio as gr
@@ -38,7 +38,17 @@ def test_app_builds_and_answers_several_members_at_once(app):
     chat_events = [f for f in demo.fns.values() if f.name in ("respond", "ask_example")]
     assert len(chat_events) == 3 and len({f.concurrency_id for f in chat_events}) == 1
     assert all(f.concurrency_limit >= 2 for f in chat_events)
-    assert all(f.concurrency_limit == 1 for f in demo.fns.values() if f.name in ("on_upload", "on_reindex"))
+    assert not [f for f in demo.fns.values() if f.name in ("on_upload", "on_reindex", "on_signin")]   # admin: /admin
+
+
+def test_admin_actions_run_one_at_a_time(app):
+    from assistant.app.admin import AdminGate
+    from assistant.app.admin_web import build_admin_app
+
+    assistant, _ = app
+    admin = build_admin_app(assistant, AdminGate("s3cret-s3cret"))
+    actions = [f for f in admin.fns.values() if f.name in ("on_upload", "on_reindex")]
+    assert len(actions) == 2 and all(f.concurrency_limit == 1 and f.concurrency_id == "admin" for f in actions)
 
 
 def test_bad_questions_show_the_message_and_run_nothing(app, monkeypatch):
@@ -109,21 +119,58 @@ def test_thumbs_down_confirms_and_stores_a_reason_with_the_citations(app, settin
     assert down["question"] == QUESTION and down["citations"] and down["citations"][0]["text"] in down["answer"]
 
 
-def test_admin_actions_need_a_signed_in_session_when_a_password_is_set(settings, fake_embedder):
+class AdminRequest:
+    """What Gradio hands an admin handler: the session cookie, the name its auth
+    dependency gave, the client's address."""
+    username = "admin"
+    client = type("Client", (), {"host": "127.0.0.1"})()
+    headers = {"accept-language": "sv"}
+
+    def __init__(self, token=""):
+        self.cookies = {"minutes_admin": token}
+
+
+def test_admin_handlers_check_the_caller_themselves(settings, fake_embedder, tmp_path, monkeypatch):
+    from assistant.app.admin import AdminGate
+    from assistant.app.admin_web import build_admin_app
+
     build_index(settings, fake_embedder)
-    s = settings.replace(admin_password="s3cret")
-    demo = build_app(Assistant(s, embedder=fake_embedder).warm_up())
-    upload_file = settings.root / "2025-05-20_sv_nytt.txt"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    gate = AdminGate("s3cret-s3cret")
+    admin = build_admin_app(Assistant(settings, embedder=fake_embedder).warm_up(), gate)
+    upload_file = tmp_path / "gradio" / "abc" / "2025-05-20_sv_nytt.txt"
+    upload_file.parent.mkdir(parents=True)
     upload_file.write_text("Protokoll\n\nStyrelsen beslutade att sommarmötet hålls i Visby.\n", encoding="utf-8")
-    upload = handler(demo, "on_upload").fn
-    assert upload([str(upload_file)], False, False, "sv") == "Logga in som administratör först."
-    assert not (s.path("corpus_dir") / upload_file.name).exists()
-    assert handler(demo, "on_reindex").fn(False, "sv")[0] == "Logga in som administratör först."
-    signin = handler(demo, "on_signin").fn
-    assert signin("fel", "sv")[:2] == (False, {"value": "Fel lösenord.", "__type__": "update"})
-    assert signin("s3cret", "sv")[0] is True
-    assert "✔ sparad: 2025-05-20_sv_nytt.txt" in upload([str(upload_file)], False, True, "sv")
-    assert "oförändrad: 2025-05-20_sv_nytt.txt" in upload([str(upload_file)], False, True, "sv")
+    admin.upload_file_set.add(str(upload_file))        # as Gradio's upload route records it
+    upload, reindex, status = (handler(admin, n).fn for n in ("on_upload", "on_reindex", "on_status"))
+    ended = "Din administratörssession har tagit slut. Ladda om sidan och logga in igen."
+    for request in (AdminRequest(), AdminRequest("forged-token"), None):
+        assert upload([str(upload_file)], False, "sv", request) == ended
+        assert reindex("sv", request)[0] == ended and status("sv", request) == ended
+    assert not (settings.path("corpus_dir") / upload_file.name).exists()
+    signed = AdminRequest(gate.sign_in("127.0.0.1", "s3cret-s3cret").token)
+    assert "✔ sparad: 2025-05-20_sv_nytt.txt" in upload([str(upload_file)], False, "sv", signed)
+    assert "oförändrad: 2025-05-20_sv_nytt.txt" in upload([str(upload_file)], False, "sv", signed)
+    assert upload([], False, "sv", signed) == "Inga filer valda."
+    assert reindex("sv", signed)[0].startswith("Tillagda 1,") and "**6 dokument" in status("sv", signed)
+
+
+def test_admin_page_labels_follow_the_language(app):
+    from assistant.app.admin import AdminGate
+    from assistant.app.admin_web import build_admin_app
+
+    assistant, _ = app
+    gate = AdminGate("s3cret-s3cret")
+    admin = build_admin_app(assistant, gate)
+    en, da = catalogue("en"), catalogue("da")
+    english = {v for k, v in en.items() if isinstance(v, str) and v != da[k]}
+    updates = handler(admin, "on_load").fn("da", AdminRequest(gate.sign_in("127.0.0.1", "s3cret-s3cret").token))
+    texts = [str(u.get(key)) for u in updates for key in ("value", "label") if u.get(key)]
+    assert "Logget ind som administrator." in texts and any("Log ud" in x for x in texts)
+    assert not [x for x in texts if x in english or any(e in x for e in english if len(e) > 12)]
+    assert all(u.get("visible", True) for u in updates)
+    locked = handler(admin, "on_load").fn("da", AdminRequest("stale"))
+    assert locked[2]["value"].startswith("Din administratorsession er udløbet") and locked[4]["visible"] is False
 
 
 def test_every_label_follows_the_page_language(app):
@@ -134,14 +181,14 @@ def test_every_label_follows_the_page_language(app):
 
     class Request:   # what Gradio passes: headers and the address's query
         headers = {"accept-language": "en-US"}
-        query_params = {"admin": ""}
+        query_params = {"admin": ""}   # the old way to the admin panel: nothing now
 
-    requested, *updates = on_load("sv", Request())
+    updates = on_load("sv", Request())
     texts = [str(u.get(key)) for u in updates for key in ("value", "label", "placeholder", "info") if u.get(key)]
     texts += [str(c[0]) for u in updates for c in u.get("choices") or []]
-    assert requested is True and any("Protokollassistenten" in x for x in texts)
+    assert any("Protokollassistenten" in x for x in texts) and not any("dministrat" in x for x in texts)
     assert not [x for x in texts if x in english or any(e in x for e in english if len(e) > 12)]
-    assert on_load("", Request())[2]["value"] == "en"     # no stored choice: the browser's language
+    assert on_load("", Request())[1]["value"] == "en"     # no stored choice: the browser's language
 
 
 def test_document_page_route(app, settings):

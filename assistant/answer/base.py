@@ -20,6 +20,7 @@ from assistant.core.lang import detect_language
 from assistant.core.i18n import t
 from assistant.index.filters import Filters
 from assistant.answer.evidence import Evidence, first_byline, gives_date, on_topic, rank_sentences, select_evidence
+from assistant.answer.candidates import Admit
 from assistant.answer.guards import Switches, judge
 from assistant.query.questions import asks_author
 from assistant.retrieval.hybrid import HybridRetriever, Retrieval
@@ -152,7 +153,7 @@ class ExtractiveAnswerer:
         cw = self.s.sentence_context_weight if context_weight is None else context_weight
         s = self.s
         ranked = rank_sentences(retrieval, type_bonus=s.answer_type_bonus, context_weight=cw, expanded=expanded,
-                                topic_bonus=topic_bonus, lead_in=s.rule_lead_in, document_date=s.rule_document_date)
+                                topic_bonus=topic_bonus, admit=Admit.of(s), document_date=s.rule_document_date)
         ranked = on_topic(ranked, retrieval, s.rule_on_topic, s.rule_document_date, s.rule_byline)
         best = max((ev.similarity for ev in ranked), default=float("-inf"))
         dated = s.rule_document_date and gives_date(ranked, retrieval)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.ingest.blocks import is_lead_in
+from assistant.answer.candidates import Admit
 from assistant.query.doc_kinds import documents_named, kinds_dated
 from assistant.ingest.metadata import date_from_filename, dates_in
 from assistant.query.questions import answer_type, asks_author, is_byline, type_prior
@@ -26,14 +26,9 @@ class Evidence:
     similarity: float   # cosine similarity to the question (or to it with its glossary terms, if higher)
 
 
-def can_be_evidence(sentence: str, min_words: int = 2) -> bool:
-    """A sentence of at least `min_words` words (a table row counts): not a bare link or label."""
-    return len(sentence.split()) >= min_words or "\t" in sentence
-
-
-def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float = 0.0,
-                   context_weight: float = 0.0, expanded: bool = False, topic_bonus: float = 0.0,
-                   lead_in: bool = True, document_date: bool = True) -> list[Evidence]:
+def rank_sentences(retrieval: Retrieval, type_bonus: float = 0.0, context_weight: float = 0.0,
+                   expanded: bool = False, topic_bonus: float = 0.0, admit: Admit = Admit(),
+                   document_date: bool = True) -> list[Evidence]:
     """All sentences of the retrieved chunks, best first by similarity to the question
     (plus the answer-type prior and `context_weight` x the better neighbour's similarity:
     "The inquiry is due 30 May" scores with the sentence before it that names the inquiry).
@@ -55,7 +50,7 @@ def rank_sentences(retrieval: Retrieval, min_words: int = 2, type_bonus: float =
         # the evidence signal also counts the question with its glossary terms ("skyddsombud")
         raw = sims if retrieval.search_vector is None else np.maximum(sims, vecs @ retrieval.search_vector)
         for i, ((s, e), text, sim) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts(), sims)):
-            if not can_be_evidence(text, min_words) or (lead_in and is_lead_in(text)):
+            if not admit(text, (hit.chunk.title, *hit.chunk.headings)):
                 continue
             if expanded:
                 sim = raw[i]

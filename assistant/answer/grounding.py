@@ -28,7 +28,7 @@ _MONTHS = {
     11: ("november", "nov"), 12: ("december", "desember", "dec", "des"),
 }
 _MONTH_OF = {name: m for m, names in _MONTHS.items() for name in names}
-_MONTH_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_MONTH_OF, key=len, reverse=True)) + r")\.?(?![\w])", re.I)
+MONTH_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_MONTH_OF, key=len, reverse=True)) + r")\.?(?![\w])", re.I)
 _NUMERIC_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b")
 _CURRENCY = re.compile(r"(?<![\w])(SEK|NOK|DKK|EUR|USD|ISK|GBP)(?![\w])|[€$£]")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W\d_][^\W_]*)*")
@@ -90,7 +90,7 @@ def numbers(text: str) -> set[str]:
 
 
 def months(text: str) -> set[int]:
-    out = {_MONTH_OF[m.group(1).lower()] for m in _MONTH_RE.finditer(text)}
+    out = {_MONTH_OF[m.group(1).lower()] for m in MONTH_RE.finditer(text)}
     for m in _NUMERIC_DATE.finditer(text):
         month = m.group(2) if m.group(1) else m.group(5)
         if month and 1 <= int(month) <= 12:
@@ -102,7 +102,7 @@ def _fact_months(text: str) -> set[int]:
     """Months named in answer text (ambiguous short forms like 'mar', 'des', 'may' only
     when next to a number, so that the English verb 'may' is not a date)."""
     out = set()
-    for m in _MONTH_RE.finditer(text):
+    for m in MONTH_RE.finditer(text):
         word = m.group(1).lower()
         near = re.search(r"\d\.?\s*$", text[:m.start()]) or re.match(r"\s*\d", text[m.end():])
         if len(word) > 4 or near:

@@ -27,12 +27,12 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answer.base import Answer, ExtractiveAnswerer, Waiting, abstention, passage_for, quoted_answer, stream_answer
-from assistant.ingest.blocks import is_lead_in
+from assistant.answer.candidates import Admit, is_lead_in
 from assistant.ingest.chunking import clean_text, flat_list
 from assistant.answer.citations import Passage, cite
 from assistant.core.config import Settings
 from assistant.core.i18n import t
-from assistant.answer.evidence import Evidence, can_be_evidence, select_evidence
+from assistant.answer.evidence import Evidence, select_evidence
 from assistant.answer.grounding import check_grounding
 from assistant.answer.guards import Switches, judge
 from assistant.core.lang import detect_language
@@ -50,29 +50,30 @@ LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", 
 MAX_SENTENCES = 9   # ids are single digits: one token each, so one token position carries the choice
 
 
-def neighbours(retrieval: Retrieval, ev: Evidence) -> list[Evidence]:
+def neighbours(retrieval: Retrieval, ev: Evidence, admit: Admit = Admit()) -> list[Evidence]:
     """The sentence before, the sentence itself and the one after, inside its chunk
-    (a neighbour that could not be evidence itself, e.g. a bare link, is left out)."""
+    (a neighbour that could not be evidence itself, e.g. a bare link or a heading, is left out)."""
     chunk = retrieval.hits[ev.hit_rank].chunk
     spans, texts = list(chunk.sentences), chunk.sentence_texts()
     if (ev.start, ev.end) not in spans:
         return [ev]
     i = spans.index((ev.start, ev.end))
     return [ev if j == i else Evidence(ev.hit_rank, ev.source, *spans[j], texts[j], float("nan"), float("nan"))
-            for j in range(max(0, i - 1), min(len(spans), i + 2)) if j == i or can_be_evidence(texts[j])]
+            for j in range(max(0, i - 1), min(len(spans), i + 2))
+            if j == i or admit(texts[j], (chunk.title, *chunk.headings))]
 
 
 def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evidence], budget: int,
                      count: Callable[[str], int], max_seeds: int = 6, max_sentences: int = MAX_SENTENCES,
                      admit: Callable[[Evidence], bool] = lambda e: True,
-                     context_seeds: int | None = None) -> tuple[list[Passage], str]:
+                     context_seeds: int | None = None, context: Admit = Admit(lead_in=False)) -> tuple[list[Passage], str]:
     """Best sentences, the first `context_seeds` (default: all) with their neighbours, in
     document order per passage, numbered 1..N, as many seeds as fit in `budget` tokens; a
     neighbour is shown only if `admit` lets it. Returns (numbered passages, prompt block)."""
     chosen: dict[tuple[int, int], Evidence] = {}
     used = 0
     for n, ev in enumerate(ranked[:max_seeds]):
-        near = neighbours(retrieval, ev) if context_seeds is None or n < context_seeds else [ev]
+        near = neighbours(retrieval, ev, context) if context_seeds is None or n < context_seeds else [ev]
         group = [e for e in near if (e.hit_rank, e.start) not in chosen and (e is ev or admit(e))]
         cost = sum(count(clean_text(e.text)) + 3 for e in group)
         if chosen and (used + cost > budget or len(chosen) + len(group) > max_sentences):
@@ -168,7 +169,8 @@ class LLMReader:
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
             admit = lambda e: judge(question, [retrieval.quote(e.source, e.start, e.text)], False, on).all_kept  # noqa: E731
         return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, self.s.reader_seeds,
-                                  admit=admit, context_seeds=self.s.reader_context_seeds), "")
+                                  admit=admit, context_seeds=self.s.reader_context_seeds,
+                                  context=dataclasses.replace(Admit.of(self.s), lead_in=False)), "")
 
     def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
         """The answer is only shown once verified, so it streams after the model has

@@ -1,60 +1,218 @@
-"""Admin side of the app, without a server: who may see and use it, uploads that never
-overwrite silently, the index status table and the re-index report, all localized."""
+"""Admin side of the app, without a server: who is an admin (a password, sessions, a
+guard against guessing), uploads that never overwrite silently and only come from the
+upload cache, the index status table and the re-index report, all localized.
+
+The admin panel is its own page (`/admin`, see `admin_web.py`). With no password set
+(`admin_password` / ASSISTANT_ADMIN_PASSWORD) there is no admin at all, whatever address
+the server listens on."""
 from __future__ import annotations
 
 import hmac
+import logging
 import re
+import secrets
+import threading
 import time
 import unicodedata
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 from assistant.ingest.loaders import SUPPORTED
 from assistant.core.i18n import human_date, language_name, t
 
 PREVIOUS_DIR = ".previous"   # old versions of replaced files (hidden: the indexer skips it)
-
-
-def is_local(host: str) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1")
-
-
-@dataclass(frozen=True)
-class AdminView:
-    visible: bool          # show the admin panel at all (only with ?admin in the address)
-    note: str              # who can see this
-    needs_password: bool   # show the sign-in form
-    tools: bool            # upload and re-index usable now
-
-
-def admin_allowed(host: str, configured_password: str, signed_in: bool) -> bool:
-    """Server-side gate for every admin action: signed in when a password is set (also
-    on localhost); without one only when the app listens on localhost."""
-    return signed_in if configured_password else is_local(host)
-
-
-def admin_view(host: str, configured_password: str, requested: bool, signed_in: bool, lang: str) -> AdminView:
-    """Members never see the panel; `requested` is true for an address with ?admin."""
-    if not requested:
-        return AdminView(False, "", False, False)
-    if configured_password:
-        note = t(lang, "signed_in") if signed_in else t(lang, "admin_locked")
-        return AdminView(True, note, not signed_in, signed_in)
-    if is_local(host):
-        return AdminView(True, t(lang, "admin_open"), False, True)
-    return AdminView(True, t(lang, "admin_shared"), False, False)
+log = logging.getLogger("assistant.admin")
 
 
 def password_ok(configured_password: str, given: str | None) -> bool:
     return bool(configured_password) and hmac.compare_digest(configured_password.encode(), (given or "").encode())
 
 
-def admin_check(host: str, configured_password: str, given: str | None) -> str | None:
-    """None when admin actions are allowed with this password, else the reason (English;
-    kept for the CLI/tests; the app uses `admin_allowed` with a signed-in session)."""
-    if not configured_password:
-        return None if is_local(host) else "The app is shared beyond localhost: set ASSISTANT_ADMIN_PASSWORD to enable admin."
-    return None if password_ok(configured_password, given) else "Wrong admin password."
+# ---------- failed sign-ins ----------
+
+@dataclass
+class _Failures:
+    count: int = 0          # failures in a row (since the last lockout or success)
+    lockouts: int = 0       # lockouts so far; each one lasts twice as long as the one before
+    until: float = 0.0      # locked until this time
+    last: float = 0.0       # time of the last failure
+
+
+class SignInGuard:
+    """Failed sign-ins, per client address and in total. `per_address` failures in a row
+    from one address lock that address out for `lockout_s`, doubled with each further
+    lockout (at most `max_lockout_s`); `overall` failures within `window_s` from all
+    addresses together lock everyone out the same way (someone guessing from many
+    addresses). A success clears its address's count; `forget_s` without a failure
+    forgets an address. Thread-safe; `clock` is injectable for tests."""
+
+    def __init__(self, per_address: int = 5, overall: int = 20, window_s: float = 600.0, lockout_s: float = 60.0,
+                 max_lockout_s: float = 3600.0, forget_s: float = 3600.0, max_addresses: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic):
+        self.per_address, self.overall, self.window_s = per_address, overall, window_s
+        self.lockout_s, self.max_lockout_s, self.forget_s = lockout_s, max_lockout_s, forget_s
+        self.max_addresses, self.clock = max_addresses, clock
+        self._by_address: dict[str, _Failures] = {}
+        self._recent: deque[float] = deque()        # times of failures from any address, within window_s
+        self._all = _Failures()                     # the overall lockout (count unused)
+        self._lock = threading.Lock()
+
+    def _lockout(self, f: _Failures, now: float) -> float:
+        wait = min(self.max_lockout_s, self.lockout_s * 2 ** f.lockouts)
+        f.lockouts += 1
+        f.until, f.count = now + wait, 0
+        return wait
+
+    def _prune(self, now: float) -> None:
+        while self._recent and self._recent[0] <= now - self.window_s:
+            self._recent.popleft()
+        if self._all.lockouts and now - self._all.last > self.forget_s and now >= self._all.until:
+            self._all = _Failures()
+        if len(self._by_address) > self.max_addresses:   # many addresses: forget the quiet ones, then the oldest
+            for addr, f in sorted(self._by_address.items(), key=lambda kv: kv[1].last):
+                if len(self._by_address) <= self.max_addresses // 2:
+                    break
+                if now >= f.until:
+                    del self._by_address[addr]
+
+    def wait(self, address: str) -> float:
+        """Seconds until `address` may try again (0: now)."""
+        with self._lock:
+            now = self.clock()
+            self._prune(now)
+            f = self._by_address.get(address)
+            if f is not None and now - f.last > self.forget_s and now >= f.until:
+                del self._by_address[address]
+                f = None
+            return max(0.0, (f.until - now) if f else 0.0, self._all.until - now)
+
+    def failed(self, address: str) -> float:
+        """Records a failure; returns the lockout it starts (0: none yet)."""
+        with self._lock:
+            now = self.clock()
+            self._prune(now)
+            f = self._by_address.setdefault(address, _Failures())
+            if now - f.last > self.forget_s and now >= f.until:
+                f.count = f.lockouts = 0
+            f.count, f.last = f.count + 1, now
+            wait = self._lockout(f, now) if f.count >= self.per_address else 0.0
+            self._recent.append(now)
+            self._all.last = now
+            if len(self._recent) >= self.overall:
+                self._recent.clear()
+                overall = self._lockout(self._all, now)
+                log.warning("admin sign-in: %d failed attempts within %.0f s from all addresses; everyone waits %.0f s",
+                            self.overall, self.window_s, overall)
+                wait = max(wait, overall)
+            return wait
+
+    def succeeded(self, address: str) -> None:
+        with self._lock:
+            self._by_address.pop(address, None)
+
+
+# ---------- sessions ----------
+
+class AdminSessions:
+    """Signed-in admins: random tokens (kept in the server's memory only, so a restart
+    signs everyone out), each valid until `ttl_s` after its last use."""
+
+    def __init__(self, ttl_s: float = 8 * 3600.0, clock: Callable[[], float] = time.monotonic):
+        self.ttl_s, self.clock = ttl_s, clock
+        self._tokens: dict[str, float] = {}      # token -> expiry
+        self._lock = threading.Lock()
+
+    def create(self) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            now = self.clock()
+            self._tokens = {k: v for k, v in self._tokens.items() if v > now}
+            self._tokens[token] = now + self.ttl_s
+        return token
+
+    def valid(self, token: str | None) -> bool:
+        if not token:
+            return False
+        with self._lock:
+            now = self.clock()
+            expiry = self._tokens.get(token)
+            if expiry is None or expiry <= now:
+                self._tokens.pop(token, None)
+                return False
+            self._tokens[token] = now + self.ttl_s
+            return True
+
+    def end(self, token: str | None) -> None:
+        with self._lock:
+            self._tokens.pop(token or "", None)
+
+
+ADMIN_USER = "admin"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    ok: bool
+    token: str = ""
+    wait_s: float = 0.0     # > 0: locked out, the password was not even checked
+
+
+@dataclass
+class AdminGate:
+    """The one place that decides who is an admin. Off without a password. Every admin
+    request passes `user()` (the mounted admin app's auth dependency) and every admin
+    handler passes `caller_ok()` again with the request Gradio hands it."""
+
+    password: str
+    guard: SignInGuard = field(default_factory=SignInGuard)
+    sessions: AdminSessions = field(default_factory=AdminSessions)
+    COOKIE = "minutes_admin"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.password)
+
+    def sign_in(self, address: str, given: str | None) -> SignIn:
+        if not self.enabled:
+            return SignIn(False)
+        wait = self.guard.wait(address)
+        if wait > 0:
+            log.warning("admin sign-in from %s refused: locked out for %.0f s more", address, wait)
+            return SignIn(False, wait_s=wait)
+        if password_ok(self.password, given):
+            self.guard.succeeded(address)
+            log.info("admin signed in from %s", address)
+            return SignIn(True, self.sessions.create())
+        wait = self.guard.failed(address)
+        log.warning("admin sign-in from %s: wrong password%s", address,
+                    f"; locked out for {wait:.0f} s" if wait else "")
+        return SignIn(False, wait_s=wait)
+
+    def user(self, token: str | None) -> str | None:
+        """ADMIN_USER for a valid session token, else None."""
+        return ADMIN_USER if self.enabled and self.sessions.valid(token) else None
+
+    def sign_out(self, token: str | None) -> None:
+        self.sessions.end(token)
+
+    def caller_ok(self, request) -> bool:
+        """For a handler: the request (gr.Request or a Starlette request) comes from a
+        signed-in admin: the name Gradio's auth dependency gave it, and its session cookie
+        still valid now (a session ended meanwhile counts as signed out)."""
+        if not self.enabled or request is None:
+            return False
+        cookies = getattr(request, "cookies", None) or {}
+        token = cookies.get(self.COOKIE) if hasattr(cookies, "get") else None
+        username = getattr(request, "username", ADMIN_USER)
+        return username == ADMIN_USER and self.user(token) == ADMIN_USER
+
+
+def wait_text(seconds: float) -> str:
+    """A lockout's length for the message: whole seconds, or minutes from two minutes up."""
+    s = max(1, round(seconds))
+    return f"{s} s" if s < 120 else f"{round(s / 60)} min"
 
 
 class UploadError(ValueError):
@@ -123,6 +281,46 @@ def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, max_mb: float
     if saved:
         lines.append(t(lang, "up_next"))
     return UploadResult(saved, errors, lines or [t(lang, "no_files")])
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def read_uploads(paths: Iterable[str], cache_dir: Path | str, uploaded: set[str] | None, max_mb: float,
+                 lang: str = "en", who: str = "?") -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The files an upload request names, as (original name, content), and one message
+    per refused file. Only files Gradio itself stored in its upload cache are read: the
+    path must lie inside `cache_dir` after resolving links, be a regular file and not a
+    link, and (when `uploaded` is given) be one of the paths this app's upload route
+    created. Any other path (a server file such as the repository's README named in a
+    crafted request) is refused and logged with `who`. A file over `max_mb` is refused
+    from its size alone, without reading it."""
+    files, refused = [], []
+    root = Path(cache_dir).resolve()
+    for raw in paths:
+        path = Path(str(raw))
+        name = path.name or str(raw)
+        try:
+            real = path.resolve(strict=True)
+            ok = (path.is_absolute() and not path.is_symlink() and real.is_file() and _inside(real, root)
+                  and (uploaded is None or str(raw) in uploaded or str(real) in uploaded))
+        except (OSError, RuntimeError, ValueError):
+            ok = False
+        if not ok:
+            log.warning("admin upload from %s refused: %r is not a file uploaded to this app (cache %s)", who, str(raw), root)
+            refused.append(t(lang, "up_refused", name=name))
+            continue
+        size = real.stat().st_size
+        if size > max_mb * 1024 * 1024:
+            refused.append(t(lang, "up_big", name=name, mb=f"{size / 1e6:.1f}", max=f"{max_mb:g}"))
+            continue
+        files.append((name, real.read_bytes()))
+    return files, refused
 
 
 def index_status(index, lang: str = "en") -> str:

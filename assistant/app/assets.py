@@ -48,6 +48,10 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
    localized status ("Läser …", "2 frågor före din i kön …") instead */
 #chat .progress-text, #ask-row .progress-text, #notice .progress-text, #feedback .progress-text {display: none !important;}
 #admin {border: 1px solid #d4d4d8; border-radius: 8px; padding: .6rem;}
+#admin-bar {align-items: center;}
+#admin-links .admin-links {display: flex; gap: 1rem; justify-content: flex-end; align-items: center; margin: 0;}
+#sign-out {padding: .35em 1em; border: 1px solid #a1a1aa; border-radius: 6px; background: #f4f4f5; color: #18181b;
+           font-weight: 600; cursor: pointer;}
 #status table {font-size: .85em;}
 #status th, #status td:nth-child(2), #status td:nth-child(3), #status td:nth-child(4) {white-space: nowrap; word-break: normal;}
 #notice {color: #991b1b;}
@@ -112,7 +116,8 @@ _SCRIPT = """
   // called after the page's language is known or switched
   window.minutesApplyLanguage = (lang) => {
     document.documentElement.lang = lang === "no" ? "nb" : lang;
-    document.title = TITLES[lang] || TITLES.en;
+    const titles = window.minutesTitles || TITLES;   // the admin page has its own
+    document.title = titles[lang] || titles.en;
     labels = LABELS[lang] || LABELS.en;
     relabel();
     return lang;

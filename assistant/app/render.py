@@ -22,10 +22,18 @@ def esc(text: str) -> str:
     return html.escape(text or "", quote=True)
 
 
+_BARE_LINK = re.compile(r"://|(?<![\w.])www\.|@", re.I)
+_UNLINKED = {"://": "&#58;//", "@": "&#64;"}
+
+
 def md_text(text: str) -> str:
     """Plain text for a markdown message, shown verbatim: HTML escaped, and emphasis,
-    links, code and headings neutralised (a quote must not turn into markup)."""
+    links, code and headings neutralised (a quote must not turn into markup). Bare
+    addresses too: the chat's markdown (GFM) would make "https://…", "www.…" and
+    "name@host" links, so their ":", "." or "@" is written as an HTML entity, which
+    shows the same character but is not a link."""
     text = _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
+    text = _BARE_LINK.sub(lambda m: _UNLINKED.get(m.group(0), m.group(0)[:3] + "&#46;"), text)
     return re.sub(r"^(\s*)#", r"\1\\#", text, flags=re.M)
 
 

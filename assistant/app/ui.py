@@ -15,8 +15,8 @@ from typing import Mapping
 
 from assistant.answer.base import Answer
 from assistant.index.filters import Filters
-from assistant.app.admin import (AdminView, UploadError, UploadResult, admin_allowed, admin_check, admin_view,  # noqa: F401
-                       index_status, is_local, password_ok, reindex_summary, safe_filename, save_uploads)
+from assistant.app.admin import (AdminGate, UploadError, UploadResult, index_status, password_ok,  # noqa: F401
+                                 read_uploads, reindex_summary, safe_filename, save_uploads)
 from assistant.app.render import answer_html, document_page, start_screen  # noqa: F401
 from assistant.core.i18n import LANGS, examples, human_date, language_name, t, ui_language  # noqa: F401
 

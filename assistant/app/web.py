@@ -1,10 +1,9 @@
-"""Gradio chat front end: `build_app(assistant)` returns the Blocks; `assistant serve`,
-`make run` or `python app.py` launch it (`main`). The logic it wires lives in
-`assistant/ui*.py`; this module only connects widgets to it."""
+"""Gradio chat front end: `build_app(assistant)` returns the members' Blocks (the chat
+only: no admin handler at all); `make_server` mounts it at / beside the admin page at
+/admin (`admin_web.py`) and the document page at /doc; `assistant serve`, `make run` or
+`python app.py` launch it (`main`). The logic it wires lives in `assistant/app/ui.py`,
+`render.py` and `admin.py`; this module only connects widgets to it."""
 from __future__ import annotations
-
-import time
-from pathlib import Path
 
 import gradio as gr
 
@@ -12,11 +11,10 @@ from assistant.answer.base import Answer, Preview, Waiting
 from assistant.query.conversation import answer_language, condense
 from assistant.core.errors import AssistantError
 from assistant.query.questions import QuestionError
-from assistant.ingest.loaders import SUPPORTED
-from assistant.app.ui import (LANGS, examples, active_count, admin_allowed, admin_view, answer_concurrency, answer_html, append_feedback,
-                 citation_records, filter_choices, filter_summary, index_status, make_filters, password_ok,
-                 reindex_summary, save_uploads, set_feedback_reason, start_screen, t, ui_language)
-from assistant.app.admin import progress_text
+from assistant.app.ui import (LANGS, examples, active_count, answer_concurrency, answer_html, append_feedback,
+                              citation_records, filter_choices, filter_summary, make_filters, set_feedback_reason,
+                              start_screen, t, ui_language)
+from assistant.app.admin import AdminGate
 from assistant.app.assets import HEAD
 from assistant.app.render import md_text, reading_status, waiting_status
 from assistant.core.i18n import own_name
@@ -26,30 +24,17 @@ def build_app(assistant) -> gr.Blocks:
     s = assistant.settings
     docs_of = lambda: assistant.index.manifest["documents"]  # noqa: E731 - the index may be swapped by a re-index
     hide, show = gr.update(visible=False), gr.update(visible=True)
+    private = dict(api_visibility="private")   # page plumbing, not an API: only `ask` is one
 
     with gr.Blocks(title=t("en", "title")) as demo:
         history = gr.State([])        # [(question, answer text)] for follow-ups
         answers = gr.State({})        # chat position of an answer -> what its feedback record stores
         feedback_id = gr.State("")    # the thumbs-down record awaiting a reason
-        signed_in, admin_requested = gr.State(False), gr.State(False)
         hint = gr.Textbox(visible=False)   # the browser's stored or preferred languages
         with gr.Row(elem_id="header"):
             heading = gr.HTML(elem_id="heading")
             lang = gr.Dropdown([(own_name(c), c) for c in LANGS], value="en", elem_id="lang", filterable=False,
                                label=t("en", "language"), show_label=False, container=False, scale=0)
-        with gr.Column(visible=False, elem_id="admin") as admin_col:
-            admin_head, admin_note = gr.Markdown(), gr.Markdown(elem_id="admin-note")
-            with gr.Row(visible=False) as signin_row:
-                password = gr.Textbox(type="password", elem_id="admin-password", scale=3)
-                signin = gr.Button(elem_id="sign-in", scale=1)
-            with gr.Column(visible=False) as tools:
-                upload = gr.UploadButton(file_count="multiple", type="filepath", elem_id="upload",
-                                         file_types=list(SUPPORTED))
-                replace = gr.Checkbox(value=False, elem_id="replace")
-                upload_log = gr.Textbox(lines=3, interactive=False, elem_id="upload-log")
-                reindex_btn = gr.Button(elem_id="reindex")
-                reindex_log = gr.Textbox(lines=4, interactive=False, elem_id="reindex-log")
-                status = gr.Markdown(elem_id="status")
         chat = gr.Chatbot(elem_id="chat", show_label=False, height="66vh", min_height=320, buttons=[],
                           feedback_options=("Like", "Dislike"), sanitize_html=True)
         feedback_msg = gr.Markdown(visible=False, elem_id="feedback")
@@ -72,10 +57,9 @@ def build_app(assistant) -> gr.Blocks:
                 y_from, y_to = (gr.Dropdown(ch["years"], value="", elem_id=e) for e in ("y-from", "y-to"))
         filters_in = [f_docs, f_langs, y_from, y_to]
 
-        # ---- language: every label, the start screen and the admin panel ----
-        def texts(code, requested, signed):
+        # ---- language: every label and the start screen ----
+        def texts(code):
             ch = filter_choices(docs_of(), code)
-            view = admin_view(s.app_host, s.admin_password, requested, signed, code)
             return [gr.update(value=f"<h1>{t(code, 'title')}</h1>"), gr.update(value=code, label=t(code, "language")),
                     gr.update(placeholder=start_screen(docs_of(), code),
                               examples=[{"text": q} for q in examples(code)], label=t(code, "chat_label")),
@@ -86,22 +70,11 @@ def build_app(assistant) -> gr.Blocks:
                     gr.update(choices=ch["documents"], label=t(code, "documents"), info=t(code, "documents_info")),
                     gr.update(choices=ch["languages"], label=t(code, "languages")),
                     gr.update(choices=ch["years"], label=t(code, "year_from")),
-                    gr.update(choices=ch["years"], label=t(code, "year_to")),
-                    gr.update(visible=view.visible), gr.update(value=f"### {t(code, 'admin')}"),
-                    gr.update(value=view.note), gr.update(visible=view.needs_password),
-                    gr.update(visible=view.tools), gr.update(label=t(code, "password")),
-                    gr.update(value=t(code, "sign_in")), gr.update(label=t(code, "upload")),
-                    gr.update(label=t(code, "replace")), gr.update(label=t(code, "upload_log")),
-                    gr.update(value=t(code, "reindex")), gr.update(label=t(code, "reindex_log")),
-                    gr.update(value=index_status(assistant.index, code) if view.tools else "")]
-        labelled = [heading, lang, chat, msg, send, reason, reason_send, fclear, f_docs, f_langs, y_from, y_to,
-                    admin_col, admin_head, admin_note, signin_row, tools, password, signin, upload, replace, upload_log,
-                    reindex_btn, reindex_log, status]
+                    gr.update(choices=ch["years"], label=t(code, "year_to"))]
+        labelled = [heading, lang, chat, msg, send, reason, reason_send, fclear, f_docs, f_langs, y_from, y_to]
 
         def on_load(stored, request: gr.Request):
-            code = ui_language(stored or (request.headers.get("accept-language") if request else None))
-            requested = request is not None and "admin" in request.query_params
-            return [requested] + texts(code, requested, False)
+            return texts(ui_language(stored or (request.headers.get("accept-language") if request else None)))
 
         def on_filters(docs, langs, yf, yt, code):
             flt = make_filters(docs, langs, yf, yt)
@@ -111,15 +84,15 @@ def build_app(assistant) -> gr.Blocks:
         filter_out = [fstate, fstate_row, facc]
 
         apply_js = "(code) => window.minutesApplyLanguage(code)"
-        quiet = dict(show_progress="hidden")
-        demo.load(on_load, [hint], [admin_requested] + labelled, js="(h) => window.minutesStoredLanguage()", **quiet) \
+        quiet = dict(show_progress="hidden", **private)
+        demo.load(on_load, [hint], labelled, js="(h) => window.minutesStoredLanguage()", **quiet) \
             .then(on_filters, filters_in + [lang], filter_out, **quiet).then(None, [lang], None, js=apply_js)
         lang.input(None, [lang], None, js="(code) => window.minutesStoreLanguage(code)") \
-            .then(texts, [lang, admin_requested, signed_in], labelled, **quiet) \
+            .then(texts, [lang], labelled, **quiet) \
             .then(on_filters, filters_in + [lang], filter_out, **quiet).then(None, [lang], None, js=apply_js)
         for f in filters_in:
-            f.change(on_filters, filters_in + [lang], filter_out, show_progress="hidden")
-        fclear.click(lambda: ([], [], "", ""), None, filters_in)
+            f.change(on_filters, filters_in + [lang], filter_out, **quiet)
+        fclear.click(lambda: ([], [], "", ""), None, filters_in, **private)
 
         # ---- asking ----
         def respond(message, chat, history, answers, docs, langs, yf, yt, code):
@@ -159,10 +132,10 @@ def build_app(assistant) -> gr.Blocks:
         ask_in = [chat, history, answers] + filters_in + [lang]
         ask_out = [chat, history, answers, notice, msg]
         limit = dict(concurrency_limit=answer_concurrency(), concurrency_id="answer")
-        msg.submit(respond, [msg] + ask_in, ask_out, **limit)
-        send.click(respond, [msg] + ask_in, ask_out, **limit)
-        chat.example_select(ask_example, ask_in, ask_out, **limit)
-        chat.clear(lambda: ([], {}, hide, hide), None, [history, answers, feedback_msg, reason_row])
+        msg.submit(respond, [msg] + ask_in, ask_out, **limit, **private)
+        send.click(respond, [msg] + ask_in, ask_out, api_name="ask", **limit)
+        chat.example_select(ask_example, ask_in, ask_out, **limit, **private)
+        chat.clear(lambda: ([], {}, hide, hide), None, [history, answers, feedback_msg, reason_row], **private)
 
         # ---- feedback ----
         def on_like(data: gr.LikeData, answers, code):
@@ -181,51 +154,25 @@ def build_app(assistant) -> gr.Blocks:
                 set_feedback_reason(s.path("feedback_file"), fid, text)
             return gr.update(value=t(code, "reason_saved"), visible=True), hide, "", ""
 
-        chat.like(on_like, [answers, lang], [feedback_msg, reason_row, feedback_id])
-        reason_send.click(on_reason, [reason, feedback_id, lang], [feedback_msg, reason_row, reason, feedback_id])
-        reason.submit(on_reason, [reason, feedback_id, lang], [feedback_msg, reason_row, reason, feedback_id])
-
-        # ---- admin ----
-        def on_signin(given, code):
-            if not password_ok(s.admin_password, given):
-                time.sleep(1.0)   # slows guessing
-                return False, gr.update(value=t(code, "wrong_password")), show, hide, "", gr.skip()
-            return (True, gr.update(value=t(code, "signed_in")), hide, show, "",
-                    gr.update(value=index_status(assistant.index, code)))
-
-        def on_upload(files, replace_existing, signed, code):
-            if not admin_allowed(s.app_host, s.admin_password, signed):
-                return t(code, "not_admin")
-            items = [(Path(f).name, Path(f).read_bytes()) for f in files or []]  # Gradio keeps the original name
-            return "\n".join(save_uploads(items, s.path("corpus_dir"), min(s.upload_max_mb, s.max_file_mb), replace_existing, code).lines)
-
-        def on_reindex(signed, code, progress=gr.Progress()):
-            if not admin_allowed(s.app_host, s.admin_password, signed):
-                return [t(code, "not_admin")] + [gr.skip()] * 6
-            report = assistant.reindex(progress=lambda done, total, m: progress((done, max(total, 1)),
-                                                                                desc=progress_text(m, code)))
-            ch = filter_choices(docs_of(), code)
-            return [reindex_summary(report, code), index_status(assistant.index, code),
-                    gr.update(placeholder=start_screen(docs_of(), code)), gr.update(choices=ch["documents"]),
-                    gr.update(choices=ch["languages"]), gr.update(choices=ch["years"]), gr.update(choices=ch["years"])]
-
-        signin.click(on_signin, [password, lang], [signed_in, admin_note, signin_row, tools, password, status])
-        password.submit(on_signin, [password, lang], [signed_in, admin_note, signin_row, tools, password, status])
-        upload.upload(on_upload, [upload, replace, signed_in, lang], upload_log, concurrency_limit=1,
-                      concurrency_id="admin")
-        reindex_btn.click(on_reindex, [signed_in, lang], [reindex_log, status, chat] + filters_in, concurrency_limit=1,
-                          concurrency_id="admin")
+        chat.like(on_like, [answers, lang], [feedback_msg, reason_row, feedback_id], **private)
+        reason_send.click(on_reason, [reason, feedback_id, lang], [feedback_msg, reason_row, reason, feedback_id], **private)
+        reason.submit(on_reason, [reason, feedback_id, lang], [feedback_msg, reason_row, reason, feedback_id], **private)
     return demo
 
 
-def make_server(assistant, demo: gr.Blocks, settings):
-    """The ASGI app: the chat at /, and /doc, the whole document opened at a cited passage."""
+def make_server(assistant, demo: gr.Blocks, settings, gate: AdminGate | None = None):
+    """The ASGI app: the chat at /, /doc (the whole document opened at a cited passage)
+    and the admin page at /admin (its own Blocks, mounted only when a password is set;
+    `admin_web.py`). `gate` decides who is an admin (default: from `admin_password`)."""
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
+    from assistant.app.admin_web import AdminGuardMiddleware, add_admin_routes, admin_mount_kwargs, build_admin_app
     from assistant.app.render import document_page
 
-    app = FastAPI()
+    gate = gate or AdminGate(settings.admin_password)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.admin_gate = gate
 
     @app.get("/doc", response_class=HTMLResponse)
     def doc(src: str = "", s: int = 0, e: int = 0, lang: str = "en") -> HTMLResponse:
@@ -233,8 +180,19 @@ def make_server(assistant, demo: gr.Blocks, settings):
         return HTMLResponse(document_page(record, s, e, ui_language(lang)), status_code=200 if record else 404,
                             headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
-    return gr.mount_gradio_app(app, demo.queue(), path="/", head=HEAD, footer_links=[], show_error=False,
-                               max_file_size=f"{int(settings.upload_max_mb)}mb")
+    add_admin_routes(app, gate)              # /admin/signin, /admin/signout: before the mounts, so they answer first
+    if gate.enabled:                          # mounted before /, which would take every path
+        app.state.admin_app = build_admin_app(assistant, gate)
+        gr.mount_gradio_app(app, app.state.admin_app.queue(), path="/admin", **admin_mount_kwargs(assistant, gate))
+        app.state.admin_app.has_launched = True
+    gr.mount_gradio_app(app, demo.queue(), path="/", head=HEAD, footer_links=[], show_error=False, max_file_size="1mb")
+    # Gradio checks the file paths a request names (only its own upload folder) only in
+    # an app that has "launched"; a mounted app never does, and then any readable file
+    # named in a request (a server path in place of an upload) was copied into Gradio's
+    # cache and served back. Mounted here, they count as launched.
+    demo.has_launched = True
+    app.add_middleware(AdminGuardMiddleware, gate=gate)
+    return app
 
 
 def main(settings=None) -> None:
@@ -246,7 +204,10 @@ def main(settings=None) -> None:
     settings = settings or load_settings()
     assistant = Assistant(settings).warm_up()
     app = make_server(assistant, build_app(assistant), settings)
-    print(f"chat on http://{settings.app_host}:{settings.app_port}/ (admin: add ?admin to the address)", flush=True)
+    from assistant.app.admin_web import startup_lines
+
+    for line in startup_lines(settings):
+        print(line, flush=True)
     uvicorn.run(app, host=settings.app_host, port=settings.app_port, log_level="warning")
 
 

@@ -106,6 +106,8 @@ class Settings:
     rule_subject: bool = True
     rule_each_document: bool = True
     rule_lead_in: bool = True
+    rule_instructions: bool = True
+    rule_clean_candidates: bool = True
     rule_country: bool = True
     rule_names: bool = True
     rule_quantity: bool = True

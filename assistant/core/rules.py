@@ -46,6 +46,9 @@ rule("subject", "evidence", "'what do the documents say about X': a sentence nam
 rule("each_document", "evidence", "a question about each document quotes each one's best sentence",
      rule_each_document=False)
 rule("lead_in", "evidence", "list lead-ins ('… följande:') are not quoted", rule_lead_in=False)
+rule("instructions", "evidence", "a sentence addressing the reader or a model is never evidence", rule_instructions=False)
+rule("clean_candidates", "evidence", "bare headings and lines of times and dates are not candidates",
+     rule_clean_candidates=False)
 rule("topic_seed", "reader", "the model's candidates naming a glossary concept rank higher", reader_topic_bonus=0.0)
 rule("add_extractive", "reader", "after the model's pick, the extractive ranking's sentences of the same document",
      reader_add_extractive=False)

@@ -25,13 +25,6 @@ BULLET = re.compile(r"^\s*([-*•·]|\d+[.)])\s+")
 _HEAD_CAP = 1000  # characters kept of a heading's text or a table's header row
 
 
-def is_lead_in(sentence: str) -> bool:
-    """A sentence that ends in a colon introduces what follows ("Fråga från Region Halland
-    gällande akutmottagningarna:"); alone it says nothing, so it is context, never a quote
-    (a list keeps its lead-in as one block with the items)."""
-    return sentence.rstrip().endswith(":")
-
-
 def _plain_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
     s = line.strip()
     if not s or len(s) > 60 or "\t" in s or BULLET.match(line) or not next_line or not next_line.strip():

@@ -9,6 +9,7 @@ Both are LangChain chat models; the factory only builds them (the local model lo
 first use)."""
 from __future__ import annotations
 
+import atexit
 import contextvars
 import os
 import threading
@@ -53,13 +54,29 @@ class LLMTimeout(LLMError):
 T = TypeVar("T")
 
 
+_given_up: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("llm_given_up", default=None)
+_running: dict[threading.Thread, threading.Event] = {}   # within_deadline calls not finished yet
+_running_lock = threading.Lock()
+
+
+def given_up() -> threading.Event | None:
+    """The flag `within_deadline` sets when it stops waiting for the call running in this
+    context (None outside one). A model that can stop early (the local llama.cpp model,
+    at its next token) checks it, so a timed-out generation does not run on."""
+    return _given_up.get()
+
+
 def within_deadline(deadline: float, call: Callable[[], T], timeout_s: float) -> T:
     """`call()`, given up at `deadline` (time.monotonic). The HTTP client's timeout counts
     per read, so an endpoint that trickles a byte at a time never trips it; this bounds
-    the whole call. A call given up finishes in its (daemon) thread and is discarded."""
+    the whole call. A call given up is told so (`given_up()`): the local model stops at
+    its next token; any call still running at interpreter exit is waited for
+    (`finish_running_calls`), so no model runs while the interpreter tears down."""
     box: dict = {}
     done = threading.Event()
+    gave_up = threading.Event()
     context = contextvars.copy_context()   # LangChain's callbacks and tracing follow the call
+    context.run(_given_up.set, gave_up)
 
     def run() -> None:
         try:
@@ -68,10 +85,31 @@ def within_deadline(deadline: float, call: Callable[[], T], timeout_s: float) ->
             box["error"] = e
         finally:
             done.set()
+            with _running_lock:
+                _running.pop(threading.current_thread(), None)
 
-    threading.Thread(target=run, name="llm-call", daemon=True).start()
+    thread = threading.Thread(target=run, name="llm-call", daemon=True)
+    with _running_lock:
+        _running[thread] = gave_up
+    thread.start()
     if not done.wait(max(0.0, deadline - time.monotonic())):
+        gave_up.set()
         raise LLMTimeout(f"no answer within {timeout_s:.0f} s")
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+@atexit.register
+def finish_running_calls(timeout_s: float = 60.0) -> int:
+    """Tells every call still running to stop and waits for it (at most `timeout_s` in
+    all); returns how many still run. Registered for interpreter exit: a generation left
+    running in a daemon thread while the interpreter tore down crashed the process."""
+    with _running_lock:
+        running = list(_running.items())
+    for _, gave_up in running:
+        gave_up.set()
+    end = time.monotonic() + timeout_s
+    for thread, _ in running:
+        thread.join(max(0.0, end - time.monotonic()))
+    return sum(thread.is_alive() for thread, _ in running)
