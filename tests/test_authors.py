@@ -8,6 +8,7 @@ import pytest
 from assistant.index.indexer import build_index
 from assistant.pipeline.assistant import Assistant
 from assistant.query.questions import answer_type, asks_author, is_byline, type_prior
+from assistant.query.query import build_query
 
 
 @pytest.mark.parametrize("question", [
@@ -96,11 +97,11 @@ def test_a_byline_is_taken_only_when_both_orders_agree_on_the_document():
 
     ranked = [Evidence(0, "petition", 0, 10, 'Vi är osynliga, skriver "Snart på väg".', 0.6, 0.5),
               Evidence(1, "article", 0, 10, "Innlegg: Gro Bengtson", 0.7, 0.3)]
-    agree = Retrieval("Hvem skrev innlegget?", np.zeros(2), (hit("article"), hit("petition")), topic_source="article")
+    agree = Retrieval(build_query("Hvem skrev innlegget?"), np.zeros(2), (hit("article"), hit("petition")), topic_source="article")
     assert [ev.source for ev in first_byline(ranked, agree)] == ["article"]
-    moved = Retrieval("Hvem skrev innlegget?", np.zeros(2), (hit("petition"), hit("article")), topic_source="article")
+    moved = Retrieval(build_query("Hvem skrev innlegget?"), np.zeros(2), (hit("petition"), hit("article")), topic_source="article")
     assert first_byline(ranked, moved) == []            # the bonus alone put the petition first
-    assert first_byline(ranked, Retrieval("Hvem skrev innlegget?", np.zeros(2), ())) == []
+    assert first_byline(ranked, Retrieval(build_query("Hvem skrev innlegget?"), np.zeros(2), ())) == []
 
 
 def test_the_llm_reader_answers_who_wrote_with_the_byline_without_the_model(settings, fake_embedder):
@@ -112,6 +113,6 @@ def test_the_llm_reader_answers_who_wrote_with_the_byline_without_the_model(sett
     a = Assistant(settings, embedder=fake_embedder).warm_up()
     q = "Hvem skrev innlegget om helsesekretærer i skranken?"
     model = FakeListChatModel(responses=['{"ids": [1]}'])
-    ans = LLMReader(a.index, a.settings, model, "selector", count_tokens=lambda t: len(t.split())).answer(q, "no", a.retrieve(q))
+    ans = LLMReader(a.index, a.settings, model, "selector", count_tokens=lambda t: len(t.split())).answer(a.retrieve(q))
     assert ans.backend == "selector→byline" and model.i == 0                      # the model was not asked
     assert [c.text for c in ans.citations] == ["Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta"]

@@ -6,7 +6,8 @@ import threading
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.query.conversation import answer_language, carries_topic, condense, is_follow_up
+from assistant.query.conversation import answer_language, carries_topic, follow_up, is_follow_up
+from assistant.query.query import build_query
 from assistant.index.indexer import build_index
 from assistant.pipeline.assistant import Assistant
 from assistant.answer.reader import LLMReader
@@ -47,17 +48,19 @@ def test_queued_question_hears_how_many_are_ahead(built):
     assert isinstance(items[1], Waiting) and items[1].ahead == 2 and isinstance(items[-1], Answer)
 
 
-def test_follow_up_condensing():
+def test_a_follow_up_keeps_the_question_it_follows_and_a_checked_rewrite():
     hist = [("Hvor mye er inngangslønnen i Sverige?", "…")]
     assert is_follow_up("Og i Danmark?") and not is_follow_up("Hvor mange personer består referencegruppen af?")
-    assert condense(hist, "Og i Danmark?") == "Hvor mye er inngangslønnen i Sverige — Og i Danmark?"
-    assert condense([], "Og i Danmark?") == "Og i Danmark?"
+    assert follow_up(hist, "Og i Danmark?") == ("Hvor mye er inngangslønnen i Sverige?", "")
+    assert follow_up([], "Og i Danmark?") == ("", "")
+    assert follow_up(hist, "Hvor mange personer består referencegruppen af?") == ("", "")   # stands alone
     llm = FakeListChatModel(responses=["Hvor mye er inngangslønnen i Danmark?"])
-    assert condense(hist, "Og i Danmark?", llm) == "Hvor mye er inngangslønnen i Danmark?"
+    assert follow_up(hist, "Og i Danmark?", llm) == ("Hvor mye er inngangslønnen i Sverige?",
+                                                     "Hvor mye er inngangslønnen i Danmark?")
     # bounded: a huge previous question is cut, a rambling model output is not used
     long_hist = [("Hvor mye er inngangslønnen " + "i Sverige " * 500 + "?", "…")]
-    assert len(condense(long_hist, "Og i Danmark?", max_chars=400)) <= 400
-    assert len(condense(hist, "Og i Danmark?", FakeListChatModel(responses=["x " * 600]), max_chars=400)) <= 400
+    assert len(follow_up(long_hist, "Og i Danmark?", max_chars=400)[0]) <= 400
+    assert follow_up(hist, "Og i Danmark?", FakeListChatModel(responses=["x " * 600]), max_chars=400)[1] == ""
     # the model sees the earlier questions, not the answers (a small model answers instead of rewriting)
     seen = []
 
@@ -66,23 +69,36 @@ def test_follow_up_condensing():
             seen.append(prompt)
             return super().invoke(prompt, **kw)
 
-    condense([("Hvor mye er inngangslønnen i Sverige?", "Inngangslønnen er 31 000 kr. [1]")], "Og i Danmark?",
-             Recording(responses=["Hvor mye er inngangslønnen i Danmark?"]))
+    follow_up([("Hvor mye er inngangslønnen i Sverige?", "Inngangslønnen er 31 000 kr. [1]")], "Og i Danmark?",
+              Recording(responses=["Hvor mye er inngangslønnen i Danmark?"]))
     assert "Hvor mye er inngangslønnen i Sverige?" in seen[0] and "31 000" not in seen[0]
     # ... and only the previous one (with several, a small model completes the wrong one)
-    condense([("Hvem leder Helsesekretærforbundet?", "…"), ("Hvor mye er inngangslønnen i Danmark?", "…")],
-             "Og i Sverige?", Recording(responses=["Hvor mye er inngangslønnen i Sverige?"]))
+    follow_up([("Hvem leder Helsesekretærforbundet?", "…"), ("Hvor mye er inngangslønnen i Danmark?", "…")],
+              "Og i Sverige?", Recording(responses=["Hvor mye er inngangslønnen i Sverige?"]))
     assert "inngangslønnen i Danmark" in seen[1] and "Helsesekretærforbundet" not in seen[1]
-    # an answer instead of a question, or the question echoed back: the rule is used
-    # ... or a question that lost the previous one's topic
-    # ... or a question that dropped the follow-up's country (seen: the 1.5B returned the previous question)
+    # an answer instead of a question, the question echoed back, a question that lost the previous
+    # one's topic or dropped the follow-up's country: no rewrite, the previous question is kept
     for out in ["I Danmark er inngangslønnen 40 000 kr.", "Og i Danmark?", '"og i danmark?"', "Hvordan er det i Danmark?",
                 "Hvor mye er inngangslønnen?", "Hvor mye er inngangslønnen i Sverige?"]:
-        assert condense(hist, "Og i Danmark?", FakeListChatModel(responses=[out])) == \
-            "Hvor mye er inngangslønnen i Sverige — Og i Danmark?", out
+        assert follow_up(hist, "Og i Danmark?", FakeListChatModel(responses=[out])) == \
+            ("Hvor mye er inngangslønnen i Sverige?", ""), out
     # the country by another of its names is kept
-    assert condense(hist, "Og i Danmark?", FakeListChatModel(responses=["Hvor mye er inngangslønnen i Denmark?"])) == \
+    assert follow_up(hist, "Og i Danmark?", FakeListChatModel(responses=["Hvor mye er inngangslønnen i Denmark?"]))[1] == \
         "Hvor mye er inngangslønnen i Denmark?"
+
+
+def test_a_follow_ups_own_words_decide_what_it_asks_about():
+    q = build_query("Og i Danmark?", previous="Hvor mye er inngangslønnen i Sverige?")
+    assert q.countries == {"DK"} and q.country == "DK" and q.previous.endswith("Sverige?")
+    assert q.search_text == "Hvor mye er inngangslønnen i Sverige? Og i Danmark?"
+    assert "number" in q.answer_type                    # the previous question's kind of answer
+    why = build_query("Og hvorfor?", previous="Hvor mye er inngangslønnen i Sverige?")
+    assert why.country == "SE"                          # no country of its own: the previous one's
+    assert build_query("Og i Danmark?", previous="Hvor mye?", rewrite="Hvor mye er lønnen i Danmark?").search_text == \
+        "Hvor mye er lønnen i Danmark?"
+
+
+def test_answer_languages():
     # a follow-up too short to tell its language is answered in the language of the question it became
     assert answer_language("Og i Sverige?", "Hvor mye er inngangslønnen i Sverige?") == "no"
     assert answer_language("Hvor mange personer består referencegruppen af?", "whatever") == "da"

@@ -54,7 +54,7 @@ def test_retrieval_searches_with_the_glossary_and_answers_from_the_question(sett
     off = Assistant(settings.replace(glossary=""), embedder=fake_embedder).warm_up().retrieve(q, k=3)
     assert "skyddsombud" in on.hits[0].chunk.text        # the trigram embedder links them only through the glossary
     assert not any("skyddsombud" in h.chunk.text for h in off.hits)
-    assert on.question == q and (on.query_vector == fake_embedder.embed_query_np(q)).all()
+    assert on.query.text == q and (on.query_vector == fake_embedder.embed_query_np(q)).all()
 
 
 def test_a_glossary_setting_is_read_relative_to_the_project(settings, fake_embedder):

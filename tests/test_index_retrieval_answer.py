@@ -10,6 +10,7 @@ from assistant.index.filters import Filters
 from assistant.index.indexer import build_index
 from assistant.pipeline.assistant import Assistant
 from assistant.index.stores import make_store
+from assistant.query.query import build_query
 from conftest import FakeEmbedder
 
 
@@ -258,7 +259,7 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
     from assistant.retrieval.hybrid import Retrieval
 
     q = "Vad säger dokumenten om taligenkänning?"
-    r = Retrieval(q, np.zeros(2), (), topics=load_glossary("builtin").topics(q))
+    r = Retrieval(build_query(q), np.zeros(2), (), topics=load_glossary("builtin").topics(q))
     ev = lambda src, text, sim: Evidence(0, src, 0, len(text), text, sim, sim)  # noqa: E731
     ranked = [ev("sv-2024", "Taligenkänning mest påtalat.", 0.45),
               ev("sv-2021", "Distansarbete går ut över teamkänslan.", 0.36),
@@ -266,33 +267,33 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
               ev("no-2018", "Det er ikke bare legeressursene som utnyttes for dårlig.", 0.28),
               ev("no-2018", "Ett eksempel er innføringen av talegjenkjenning.", 0.25),
               ev("da-2021", "Formålet med partnerskabet er fælles viden.", 0.20)]
-    picked = other_documents(q, ranked, {"sv-2024"}, room=2, floor=0.34, topic_count=r.topic_count)
+    picked = other_documents(build_query(q), ranked, {"sv-2024"}, room=2, floor=0.34, topic_count=r.topic_count)
     assert [e.text for e in picked] == ["Ett eksempel er innføringen av talegjenkjenning.",
                                         "Distansarbete går ut över teamkänslan."]
-    assert other_documents(q, ranked, {"sv-2024"}, room=3, floor=0.34)[0].source == "sv-2021"  # without topics
-    assert other_documents("Vad säger protokollet om taligenkänning?", ranked, set(), 3, 0.34, topic_count=r.topic_count) == []
+    assert other_documents(build_query(q), ranked, {"sv-2024"}, room=3, floor=0.34)[0].source == "sv-2021"  # without topics
+    assert other_documents(build_query("Vad säger protokollet om taligenkänning?"), ranked, set(), 3, 0.34, topic_count=r.topic_count) == []
     # a sentence under a heading that names the subject names it too
     heading = lambda ev: "Formål > Taligenkänning" if ev.source == "da-2021" else ""  # noqa: E731
-    picked = other_documents(q, ranked, {"sv-2024", "no-2018"}, room=1, floor=0.9, topic_count=r.topic_count,
+    picked = other_documents(build_query(q), ranked, {"sv-2024", "no-2018"}, room=1, floor=0.9, topic_count=r.topic_count,
                              heading_of=heading)
     assert [e.source for e in picked] == ["da-2021"]
-    assert other_documents(q, ranked, {"sv-2024", "no-2018"}, 1, 0.9, topic_count=r.topic_count) == []  # names none
+    assert other_documents(build_query(q), ranked, {"sv-2024", "no-2018"}, 1, 0.9, topic_count=r.topic_count) == []  # names none
     # "… i Sverige og Norge?" answered from a Swedish document: the Norwegian one comes first
     lang = lambda source: source[:2]  # noqa: E731
     q2 = "Hva sier dokumentene om taligenkänning i Sverige og Norge?"
-    picked = other_documents(q2, ranked, {"sv-2024"}, room=1, floor=0.34, topic_count=r.topic_count, language_of=lang)
+    picked = other_documents(build_query(q2), ranked, {"sv-2024"}, room=1, floor=0.34, topic_count=r.topic_count, language_of=lang)
     assert [e.source for e in picked] == ["no-2018"]
     ranked_no_topic = [e for e in ranked if "talegjenkjenning" not in e.text]
-    assert other_documents(q2, ranked_no_topic, {"sv-2024"}, 1, 0.30, language_of=lang)[0].source == "no-2018"
-    assert other_documents(q2, ranked_no_topic, {"sv-2024"}, 1, 0.30)[0].source == "sv-2021"   # no languages known
+    assert other_documents(build_query(q2), ranked_no_topic, {"sv-2024"}, 1, 0.30, language_of=lang)[0].source == "no-2018"
+    assert other_documents(build_query(q2), ranked_no_topic, {"sv-2024"}, 1, 0.30)[0].source == "sv-2021"   # no languages known
     # three countries named: one document of each before a second of any
     q3 = "Hva sier dokumentene om lønnen i Sverige, Norge og Danmark?"
     three = [ev("no-2018", "Lønnen er for lav.", 0.50), ev("no-2019", "Lønnen ble diskutert.", 0.48),
              ev("da-2021", "Lønnen forhandles lokalt.", 0.40)]
-    assert [e.source for e in other_documents(q3, three, {"sv-2024"}, 2, 0.30, language_of=lang)] == ["no-2018", "da-2021"]
+    assert [e.source for e in other_documents(build_query(q3), three, {"sv-2024"}, 2, 0.30, language_of=lang)] == ["no-2018", "da-2021"]
     # a sentence that names the subject is evidence enough for "what do the documents say about X"
     from assistant.answer.subjects import names_subject
     assert names_subject(r, ["Ett eksempel er innføringen av talegjenkjenning."])
     assert not names_subject(r, ["Distansarbete går ut över teamkänslan."])
-    other = Retrieval("Vad säger protokollet om taligenkänning?", np.zeros(2), (), topics=r.topics)
+    other = Retrieval(build_query("Vad säger protokollet om taligenkänning?"), np.zeros(2), (), topics=r.topics)
     assert not names_subject(other, ["Ett eksempel er innføringen av talegjenkjenning."])

@@ -2,7 +2,8 @@
 passage names it (names.py, guards.py). Found in a member's walk: "… ska bort i Region
 Värmland?" was answered with Region Gotland's cuts."""
 from assistant.answer.guards import Verdict, judge
-from assistant.query.names import names_all, question_names
+from assistant.query.names import names_all, names_in as question_names
+from assistant.query.query import build_query
 
 GOTLAND = ("20 medicinska sekreterare ska bort.", "sv",
            "2024-11-06_sv_natverket.md\nNätverket > Landet runt\nRegion Gotland har varit på informationsmöte "
@@ -22,8 +23,9 @@ def test_the_names_a_question_asks_about():
     # not names: the word opening the question or a follow-up, countries (their own rule), generic heads
     assert question_names("Hur många skyddsombud finns i Sverige? Och i Finland?") == []
     assert question_names("Vilken region har flest sekreterare?") == []
-    # a follow-up joined to the question it follows: its own names count
-    assert question_names("Hvor mange skal bort i Region Gotland — Og i Värmland?") == [("Värmland",)]
+    # a follow-up: its own names count, else those of the question it follows
+    assert build_query("Og i Värmland?", previous="Hvor mange skal bort i Region Gotland?").names == (("Värmland",),)
+    assert build_query("Og hvorfor?", previous="Hvor mange skal bort i Region Gotland?").names == (("Gotland",),)
 
 
 def test_a_passage_names_it_at_the_start_of_a_word_in_any_of_the_four_languages():
@@ -37,15 +39,15 @@ def test_a_passage_names_it_at_the_start_of_a_word_in_any_of_the_four_languages(
 
 def test_a_quote_about_another_region_or_union_is_not_an_answer():
     q = "Hur många medicinska sekreterare ska bort i Region Värmland?"
-    assert judge(q, [GOTLAND]) == Verdict((False,), "other_name")
-    assert judge("Hur många ska bort i Region Gotland?", [GOTLAND]) == Verdict((True,))
+    assert judge(build_query(q), [GOTLAND]) == Verdict((False,), "other_name")
+    assert judge(build_query("Hur många ska bort i Region Gotland?"), [GOTLAND]) == Verdict((True,))
     # the passage, not the sentence alone, names it
-    assert judge("Hvem leder Helsesekretærforbundet i Delta?", [DELTA]) == Verdict((True,))
-    assert judge("How many safety representatives does Delta have?", [COMMENT]).reason == "other_name"
+    assert judge(build_query("Hvem leder Helsesekretærforbundet i Delta?"), [DELTA]) == Verdict((True,))
+    assert judge(build_query("How many safety representatives does Delta have?"), [COMMENT]).reason == "other_name"
     # a quote from a passage that does not name it drops out; the named ones stay
-    assert judge("Hvem leder Delta?", [COMMENT, DELTA]) == Verdict((False, True))
+    assert judge(build_query("Hvem leder Delta?"), [COMMENT, DELTA]) == Verdict((False, True))
     # without a passage the quote's own text is read (older callers)
-    assert judge("Hvem leder Delta?", [DELTA[:2]]) == Verdict((True,))
+    assert judge(build_query("Hvem leder Delta?"), [DELTA[:2]]) == Verdict((True,))
 
 
 def test_the_assistant_abstains_on_a_region_the_documents_do_not_name(settings, fake_embedder):

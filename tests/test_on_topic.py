@@ -10,6 +10,7 @@ from assistant.retrieval.glossary import load_glossary
 from assistant.index.indexer import build_index
 from assistant.pipeline.assistant import Assistant
 from assistant.retrieval.hybrid import Hit, Retrieval
+from assistant.query.query import build_query
 
 GLOSSARY = load_glossary("builtin")
 PLAN, NETWORK = "2021-09-14_da_projektplan.md", "2021-05-19_sv_natverket.txt"
@@ -19,7 +20,7 @@ CRISIS = "Hvor lang er beregningsperioden ved aktivering af kriseaftalen?"
 def _retrieval(question: str, passages: list[tuple[str, str]], topic_source: str = "") -> Retrieval:
     hits = tuple(Hit(i, SimpleNamespace(source=src, embed_text=text), 1.0 - i / 10, 0.5, np.zeros((0, 2)))
                  for i, (src, text) in enumerate(passages))
-    return Retrieval(question, np.zeros(2), hits, topics=GLOSSARY.topics(question), topic_source=topic_source)
+    return Retrieval(build_query(question), np.zeros(2), hits, topics=GLOSSARY.topics(question), topic_source=topic_source)
 
 
 # the network minutes' answer passage does not name the agreement; their first passage does

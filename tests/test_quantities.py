@@ -1,3 +1,5 @@
+import dataclasses
+from assistant.query.query import build_query
 from assistant.answer.base import quoted_answer
 from assistant.answer.citations import Passage
 from assistant.index.indexer import build_index
@@ -58,13 +60,13 @@ def test_a_how_many_question_is_not_answered_by_quotes_without_a_number(settings
     assistant = Assistant(settings, embedder=fake_embedder).warm_up()
     q = "Hvor mange personer består referencegruppen af?"
     retrieval = assistant.retrieve(q)
-    none = quoted_answer(q, "da", retrieval, 0.6, [_passage("Referencegruppen består af personer med indsigt.")], "x")
+    none = quoted_answer(retrieval, 0.6, [_passage("Referencegruppen består af personer med indsigt.")], "x")
     assert none.abstained and none.reason == "no_number" and not none.citations
     assert none.text == "Dokumenterne siger ikke noget om dette."
-    one = quoted_answer(q, "da", retrieval, 0.6, [_passage("Referencegruppen består af personer med indsigt."),
-                                                   _passage("Referencegruppen består af 8-12 personer.")], "x")
+    one = quoted_answer(retrieval, 0.6, [_passage("Referencegruppen består af personer med indsigt."),
+                                         _passage("Referencegruppen består af 8-12 personer.")], "x")
     assert not one.abstained and [c.text for c in one.citations] == ["Referencegruppen består af 8-12 personer."]
     assert "indsigt" not in one.text
-    when = quoted_answer("Hvornår mødes referencegruppen?", "da", retrieval, 0.6,
+    when = quoted_answer(dataclasses.replace(retrieval, query=build_query("Hvornår mødes referencegruppen?")), 0.6,
                          [_passage("Referencegruppen mødes i foråret.")], "x")
     assert not when.abstained and when.citations

@@ -1,5 +1,6 @@
 """The LLM readers with LangChain's fake chat models: evidence block, selection,
 abstention, grounding of written answers, fallbacks."""
+import dataclasses
 import math
 import re
 
@@ -12,6 +13,7 @@ from assistant.pipeline.assistant import Assistant
 from assistant.query.quantities import states_quantity
 from assistant.answer.reader import LLMReader, compact_evidence
 from assistant.answer.selection import ids_grammar, parse_selection
+from assistant.query.query import build_query
 
 Q = "Hvor mange personer består referencegruppen af?"
 
@@ -51,8 +53,8 @@ def test_compact_evidence_numbered_budgeted_with_neighbours(built):
 def test_selector_quotes_chosen_sentences_with_exact_citations(built):
     a, r = built
     rd = reader(a, ['{"ids": [2]}'], reader_add_extractive=False)
-    passages, _, _ = rd.shown_evidence(Q, r)
-    ans = rd.answer(Q, "da", r)
+    passages, _, _ = rd.shown_evidence(r)
+    ans = rd.answer(r)
     assert not ans.abstained and ans.backend == "selector" and ans.text.startswith("I dokumenterne:")
     assert len(ans.citations) == 1 and ans.citations[0].text == passages[1].text
     c = ans.citations[0]
@@ -61,11 +63,11 @@ def test_selector_quotes_chosen_sentences_with_exact_citations(built):
 
 def test_selector_pick_comes_first_then_extractive_quotes_from_the_same_document(built):
     a, r = built
-    shown, _, _ = reader(a, ["x"]).shown_evidence(Q, r)
+    shown, _, _ = reader(a, ["x"]).shown_evidence(r)
     last = [p for p in shown if states_quantity(p.text)][-1]   # Q asks "how many"
     rd = reader(a, [f'{{"ids": [{last.n}]}}'], answer_max_sentences=3, sentence_margin=1.0)
     ranked, _ = rd.fallback.evidence(r)
-    ans = rd.answer(Q, "da", r)
+    ans = rd.answer(r)
     same_doc = [ev.text for ev in ranked if ev.source == last.source and ev.text != last.text]
     assert ans.citations[0].n == 1 and ans.citations[0].text == last.text
     # Q asks "how many": of the extractive quotes added, those without a number are left out
@@ -76,7 +78,7 @@ def test_selector_pick_comes_first_then_extractive_quotes_from_the_same_document
 
 def test_selector_empty_list_abstains(built):
     a, r = built
-    ans = reader(a, ['{"ids": []}']).answer(Q, "da", r)
+    ans = reader(a, ['{"ids": []}']).answer(r)
     assert ans.abstained and ans.text == "Dokumenterne siger ikke noget om dette." and not ans.citations
 
 
@@ -89,12 +91,12 @@ def test_a_lead_in_is_context_never_a_quote(built, monkeypatch):
     assert is_lead_in("Fråga från Region Halland gällande akutmottagningarna: ") and not is_lead_in("Hjärtefrågor: A; B")
     a, r = built
     rd = reader(a, ['{"ids": [1]}', '{"ids": [1, 2]}'], reader_add_extractive=False)
-    passages, block, reason = rd.shown_evidence(Q, r)
+    passages, block, reason = rd.shown_evidence(r)
     lead = dataclasses.replace(passages[0], text="Fråga från Region Halland gällande akutmottagningarna:")
-    monkeypatch.setattr(rd, "shown_evidence", lambda q, r: ([lead, *passages[1:]], block, reason))
-    alone = rd.answer(Q, "da", r)
+    monkeypatch.setattr(rd, "shown_evidence", lambda r: ([lead, *passages[1:]], block, reason))
+    alone = rd.answer(r)
     assert alone.abstained and not alone.citations
-    both = rd.answer(Q, "da", r)
+    both = rd.answer(r)
     assert not both.abstained and [c.text for c in both.citations] == [passages[1].text]
     halland = a.retrieve("Vilket journalsystem använder Region Halland?")
     assert any(is_lead_in(t) for h in halland.hits for t in h.chunk.sentence_texts())
@@ -109,25 +111,26 @@ def test_model_failure_gives_extractive_answer_with_note(built):
             raise ConnectionError("model crashed")
 
     rd = LLMReader(a.index, a.settings, Broken(responses=["x"]), "selector", count_tokens=words)
-    ans = rd.answer(Q, "sv", r)
+    ans = rd.answer(r)
     assert ans.backend == "selector→extractive" and "model crashed" in ans.note and ans.citations
 
 
 def test_writer_keeps_grounded_sentences_only(built):
     a, r = built
-    passages, _, _ = reader(a, ["x"], "writer").shown_evidence(Q, r)
+    passages, _, _ = reader(a, ["x"], "writer").shown_evidence(r)
     n, src = next((p.n, p.text) for p in passages if re.search(r"\d", p.text))
     num = re.search(r"\d+", src).group()
     rd = reader(a, [f"Gruppen har {num} [{n}]. Den ledes af Karin Svensson [{n}]. Mødet var i 1999."], "writer")
-    ans = rd.answer(Q, "da", r)
+    ans = rd.answer(r)
     assert ans.backend == "writer" and ans.text == f"Gruppen har {num} [1]." and ans.citations[0].text == src
 
 
 def test_writer_with_nothing_verifiable_falls_back_visibly(built):
     a, r = built
-    ans = reader(a, ["Gruppen har 987654 medlemmer [1]."], "writer").answer(Q, "en", r)
+    r = dataclasses.replace(r, query=build_query(Q, "en"))     # answered in English
+    ans = reader(a, ["Gruppen har 987654 medlemmer [1]."], "writer").answer(r)
     assert ans.backend == "writer→extractive" and "could not be verified" in ans.note and ans.citations
-    assert reader(a, ["NONE"], "writer").answer(Q, "en", r).abstained
+    assert reader(a, ["NONE"], "writer").answer(r).abstained
 
 
 def test_parse_selection_reads_token_probabilities():
@@ -186,17 +189,17 @@ def test_an_endpoint_that_trickles_bytes_is_given_up_at_the_timeout(built, trick
     cfg = a.settings.replace(llm_provider="openai", llm_base_url=trickling_endpoint, llm_model="m", llm_timeout_s=2)
     rd = LLMReader(a.index, cfg, make_chat_model(cfg), mode, count_tokens=words)
     t0 = time.monotonic()
-    ans = rd.answer(Q, "da", r)
+    ans = rd.answer(r)
     took = time.monotonic() - t0   # before: the answer waited for the whole minute of trickle
     assert took < 6 and ans.backend == f"{mode}→extractive" and "no answer within 2 s" in ans.note
     assert ans.citations
 
 
-def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_questions_are_joined():
+def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_previous_question_kept():
     import threading
     import time
 
-    from assistant.query.conversation import condense
+    from assistant.query.conversation import follow_up
 
     release = threading.Event()
 
@@ -206,9 +209,9 @@ def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_questions_are_joined
             return "Hvor mye er inngangslønnen i Danmark?"
 
     t0 = time.monotonic()
-    out = condense([("Hvor mye er inngangslønnen i Sverige?", "…")], "Og i Danmark?", Hangs(responses=["x"]), timeout_s=0.5)
+    out = follow_up([("Hvor mye er inngangslønnen i Sverige?", "…")], "Og i Danmark?", Hangs(responses=["x"]), timeout_s=0.5)
     release.set()
-    assert time.monotonic() - t0 < 3 and out == "Hvor mye er inngangslønnen i Sverige — Og i Danmark?"
+    assert time.monotonic() - t0 < 3 and out == ("Hvor mye er inngangslønnen i Sverige?", "")
 
 
 def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built):
@@ -216,17 +219,17 @@ def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built
     q = "Vad säger dokumenten om pandemin?"   # no glossary concept: each document by its best sentence
     r = a.retrieve(q)
     rd = reader(a, ['{"ids": [1]}'] * 2, reader_add_extractive=False, answer_max_sentences=3)
-    passages, _, _ = rd.shown_evidence(q, r)
+    passages, _, _ = rd.shown_evidence(r)
     ranked, _ = rd.fallback.evidence(r)
     shown = list(dict.fromkeys(p.source for p in passages))
     assert len(shown) >= 2 and not r.topics
-    ans = rd.answer(q, "sv", r)
+    ans = rd.answer(r)
     cited = [c.source for c in ans.citations]
     assert ans.citations[0].text == passages[0].text and len(set(cited)) == len(cited) and set(shown) <= set(cited)
     for c in ans.citations[1:]:   # each other document by its best-ranked sentence, if shown or close enough
         best = next(ev for ev in ranked if ev.source == c.source)
         assert c.text == best.text and (c.source in shown or best.similarity >= a.settings.abstain_threshold)
-    one = rd.answer("Vad säger protokollet om pandemin?", "sv", r)   # not about each document: the pick alone
+    one = rd.answer(dataclasses.replace(r, query=build_query("Vad säger protokollet om pandemin?")))  # the pick alone
     assert [c.text for c in one.citations] == [passages[0].text]
 
 
@@ -234,13 +237,13 @@ def test_what_the_documents_say_about_a_subject_is_what_names_it(built):
     a, _ = built
     q = "Vad säger dokumenten om distansarbete?"   # glossary: remote work, hjemmearbejde, hjemmekontor, ...
     r = a.retrieve(q)
-    passages, _, _ = reader(a, ["x"]).shown_evidence(q, r)
+    passages, _, _ = reader(a, ["x"]).shown_evidence(r)
     names = lambda p: r.topic_count(f"{p.heading}\n{p.text}")  # noqa: E731  (in the text or the section's heading)
     on = [n for n, p in enumerate(passages, 1) if names(p)]
     off = [n for n, p in enumerate(passages, 1) if not names(p)]
     assert r.topics and on and off
     rd = reader(a, [f'{{"ids": [{off[0]}, {on[0]}]}}'] * 2, reader_add_extractive=False, answer_max_sentences=4)
-    ans = rd.answer(q, "sv", r)   # the model picks one sentence that does not name it, and one that does
+    ans = rd.answer(r)   # the model picks one sentence that does not name it, and one that does
     assert passages[on[0] - 1].text in [c.text for c in ans.citations]
     assert all(names(c) for c in ans.citations)
 

@@ -74,10 +74,9 @@ def test_injected_instructions_in_a_document_do_not_change_the_answer(reader):
 
 
 def test_the_model_rewrites_a_follow_up_into_a_question_of_its_own(reader):
-    from assistant.query.conversation import condense
-
     hist = [("Hvor mye er inngangslønnen i Danmark?", "I dokumentene: “Danmark har höjt sin ingångslön till 40 000 kr.” [1]")]
-    rule = "Hvor mye er inngangslønnen i Danmark — Og i Sverige?"
-    out = condense(hist, "Og i Sverige?", reader.follow_up_model())
-    assert out != rule and out.endswith("?") and "Sverige" in out and "inngangsløn" in out.lower(), out
+    q = reader.query("Og i Sverige?", hist)
+    out = q.rewrite
+    assert q.previous == hist[0][0] and q.country == "SE" and q.language == "no"
+    assert out.endswith("?") and "Sverige" in out and "inngangsløn" in out.lower(), out
     assert "40 000" not in out       # a rewritten question, not the previous answer

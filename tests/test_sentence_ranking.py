@@ -4,6 +4,7 @@ import numpy as np
 from assistant.answer.evidence import rank_sentences
 from assistant.ingest.chunking import Chunk
 from assistant.retrieval.hybrid import Hit, Retrieval
+from assistant.query.query import build_query
 
 TEXT = "Informerar om utredningen. Det regnade i går kväll. Utredningen ska vara klar 30 maj. Kaffe serverades."
 
@@ -19,7 +20,7 @@ def retrieval(sims: list[float], question: str = "Hvad sker der?") -> Retrieval:
     chunk = Chunk("c1", "doc.md", "Doc", "sv", None, (), 0, len(TEXT), TEXT, tuple(spans))
     q = np.array([1.0, 0.0], np.float32)
     vecs = np.array([[x, (1 - x * x) ** 0.5] for x in sims], np.float32)
-    return Retrieval(question, q, (Hit(0, chunk, 0.5, 0.5, vecs),))
+    return Retrieval(build_query(question), q, (Hit(0, chunk, 0.5, 0.5, vecs),))
 
 
 def test_without_context_weight_the_order_is_the_cosine_order():
@@ -61,7 +62,7 @@ def test_a_bare_link_is_neither_evidence_nor_a_neighbour_offered_to_the_model():
         pos = s + len(sent)
     chunk = Chunk("c1", "doc.md", "Doc", "sv", None, (), 0, len(text), text, tuple(spans))
     vecs = np.array([[0.3, 0.954], [0.2, 0.98], [0.6, 0.8]], np.float32)
-    r = Retrieval("Vad kräver namninsamlingen?", np.array([1.0, 0.0], np.float32), (Hit(0, chunk, 0.5, 0.5, vecs),))
+    r = Retrieval(build_query("Vad kräver namninsamlingen?"), np.array([1.0, 0.0], np.float32), (Hit(0, chunk, 0.5, 0.5, vecs),))
     ranked = rank_sentences(r)
     assert [ev.text for ev in ranked] == ["Namninsamlingen kräver bättre villkor.", "Läs mer här."]
     assert not can_be_evidence("https://vision.se/opinion/2023/x") and can_be_evidence("a\tb")

@@ -17,6 +17,7 @@ from assistant.app.admin import password_ok, safe_filename, save_uploads, Upload
 from assistant.app.render import answer_html, document_page, link_markers, md_text, sources_block, start_screen
 from assistant.core.i18n import (LANGS, MessageError, catalogue, examples, human_date, language_name, month_names,
                                  own_name, t, ui_language)
+from assistant.query.query import build_query
 
 # the same word in English and the other language, on purpose
 SAME_AS_ENGLISH = {("sv", "admin"), ("da", "admin"), ("da", "send"), ("no", "send"), ("da", "reason_send"),
@@ -84,7 +85,7 @@ def _citation(doc, phrase, n=1):
 
 
 def _answer(text, citations, abstained=False, reason="", note="", language="sv"):
-    return Answer("q", language, text, abstained, tuple(citations), Retrieval("q", None, ()), 0.5,
+    return Answer("q", language, text, abstained, tuple(citations), Retrieval(build_query("q"), None, ()), 0.5,
                   note=note, reason=reason)
 
 

@@ -16,13 +16,11 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from assistant.ingest.chunking import clean_text, flat_list
 from assistant.answer.citations import Citation, Passage, cite
 from assistant.core.config import Settings
-from assistant.core.lang import detect_language
 from assistant.core.i18n import t
 from assistant.index.filters import Filters
 from assistant.answer.evidence import Evidence, first_byline, gives_date, on_topic, rank_sentences, select_evidence
 from assistant.answer.candidates import Admit
 from assistant.answer.guards import Switches, judge
-from assistant.query.questions import asks_author
 from assistant.retrieval.hybrid import HybridRetriever, Retrieval
 from assistant.answer.subjects import about_subject, names_subject, other_documents
 from assistant.index.store import SearchIndex
@@ -67,9 +65,9 @@ class Answer:
 class Answerer(Protocol):
     name: str
 
-    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer: ...
+    def answer(self, retrieval: Retrieval) -> Answer: ...
 
-    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]: ...
+    def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]: ...
 
 
 @dataclass(frozen=True)
@@ -91,8 +89,8 @@ def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
     return Passage(n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start:ev.end], ev.start, ev.end)
 
 
-def quoted_answer(question: str, language: str, retrieval: Retrieval, best: float, passages: list[Passage],
-                  backend: str, lead: str = "", settings: Settings | None = None, **fields) -> Answer:
+def quoted_answer(retrieval: Retrieval, best: float, passages: list[Passage], backend: str, lead: str = "",
+                  settings: Settings | None = None, **fields) -> Answer:
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
     in the question's language's frame (after `lead`, a grounded sentence, if any). For a
     question about one country, passages about another are left out, and an answer whose
@@ -102,16 +100,17 @@ def quoted_answer(question: str, language: str, retrieval: Retrieval, best: floa
     on_subject = about_subject(retrieval, passages) if s.rule_subject else passages   # what names X
     if len(on_subject) < len(passages):
         passages, lead = on_subject, ""
-    verdict = judge(question, [retrieval.quote(p.source, p.start, p.text) for p in passages], switches=Switches.of(s))
+    q = retrieval.query
+    verdict = judge(q, [retrieval.quote(p.source, p.start, p.text) for p in passages], switches=Switches.of(s))
     if verdict.reason:
-        return abstention(question, language, retrieval, best, backend, verdict.reason, **fields)
+        return abstention(retrieval, best, backend, verdict.reason, **fields)
     if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact
         passages, lead = [p for p, ok in zip(passages, verdict.keep) if ok], ""
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
-    text = t(language, "answer_frame", quotes=quotes)
+    text = t(q.language, "answer_frame", quotes=quotes)
     cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
-    return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=backend,
+    return Answer(q.text, q.language, cited.text, False, cited.citations, retrieval, best, backend=backend,
                   dropped_citations=cited.dropped_markers, **fields)
 
 
@@ -127,10 +126,10 @@ def abstain_text(language: str, reason: str = "") -> str:
     return t(language, "abstain_filters" if reason == "filters" else "abstain")
 
 
-def abstention(question: str, language: str, retrieval: Retrieval, best: float, backend: str, reason: str = "",
-               **fields) -> Answer:
+def abstention(retrieval: Retrieval, best: float, backend: str, reason: str = "", **fields) -> Answer:
     reason = reason or ("filters" if retrieval.documents_searched == 0 else "no_match" if not retrieval.hits else "weak_evidence")
-    return Answer(question, language, abstain_text(language, reason), True, (), retrieval, best, backend=backend,
+    q = retrieval.query
+    return Answer(q.text, q.language, abstain_text(q.language, reason), True, (), retrieval, best, backend=backend,
                   reason=reason, **fields)
 
 
@@ -165,52 +164,47 @@ class ExtractiveAnswerer:
         """The heading path of the section a sentence is in."""
         return self.index.documents[ev.source].heading_at(ev.start)
 
-    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
-        return self.answer_from(question, language, retrieval, *self.evidence(retrieval))
+    def answer(self, retrieval: Retrieval) -> Answer:
+        return self.answer_from(retrieval, *self.evidence(retrieval))
 
-    def answer_from(self, question: str, language: str, retrieval: Retrieval, ranked: list[Evidence], best: float) -> Answer:
+    def answer_from(self, retrieval: Retrieval, ranked: list[Evidence], best: float) -> Answer:
         """The answer for evidence already ranked by `evidence()`."""
         if not ranked or best < self.s.abstain_threshold:
-            return abstention(question, language, retrieval, best, self.name)
-        chosen = (first_byline(ranked, retrieval) if self.s.rule_byline and asks_author(question)
+            return abstention(retrieval, best, self.name)
+        chosen = (first_byline(ranked, retrieval) if self.s.rule_byline and retrieval.query.asks("author")
                   else select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin))
-        chosen += [] if not self.s.rule_each_document else other_documents(question, ranked, {ev.source for ev in chosen},
+        chosen += [] if not self.s.rule_each_document else other_documents(retrieval.query, ranked, {ev.source for ev in chosen},
                                   self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
                                   topic_count=retrieval.topic_count, language_of=retrieval.document_language,
                                   heading_of=self.heading_of)
-        return quoted_answer(question, language, retrieval, best, [passage_for(self.index, ev, 0) for ev in chosen],
+        return quoted_answer(retrieval, best, [passage_for(self.index, ev, 0) for ev in chosen],
                              self.name, settings=self.s)
 
-    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[str | Answer]:
-        yield from stream_answer(self.answer(question, language, retrieval))
+    def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
+        yield from stream_answer(self.answer(retrieval))
 
 
 def make_prepare(retriever: HybridRetriever) -> Runnable:
-    """First step of the chain: detect the question's language and retrieve.
+    """First step of the chain: retrieve for the query.
 
-    Input: {"question": str, "k": int | None, "filters": Filters | None, "language": str | None}."""
-    def prepare(inp: dict) -> dict:
-        q = inp["question"]
-        return {"question": q, "language": inp.get("language") or detect_language(q),
-                "retrieval": retriever.retrieve(q, inp.get("k"), inp.get("filters") or Filters())}
+    Input: {"query": Query, "k": int | None, "filters": Filters | None}."""
+    def prepare(inp: dict) -> Retrieval:
+        return retriever.retrieve(inp["query"], inp.get("k"), inp.get("filters") or Filters())
 
     return RunnableLambda(prepare).with_config(run_name="retrieve")
 
 
 def build_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
-    """question dict -> Answer, as LCEL: `retrieve | answer`."""
-    def answer(inp: dict) -> Answer:
-        return answerer.answer(inp["question"], inp["language"], inp["retrieval"])
-
-    return prepare | RunnableLambda(answer).with_config(run_name=answerer.name)
+    """query dict -> Answer, as LCEL: `retrieve | answer`."""
+    return prepare | RunnableLambda(answerer.answer).with_config(run_name=answerer.name)
 
 
 def build_stream_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
     """The same chain for `.stream()`: yields a Preview (the evidence, as soon as
     retrieval is done), then the answer's text pieces, then the final Answer."""
-    def answer_stream(inputs: Iterator[dict]) -> Iterator[Preview | str | Answer]:
-        for inp in inputs:
-            yield Preview(inp["language"], inp["retrieval"])
-            yield from answerer.stream(inp["question"], inp["language"], inp["retrieval"])
+    def answer_stream(inputs: Iterator[Retrieval]) -> Iterator[Preview | str | Answer]:
+        for retrieval in inputs:
+            yield Preview(retrieval.query.language, retrieval)
+            yield from answerer.stream(retrieval)
 
     return prepare | RunnableGenerator(answer_stream).with_config(run_name=answerer.name)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.candidates import Admit
-from assistant.query.doc_kinds import documents_named, kinds_dated
 from assistant.ingest.metadata import date_from_filename, dates_in
-from assistant.query.questions import answer_type, asks_author, is_byline, type_prior
-from assistant.retrieval.hybrid import Retrieval, asks_for_several_documents, years_named
+from assistant.query.doc_kinds import documents_named
+from assistant.query.questions import is_byline, type_prior
+from assistant.retrieval.hybrid import Retrieval
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def rank_sentences(retrieval: Retrieval, type_bonus: float = 0.0, context_weight
     Scores order sentences; `similarity` stays raw."""
     dated = dated_document(retrieval) if document_date else ""
     own = date_from_filename(dated)   # None without a dated document
-    out, kinds = [], ("date",) if dated else answer_type(retrieval.question)
+    out, kinds = [], ("date",) if dated else retrieval.query.answer_type
     for rank, hit in enumerate(retrieval.hits):
         vecs = hit.sentence_vectors
         if not len(vecs):
@@ -71,10 +71,8 @@ def dated_document(retrieval: Retrieval) -> str:
     written (doc_kinds.kinds_dated: "Når ble prosjektplanen publisert?"), the first-ranked
     retrieved document of that kind, of a year the question names if it names one
     ("… protokollet från mötet i maj 2021?"); else ""."""
-    q = retrieval.question
-    kinds = kinds_dated(q)
+    kinds, years = retrieval.query.document_kinds, retrieval.query.years
     named = documents_named(kinds, ((h.chunk.source, h.chunk.title) for h in retrieval.hits)) if kinds else []
-    years = years_named(q)
     named = [src for src in named if (date_from_filename(src) or "")[:4] in years] if years else named
     return named[0] if named else ""
 
@@ -111,11 +109,10 @@ def on_topic(ranked: list[Evidence], retrieval: Retrieval, topic: bool = True, d
     answer may use a form the glossary does not list. Questions about several documents,
     and who-wrote questions (evidence.first_byline keeps to one document already), are left
     as they are."""
-    q = retrieval.question
+    q = retrieval.query
     if document_date and (dated := dated_document(retrieval)):
         return [ev for ev in ranked if ev.source == dated]
-    if not topic or not retrieval.topics or not retrieval.hits or (author and asks_author(q)) \
-            or asks_for_several_documents(q):
+    if not topic or not retrieval.topics or not retrieval.hits or (author and q.asks("author")) or q.scope != "one":
         return ranked
     named = {h.chunk.source for h in retrieval.hits if retrieval.topic_count(h.chunk.embed_text)}
     keep = named | {retrieval.hits[0].chunk.source}

@@ -23,10 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from assistant.query.countries import asked_country, is_about
-from assistant.query.names import is_about_names, question_names
-from assistant.query.quantities import asked_figure, asks_count, asks_quantity, states_quantity
-from assistant.query.questions import asks_author, is_byline
+from assistant.query.countries import is_about
+from assistant.query.names import is_about_names
+from assistant.query.quantities import states_quantity
+from assistant.query.query import Query
+from assistant.query.questions import is_byline
 
 
 @dataclass(frozen=True)
@@ -52,31 +53,31 @@ class Verdict:
         return all(self.keep)
 
 
-def judge(question: str, quotes: Sequence[tuple[str, ...]], best_decides: bool = True,
+def judge(query: Query, quotes: Sequence[tuple[str, ...]], best_decides: bool = True,
           switches: Switches | None = None) -> Verdict:
     """`quotes`: (text, language of its document[, passage]), best first. With `best_decides`,
     a best quote about another country abstains even when a later one is about the right one.
     `switches`: which guards apply (all by default)."""
     on = switches or Switches()
     keep = [True] * len(quotes)
-    country = asked_country(question) if on.country else None
+    country = query.country if on.country else None
     if country and quotes:
         keep = [is_about(country, q[0], q[1]) for q in quotes]
         if (best_decides and not keep[0]) or not any(keep):
             return Verdict(tuple(False for _ in quotes), "other_country")
-    names = question_names(question) if on.names else []
+    names = list(query.names) if on.names else []
     if names and quotes:
         named = [is_about_names(names, q[0], q[2] if len(q) > 2 else q[0]) for q in quotes]
         if not any(k and n for k, n in zip(keep, named)):
             return Verdict(tuple(False for _ in quotes), "other_name")
         keep = [k and n for k, n in zip(keep, named)]
-    if quotes and on.quantity and asks_quantity(question):
-        count, figure = asks_count(question), asked_figure(question)
+    if quotes and on.quantity and query.asks("quantity"):
+        count, figure = query.asks("count"), query.figure
         keep = [k and states_quantity(q[0], count) and (not figure or bool(figure.search(q[0])))
                 for k, q in zip(keep, quotes)]
         if not any(keep):
             return Verdict(tuple(keep), "no_number")
-    if on.author and asks_author(question):   # no quote at all is an abstention too
+    if on.author and query.asks("author"):   # no quote at all is an abstention too
         keep = [k and is_byline(q[0]) for k, q in zip(keep, quotes)]
         if not any(keep):
             return Verdict(tuple(keep), "no_author")

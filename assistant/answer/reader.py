@@ -24,7 +24,7 @@ import time
 from typing import Callable, Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from assistant.answer.base import Answer, ExtractiveAnswerer, Waiting, abstention, passage_for, quoted_answer, stream_answer
 from assistant.answer.candidates import Admit, is_lead_in
@@ -38,9 +38,8 @@ from assistant.answer.guards import Switches, judge
 from assistant.core.lang import detect_language
 from assistant.models.llm import LLMTimeout, within_deadline
 from assistant.core.prompting import render
-from assistant.query.questions import asks_author
 from assistant.retrieval.hybrid import Retrieval
-from assistant.answer.selection import ids_grammar, parse_selection
+from assistant.answer.selection import ids_grammar, p_yes, parse_selection
 from assistant.answer.subjects import other_documents
 from assistant.index.store import SearchIndex
 
@@ -124,33 +123,42 @@ class LLMReader:
 
         return within_deadline(deadline, run, self.s.llm_timeout_s)
 
-    def _invoke(self, system: str, user: str, deadline: float, **kw) -> tuple[str, dict]:
-        msg = within_deadline(deadline, lambda: self.llm.invoke([SystemMessage(system), HumanMessage(user)], **kw),
-                               self.s.llm_timeout_s)
+    def _invoke(self, system: str, user: str, deadline: float, turns: tuple = (), **kw) -> tuple[str, dict]:
+        """One call; `turns` continue the conversation after the user message (the model's
+        earlier reply, then a new question), so the prompt so far is reused from the cache."""
+        messages = [SystemMessage(system), HumanMessage(user), *turns]
+        msg = within_deadline(deadline, lambda: self.llm.invoke(messages, **kw), self.s.llm_timeout_s)
         return str(msg.content), msg.response_metadata
 
+    def _verify(self, system: str, user: str, reply: str, n: int, deadline: float) -> float:
+        """The model's P(yes) that sentence [n], which it picked, states the answer: asked
+        as the next turn of the same conversation, so only the new question is read."""
+        out, meta = self._invoke(system, user, deadline, (AIMessage(reply), HumanMessage(render("reader_verify_user", n=n))),
+                                 max_tokens=1, grammar='root ::= "yes" | "no"', logprobs=True, top_logprobs=5)
+        return p_yes(out, meta.get("logprobs"))
+
     # ---- answers ----
-    def answer(self, question: str, language: str, retrieval: Retrieval) -> Answer:
+    def answer(self, retrieval: Retrieval) -> Answer:
         ranked, best = self.fallback.evidence(retrieval)
         if not ranked or best < self.s.abstain_threshold:
-            return self.fallback.answer_from(question, language, retrieval, ranked, best)
-        if self.s.rule_byline and asks_author(question):  # who wrote it: the first document's byline (evidence.first_byline); no model
-            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
+            return self.fallback.answer_from(retrieval, ranked, best)
+        if self.s.rule_byline and retrieval.query.asks("author"):  # who wrote it: the first document's byline (evidence.first_byline); no model
+            ans = self.fallback.answer_from(retrieval, ranked, best)
             return dataclasses.replace(ans, backend=f"{self.name}→byline")
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
-            passages, block, reason = self.shown_evidence(question, retrieval)
+            passages, block, reason = self.shown_evidence(retrieval)
             if reason:
-                return abstention(question, language, retrieval, best, self.name, reason)
+                return abstention(retrieval, best, self.name, reason)
             if self.mode == "selector":
-                return self._select(question, language, retrieval, ranked, best, passages, block, deadline)
-            return self._write(question, language, retrieval, ranked, best, passages, block, deadline)
+                return self._select(retrieval, ranked, best, passages, block, deadline)
+            return self._write(retrieval, ranked, best, passages, block, deadline)
         except Exception as e:  # model failure or timeout: extractive answer, said so
-            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
+            ans = self.fallback.answer_from(retrieval, ranked, best)
             err = f"{e.__class__.__name__}: {str(e)[:120]}"
-            return dataclasses.replace(ans, note=t(language, "note_failed", err=err), backend=f"{self.name}→extractive")
+            return dataclasses.replace(ans, note=t(retrieval.query.language, "note_failed", err=err), backend=f"{self.name}→extractive")
 
-    def shown_evidence(self, question: str, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
+    def shown_evidence(self, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
         """What the model is shown: (numbered passages, prompt block, abstention reason).
         Seeded by each sentence's own similarity to the question or its glossary expansion
         (a sentence naming one of the question's glossary concepts moves up; the best two
@@ -163,28 +171,28 @@ class LLMReader:
         admit = lambda e: True  # noqa: E731
         if self.mode == "writer":
             on = Switches.of(self.s)
-            verdict = judge(question, [retrieval.quote(e.source, e.start, e.text) for e in seeds], False, on)
+            verdict = judge(retrieval.query, [retrieval.quote(e.source, e.start, e.text) for e in seeds], False, on)
             if verdict.reason:
                 return [], "", verdict.reason
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
-            admit = lambda e: judge(question, [retrieval.quote(e.source, e.start, e.text)], False, on).all_kept  # noqa: E731
+            admit = lambda e: judge(retrieval.query, [retrieval.quote(e.source, e.start, e.text)], False, on).all_kept  # noqa: E731
         return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, self.s.reader_seeds,
                                   admit=admit, context_seeds=self.s.reader_context_seeds,
                                   context=dataclasses.replace(Admit.of(self.s), lead_in=False)), "")
 
-    def stream(self, question: str, language: str, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
+    def stream(self, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
         """The answer is only shown once verified, so it streams after the model has
         finished; while other members' questions hold the model, says how many."""
         ahead = getattr(self.llm, "pending", lambda: 0)()
         if ahead:
             yield Waiting(ahead)
-        yield from stream_answer(self.answer(question, language, retrieval))
+        yield from stream_answer(self.answer(retrieval))
 
-    def _select(self, question, language, retrieval, ranked, best, passages, block, deadline) -> Answer:
+    def _select(self, retrieval, ranked, best, passages, block, deadline) -> Answer:
+        q = retrieval.query
         kw = {"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10} if self.constrained else {}
-        out, meta = self._invoke(render("reader_select_system"),
-                                 render("reader_select_user", question=question, evidence=block), deadline,
-                                 max_tokens=12, **kw)
+        system, user = render("reader_select_system"), render("reader_select_user", question=q.search_text, evidence=block)
+        out, meta = self._invoke(system, user, deadline, max_tokens=12, **kw)
         sel = parse_selection(out, meta.get("logprobs"), len(passages), self.s.reader_second_ratio)
         diag = {"evidence": len(passages), "p_none": round(sel.p_none, 4), "ids": list(sel.ids),
                 "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()}, **_tokens(meta)}
@@ -192,10 +200,15 @@ class LLMReader:
         chosen = [passages[i - 1] for i in sel.ids  # a lead-in is shown as context only
                   if not (self.s.rule_lead_in and is_lead_in(passages[i - 1].text))]
         if not chosen or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
-            return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"), grounding=diag)
+            return dataclasses.replace(abstention(retrieval, best, self.name, "model"), grounding=diag)
+        if self.s.reader_verify and self.constrained:
+            diag["p_yes"] = round(self._verify(system, user, out, sel.ids[0], deadline), 4)
+            if diag["p_yes"] < self.s.reader_min_p_yes:
+                return dataclasses.replace(abstention(retrieval, best, self.name, "unverified"),
+                                           grounding=diag)
         picked = len(chosen)
         chosen += [] if not self.s.rule_each_document else [passage_for(self.index, ev, 0) for ev in other_documents(
-            question, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
+            q, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
             self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count,
             retrieval.document_language, self.fallback.heading_of)]
         if self.s.reader_add_extractive:  # then what the extractive ranking quotes from the same document(s)
@@ -205,42 +218,43 @@ class LLMReader:
                     chosen.append(passage_for(self.index, ev, 0))
                     seen.add((ev.source, ev.start))
         lead = ""
-        if self.restate and any(detect_language(p.text) != language for p in chosen):
-            lead = self._restatement(question, language, chosen[:picked], deadline)
-        return quoted_answer(question, language, retrieval, best, chosen, self.name, lead=lead, settings=self.s,
+        if self.restate and any(detect_language(p.text) != q.language for p in chosen):
+            lead = self._restatement(q, chosen[:picked], deadline)
+        return quoted_answer(retrieval, best, chosen, self.name, lead=lead, settings=self.s,
                              grounding=diag)
 
-    def _restatement(self, question, language, chosen: list[Passage], deadline) -> str:
+    def _restatement(self, q, chosen: list[Passage], deadline) -> str:
         """One sentence in the question's language, kept only if every fact is in the quotes.
         `chosen` are the answer's first quotes, so they are cited as [1], [2], ..."""
         chosen = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
         quotes = "\n".join(flat_list(clean_text(p.text)) for p in chosen)
-        name = LANGUAGE_NAMES[language]
+        name = LANGUAGE_NAMES[q.language]
         out, _ = self._call(render("reader_restate_system", language_name=name),
-                            render("reader_restate_user", question=question, quotes=quotes, language_name=name),
+                            render("reader_restate_user", question=q.search_text, quotes=quotes, language_name=name),
                             deadline, max_tokens=60)
         first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()
         marks = "".join(f"[{p.n}]" for p in chosen)
         g = check_grounding(f"{first} {marks}", {p.n: p.text for p in chosen})
         return g.text if g.kept and len(first.split()) >= 3 else ""
 
-    def _write(self, question, language, retrieval, ranked, best, passages, block, deadline) -> Answer:
-        name = LANGUAGE_NAMES[language]
+    def _write(self, retrieval, ranked, best, passages, block, deadline) -> Answer:
+        q = retrieval.query
+        name = LANGUAGE_NAMES[q.language]
         out, meta = self._call(render("reader_write_system"),
-                               render("reader_write_user", question=question, evidence=block, language_name=name),
+                               render("reader_write_user", question=q.search_text, evidence=block, language_name=name),
                                deadline, max_tokens=self.s.reader_write_max_tokens)
         if not out.strip() or out.strip().upper().startswith("NONE"):
-            return dataclasses.replace(abstention(question, language, retrieval, best, self.name, "model"),
+            return dataclasses.replace(abstention(retrieval, best, self.name, "model"),
                                        grounding={"evidence": len(passages), **_tokens(meta)})
         g = check_grounding(out, {p.n: p.text for p in passages})
         diag = {"evidence": len(passages), "kept": len(g.kept), **_tokens(meta),
                 "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in g.dropped]}
         if not g.kept:
-            ans = self.fallback.answer_from(question, language, retrieval, ranked, best)
-            return dataclasses.replace(ans, note=t(language, "note_unverified"), backend=f"{self.name}→extractive",
+            ans = self.fallback.answer_from(retrieval, ranked, best)
+            return dataclasses.replace(ans, note=t(q.language, "note_unverified"), backend=f"{self.name}→extractive",
                                        grounding=diag)
         cited = cite(g.text, passages)
-        return Answer(question, language, cited.text, False, cited.citations, retrieval, best, backend=self.name,
+        return Answer(q.text, q.language, cited.text, False, cited.citations, retrieval, best, backend=self.name,
                       dropped_citations=cited.dropped_markers, grounding=diag)
 
 

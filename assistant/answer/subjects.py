@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from assistant.query.countries import named_countries
-from assistant.retrieval.hybrid import Retrieval, asks_about_each_document, asks_what_documents_say
+from assistant.query.places import country_of_language
+from assistant.query.query import Query
+from assistant.retrieval.hybrid import Retrieval
 
 
 def names_subject(retrieval: Retrieval, texts: Sequence[str]) -> bool:
     """For "what do the documents say about X": a retrieved sentence names X, which is
     evidence enough however generic the question's wording ("What do the documents say
     about speech recognition?" is otherwise under the abstention threshold)."""
-    return asks_what_documents_say(retrieval.question) and any(retrieval.topic_count(t) for t in texts)
+    return retrieval.query.asks("documents_say") and any(retrieval.topic_count(t) for t in texts)
 
 
 def about_subject(retrieval: Retrieval, passages: list) -> list:
@@ -23,12 +24,12 @@ def about_subject(retrieval: Retrieval, passages: list) -> list:
     their section's heading ("Hvordan forventes tilgang af lægesekretærer …?" under
     "Rekrutteringssituationen"), if any does (the others, picked on meaning, are about
     something else); otherwise all of them."""
-    if not asks_what_documents_say(retrieval.question) or not retrieval.topics:
+    if not retrieval.query.asks("documents_say") or not retrieval.topics:
         return passages
     return [p for p in passages if retrieval.topic_count(f"{p.heading}\n{p.text}")] or passages
 
 
-def other_documents(question: str, ranked: list, have: set[str], room: int, floor: float,
+def other_documents(query: Query, ranked: list, have: set[str], room: int, floor: float,
                     seen: frozenset[str] = frozenset(), topic_count=lambda text: 0, language_of=lambda source: "",
                     heading_of=lambda ev: "") -> list:
     """For a question about each document ("the documents", two years, two countries): the
@@ -41,9 +42,10 @@ def other_documents(question: str, ranked: list, have: set[str], room: int, floo
     Sverige og Norge?" answered from a Swedish document: then the Norwegian one; a
     document's country is its language, `language_of`; one document per such country), then
     those whose sentence names more concepts. Other questions: none."""
-    if not asks_about_each_document(question):
+    if query.scope != "each":
         return []
-    wanted = named_countries(question) - {language_of(s) for s in have}
+    country = lambda source: country_of_language(language_of(source))  # noqa: E731
+    wanted = set(query.countries) - {country(s) for s in have}
     best: dict[str, tuple] = {}
     for i, ev in enumerate(ranked):
         if ev.source in have:
@@ -55,8 +57,8 @@ def other_documents(question: str, ranked: list, have: set[str], room: int, floo
              if n or ev.source in seen or ev.similarity >= floor]
     out = []
     while shown and len(out) < room:  # one document per named country first, then by concepts named
-        ev = next((e for e in shown if language_of(e.source) in wanted), shown[0])
+        ev = next((e for e in shown if country(e.source) in wanted), shown[0])
         shown.remove(ev)
         out.append(ev)
-        wanted.discard(language_of(ev.source))
+        wanted.discard(country(ev.source))
     return out

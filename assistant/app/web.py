@@ -8,7 +8,6 @@ from __future__ import annotations
 import gradio as gr
 
 from assistant.answer.base import Answer, Preview, Waiting
-from assistant.query.conversation import answer_language, condense
 from assistant.core.errors import AssistantError
 from assistant.query.questions import QuestionError
 from assistant.app.ui import (LANGS, examples, active_count, answer_concurrency, answer_html, append_feedback,
@@ -97,19 +96,17 @@ def build_app(assistant) -> gr.Blocks:
         # ---- asking ----
         def respond(message, chat, history, answers, docs, langs, yf, yt, code):
             try:
-                question = assistant.question(message or "", code)
+                query = assistant.query(message or "", history, page_language=code)
             except QuestionError as e:  # nothing runs: say why, keep what was typed
                 yield chat, history, answers, gr.update(value=str(e), visible=True), gr.skip()
                 return
-            flt = make_filters(docs, langs, yf, yt)
-            standalone = condense(history, question, assistant.follow_up_model(),
-                                  timeout_s=assistant.settings.llm_timeout_s)
+            question, flt = query.text, make_filters(docs, langs, yf, yt)
             chat = chat + [{"role": "user", "content": md_text(question)}]
             k, text = len(chat), ""
             bot = lambda content: chat + [{"role": "assistant", "content": content}]  # noqa: E731 - a new list per state
             yield bot(""), history, answers, hide, ""
             try:
-                for item in assistant.stream(standalone, filters=flt, language=answer_language(question, standalone)):
+                for item in assistant.stream(query, filters=flt):
                     if isinstance(item, Preview):
                         content = reading_status(item.retrieval, code)
                     elif isinstance(item, Waiting):

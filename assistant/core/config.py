@@ -90,10 +90,14 @@ class Settings:
     reader_context_seeds: int = 2        # the first this many come with the sentences before and after them
     reader_topic_bonus: float = 0.1      # seed order: + this for a sentence naming one of the question's glossary concepts
     reader_restate: bool = False         # selector: add a one-sentence restatement in the question's language (grounding-checked)
-    # selector thresholds, fitted for the 1.5B on the even lines of eval/qa.jsonl (eval/compare_readers.py --tune)
+    # selector thresholds, fitted for the 1.5B on the tune half (assistant eval --split tune)
     reader_max_p_none: float = 0.035     # selector abstains when the model's P(empty list) is above this (fitted on tune)
     reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this
     reader_second_ratio: float = 0.2     # a second sentence is quoted when P(second) >= ratio x P(first)
+    # selector: the model is asked again whether its pick states the answer (a yes/no turn of the same
+    # conversation, its prompt read from the cache); it abstains when P(yes) is below reader_min_p_yes
+    reader_verify: bool = False
+    reader_min_p_yes: float = 0.5
     # after the model's pick, also quote what the extractive ranking picks from the same document
     # (up to answer_max_sentences): context for the pick without quotes from unrelated documents
     reader_add_extractive: bool = True

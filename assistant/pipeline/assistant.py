@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable
@@ -20,6 +20,8 @@ from assistant.core.config import Settings
 from assistant.models.embeddings import Embedder, load_embedder
 from assistant.index.filters import Filters
 from assistant.index.indexer import IndexReport, Progress, build_index, chunker_settings, embedding_identity, no_progress
+from assistant.query.conversation import answer_language, follow_up
+from assistant.query.query import Query, build_query
 from assistant.query.questions import check_question
 from assistant.retrieval.hybrid import HybridRetriever, Retrieval
 from assistant.index.store import SearchIndex, check_compatible
@@ -115,27 +117,44 @@ class Assistant:
         return MinutesRetriever(assistant=self, k=k, filters=filters)
 
     def question(self, text: str, language: str | None = None) -> str:
-        """The question normalised and bounded (QuestionError otherwise), before any model runs."""
+        """The question normalised and bounded (QuestionError otherwise), before any model runs;
+        `language` is the page's, for the message about an empty question."""
         return check_question(text, self.settings.question_max_chars, language)
 
-    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
-        return self.retriever.retrieve(self.question(question), k, filters or Filters())
+    def query(self, text: str, history: Sequence[tuple[str, str]] = (), page_language: str | None = None,
+              language: str | None = None) -> Query:
+        """The question read once (`Query`), checked before any model runs. With `history`
+        ([(question, answer), ...], oldest first) a follow-up keeps the question it follows,
+        and, when the answer step has a language model, the model's stand-alone rewrite."""
+        question = self.question(text, page_language)
+        previous, rewrite = follow_up(history, question, self.follow_up_model() if history else None,
+                                      timeout_s=self.settings.llm_timeout_s)
+        lang = language or answer_language(question, rewrite or f"{previous} {question}".strip())
+        return build_query(question, lang, previous, rewrite)
 
-    def ask(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None,
-            config: dict | None = None) -> Answer:
-        question = self.question(question)
+    def _as_query(self, question: Query | str, language: str | None) -> Query:
+        if isinstance(question, Query):
+            return question if language is None else dataclasses.replace(question, language=language)
+        return self.query(question, language=language)
+
+    def retrieve(self, question: Query | str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
+        return self.retriever.retrieve(self._as_query(question, None), k, filters or Filters())
+
+    def ask(self, question: Query | str, k: int | None = None, filters: Filters | None = None,
+            language: str | None = None, config: dict | None = None) -> Answer:
+        query = self._as_query(question, language)
         chain = self.chain  # loads first, so the latency below is the answer's own
         t0 = time.perf_counter()
-        ans: Answer = chain.invoke({"question": question, "k": k, "filters": filters, "language": language}, config)
+        ans: Answer = chain.invoke({"query": query, "k": k, "filters": filters}, config)
         return dataclasses.replace(ans, latency_s=time.perf_counter() - t0)
 
-    def stream(self, question: str, k: int | None = None, filters: Filters | None = None, language: str | None = None,
-               config: dict | None = None) -> Iterator[Preview | str | Answer]:
+    def stream(self, question: Query | str, k: int | None = None, filters: Filters | None = None,
+               language: str | None = None, config: dict | None = None) -> Iterator[Preview | str | Answer]:
         """Yields a Preview (what retrieval found), text pieces, then the final Answer."""
-        question = self.question(question)
+        query = self._as_query(question, language)
         chain = self.warm_up()._state.stream_chain  # one index version throughout, even if a re-index swaps
         t0 = time.perf_counter()
-        for item in chain.stream({"question": question, "k": k, "filters": filters, "language": language}, config):
+        for item in chain.stream({"query": query, "k": k, "filters": filters}, config):
             yield dataclasses.replace(item, latency_s=time.perf_counter() - t0) if isinstance(item, Answer) else item
 
     def reindex(self, rebuild: bool = False, progress: Progress = no_progress) -> IndexReport:

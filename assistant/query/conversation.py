@@ -1,14 +1,15 @@
-"""Follow-up questions ("and in Denmark?") are condensed with the chat history into a
-stand-alone question before retrieval: by the LLM when one is configured (it sees the
-previous question, not the answers; its output is bounded and used only if it is a new
-question that keeps the previous one's topic and the follow-up's country), otherwise, or when it is not, by a rule:
-a short or elliptical question is joined to the previous question. The result never exceeds `max_chars`."""
+"""Follow-up questions ("and in Denmark?"): a short or elliptical question asked after
+another keeps that question as its context (`Query.previous`), and, when a language model
+is configured, the model's stand-alone rewrite (it sees the previous question, not the
+answers; its output is bounded and used only if it is a new question that keeps the
+previous one's topic and the follow-up's country). Both are bounded to `max_chars`."""
 from __future__ import annotations
 
 import re
 import time
+from typing import Sequence
 
-from assistant.query.countries import JOINED, named_countries
+from assistant.query.places import countries
 from assistant.core.lang import detect_language, language_named_by_words
 from assistant.models.llm import within_deadline
 from assistant.core.prompting import render
@@ -53,7 +54,7 @@ def keeps_countries(rewrite: str, question: str) -> bool:
     """The rewrite still names every country the follow-up names ("Og i Sverige?" rewritten
     as the previous question alone would be answered with the previous question's country);
     "Sweden" and "Sverige" are one, so a rewrite in another language passes."""
-    return named_countries(question) <= named_countries(rewrite)
+    return countries(question) <= countries(rewrite)
 
 
 def _bounded(text: str, max_chars: int) -> str:
@@ -61,29 +62,30 @@ def _bounded(text: str, max_chars: int) -> str:
     return text if len(text) <= max_chars else text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
 
 
-def condense(history: list[tuple[str, str]], question: str, chat_model=None, max_chars: int = 400,
-             timeout_s: float = 30.0) -> str:
-    """history: [(user question, assistant answer), ...] oldest first. The model's rewrite is
-    given up after `timeout_s` (then the rule below joins the two questions)."""
-    question = _bounded(question, max_chars)
+def follow_up(history: Sequence[tuple[str, str]], question: str, chat_model=None, max_chars: int = 400,
+              timeout_s: float = 30.0) -> tuple[str, str]:
+    """(previous, rewrite) for a question asked after `history` ([(question, answer), ...],
+    oldest first): ("", "") for a question that stands alone; for a follow-up, the previous
+    question and, when a model is given, its stand-alone rewrite if it is a new question
+    that keeps the previous one's topic and the follow-up's countries ("" otherwise). The
+    model's rewrite is given up after `timeout_s`."""
     if not history or not is_follow_up(question):
-        return question
-    if chat_model is not None:
-        # the previous question only: with the answers in view a small model answers instead of
-        # rewriting, and with several questions it picks the wrong one to complete
-        previous = _bounded(history[-1][0], 300)
-        try:
-            prompt = render("condense", previous=previous, question=question)
-            out = str(within_deadline(time.monotonic() + timeout_s, lambda: chat_model.invoke(prompt, max_tokens=80),
-                                      timeout_s).content)
-        except Exception:  # noqa: BLE001 - the rule below still gives a usable question
-            out = ""
-        out = out.strip().strip('"').splitlines()[0].strip().strip('"') if out.strip() else ""
-        # a question (not an answer or a remark) that differs from the one asked, carries the
-        # previous question's topic ("Hur ser det ut i Danmark?" lost it) and the follow-up's country
-        if out.endswith("?") and len(out) <= max_chars and out.casefold() != question.casefold() \
-                and carries_topic(out, previous, question) and keeps_countries(out, question):
-            return out
-    before = history[-1][0].rstrip(" ?")
-    room = max(0, max_chars - len(question) - 3)
-    return f"{_bounded(before, room)}{JOINED}{question}" if room > 20 else question
+        return "", ""
+    previous = _bounded(history[-1][0], max_chars)
+    if chat_model is None:
+        return previous, ""
+    # the previous question only: with the answers in view a small model answers instead of
+    # rewriting, and with several questions it picks the wrong one to complete
+    try:
+        prompt = render("condense", previous=_bounded(previous, 300), question=question)
+        out = str(within_deadline(time.monotonic() + timeout_s, lambda: chat_model.invoke(prompt, max_tokens=80),
+                                  timeout_s).content)
+    except Exception:  # noqa: BLE001 - the follow-up is still answered with its previous question
+        out = ""
+    out = out.strip().strip('"').splitlines()[0].strip().strip('"') if out.strip() else ""
+    # a question (not an answer or a remark) that differs from the one asked, carries the
+    # previous question's topic ("Hur ser det ut i Danmark?" lost it) and the follow-up's country
+    if out.endswith("?") and len(out) <= max_chars and out.casefold() != question.casefold() \
+            and carries_topic(out, previous, question) and keeps_countries(out, question):
+        return previous, out
+    return previous, ""

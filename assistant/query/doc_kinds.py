@@ -7,7 +7,7 @@ however close its words (evidence.dated_document keeps the answer to the plan).
 
 Narrow on purpose: the kind is the subject of a past-tense verb of publishing right after
 the question word ("When was the project plan published?", "När skrevs protokollet?"), in
-the follow-up's own words when it is joined to a previous question. Not a question about
+a follow-up's own words. Not a question about
 an event ("Var hålls nätverkets höstmöte 2025?": an uploaded board protocol reports it),
 about something in the document ("Hvornår blev lønnen opdateret i projektplanen?"), about
 the future ("När ska projektplanen revideras?"), or about the network (an organisation,
@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.query.countries import JOINED
 from assistant.ingest.metadata import dates_in
 
 _FOLD = str.maketrans("åäæöø", "aaaoo")
@@ -59,7 +58,7 @@ def kinds_dated(question: str) -> set[str]:
     the kind within two words of the question word, the verb before it or within four
     words after it ("Når ble prosjektplanen for partnerskapet sist oppdatert?"; not "Hvornår
     blev projektplanen vedtaget, og er den siden blevet opdateret?")."""
-    t = _fold(question.rsplit(JOINED, 1)[-1])
+    t = _fold(question)
     if _NOT_PAST.search(t) or not _PUBLISHED.search(t):
         return set()
     out: set[str] = set()

@@ -16,30 +16,18 @@ from __future__ import annotations
 
 import re
 
-from assistant.query.countries import COUNTRY_NAMES, JOINED
+from assistant.query.places import countries, spellings
 
 # capitalised at the start of a word; an acronym's letters, or a name's letters and inner hyphen parts
 _WORD = re.compile(r"(?<![\w-])([A-ZÅÄÖÆØÉÜ][A-ZÅÄÖÆØÉÜa-zåäöæøéüß]*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”«»()]\s*|\s[—–-]\s)$")
-_COUNTRY = re.compile(rf"^(?:{COUNTRY_NAMES})s?$", re.I)
 # capitalised words that are not names: heads of names, pronouns, and the few words
 # English questions capitalise
 GENERIC = {w.lower() for w in """Region Regionen Regionens Landsting Kommun Kommune Kommunen Sjukhus Sjukhuset
     Sykehus Sykehuset Sygehus Universitetssjukhus Universitetssjukhuset Hospital University I Mr Mrs Ms Dr""".split()}
-# the same place in the four languages (a name in one is found in a document in another)
-_ALIASES = [("helsinki", "helsingfors"), ("copenhagen", "københavn", "köpenhamn"), ("gothenburg", "göteborg"),
-            ("scania", "skåne")]
-ALIASES = {name: group for group in _ALIASES for name in group}
-
-
-def question_names(question: str) -> list[tuple[str, ...]]:
-    """The names the question asks about, each as its run of words; in a follow-up joined
-    to the previous question (conversation.py) the follow-up's own names, if it has any."""
-    for part in (question.rsplit(JOINED, 1)[-1], question):
-        names = _runs(part)
-        if names:
-            return names
-    return []
+def names_in(text: str) -> list[tuple[str, ...]]:
+    """The names a question asks about, each as its run of words."""
+    return _runs(text)
 
 
 def _runs(text: str, acronym_first: bool = False) -> list[tuple[str, ...]]:
@@ -48,7 +36,7 @@ def _runs(text: str, acronym_first: bool = False) -> list[tuple[str, ...]]:
     for m in _WORD.finditer(text):
         word, start = m.group(1), m.start(1)
         opens = _SENTENCE_START.search(text[:start]) and not (acronym_first and word.isupper() and len(word) > 1)
-        if opens or _COUNTRY.match(word):
+        if opens or countries(word):
             last_end = -2
             continue
         if word.lower() in GENERIC or (len(word) == 1 and not word.isupper()):
@@ -69,7 +57,7 @@ def names_it(name: tuple[str, ...], context: str) -> bool:
         if word.isupper() and len(word) > 1:
             if re.search(rf"(?<![\w]){re.escape(word)}(?![a-zåäöæøé])", context):
                 return True
-        elif any(re.search(rf"(?<![\w]){re.escape(w)}", context, re.I) for w in ALIASES.get(word.lower(), (word,))):
+        elif any(re.search(rf"(?<![\w]){re.escape(w)}", context, re.I) for w in spellings(word)):
             return True
     return False
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.query.countries import COUNTRY_NAMES
+from assistant.query.places import countries
 
 _CODES = r"(?-i:SEK|DKK|NOK|EUR|USD)"   # upper case only: "nok" is Danish/Norwegian for "probably"
 _MONEY_UNIT = rf"kronor|kroner|kronur|crowns|kr|{_CODES}|euros?|€|\$|dollars?"
@@ -56,8 +56,13 @@ _NUMBER_WORDS = (r"två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|to|fire|sek
                  r"halvparten|half|hundra|hundrede|hundre|hundred|tusen|tusind|thousand|miljon(?:er)?|million(?:er|s)?")
 _STATES = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I)
 # a capitalised word and a number: a name ("Microsoft 365"), unless the word is a country ("I Sverige 6496 …")
-_IN_NAME = re.compile(rf"(?<![.!?:]\s)(?<!^)\b(?!(?i:{COUNTRY_NAMES})s?\s)[A-ZÅÄÖÆØ][A-Za-zåäöæøé-]*[a-zåäöæøé] \d+\b"
-                      r"(?![.,:/–-]?\d)")
+_IN_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-ZÅÄÖÆØ][A-Za-zåäöæøé-]*[a-zåäöæøé]) \d+\b(?![.,:/–-]?\d)")
+
+
+def _drop_names(text: str) -> str:
+    """The text without numbers that are part of a name ("Microsoft 365"); a country before a
+    number is not a name ("I Sverige 6496 …")."""
+    return _IN_NAME.sub(lambda m: m.group(0) if countries(m.group(1)) else " ", text)
 
 
 def asks_quantity(question: str) -> bool:
@@ -73,7 +78,7 @@ def states_quantity(text: str, count: bool = False) -> bool:
     """`text` states a number (`count`: one that is not a sum of money)."""
     if count:
         text = _MONEY.sub(" ", text)
-    return bool(_STATES.search(_IN_NAME.sub(" ", text)))
+    return bool(_STATES.search(_drop_names(text)))
 
 
 def asked_figure(question: str) -> re.Pattern | None:

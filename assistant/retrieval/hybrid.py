@@ -30,16 +30,15 @@ import numpy as np
 from assistant.ingest.chunking import Chunk
 from assistant.retrieval.cognates import Cognates
 from assistant.core.config import Settings
-from assistant.query.countries import named_countries
+from assistant.query.query import Query
 from assistant.models.embeddings import Embedder
 from assistant.index.filters import Filters
 from assistant.retrieval.glossary import count_topics, load_glossary
-from assistant.query.questions import asks_author, is_byline
+from assistant.query.questions import is_byline
 from assistant.index.sentence_text import sentence_embed_texts
 from assistant.index.store import SearchIndex
 
-__all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever", "asks_about_each_document", "asks_for_several_documents",
-           "asks_what_documents_say"]
+__all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class Retrieval:
-    question: str
+    query: Query
     query_vector: np.ndarray = field(repr=False, compare=False)
     hits: tuple[Hit, ...]
     filters: Filters = Filters()
@@ -86,39 +85,6 @@ class Retrieval:
         return next((h.chunk.language for h in self.hits if h.chunk.source == source), "")
 
 
-_SEVERAL = re.compile(
-    r"\b(dokumenten|dokumentene|dokumenterne|documents|both|båda|bägge|begge|jämför|sammenlign|compare)\b", re.I)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-
-
-_DOCUMENTS = re.compile(r"\b(dokumenten|dokumentene|dokumenterne|documents)\b", re.I)
-_YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)\d\d\b")
-
-
-def years_named(question: str) -> set[str]:
-    """The years a question names ("… i maj 2021?")."""
-    return set(_YEAR.findall(question))
-
-
-def asks_what_documents_say(question: str) -> bool:
-    """The question asks what "the documents" say (about something)."""
-    return bool(_DOCUMENTS.search(question))
-
-
-def asks_about_each_document(question: str) -> bool:
-    """Narrower than `asks_for_several_documents`, for what the answer quotes: "the
-    documents", two separate years (not a span like 2025–2028) or two countries; not
-    "compare" or "both", which often compare within one document."""
-    years = years_named(_YEAR_RANGE.sub(" ", question))
-    return bool(_DOCUMENTS.search(question)) or len(years) >= 2 or len(named_countries(question)) >= 2
-
-
-def asks_for_several_documents(question: str) -> bool:
-    """The question names two years or two countries, or asks about "the documents"."""
-    return (bool(_SEVERAL.search(question)) or len(years_named(question)) >= 2
-            or len(named_countries(question)) >= 2)
-
-
 class HybridRetriever:
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings):
         self.index, self.embedder, self.s = index, embedder, settings
@@ -126,8 +92,9 @@ class HybridRetriever:
         self.glossary = load_glossary(name if name in ("", "builtin") else str(settings.root / name))
         self.cognates = Cognates()   # each passage's sentence grams, kept across questions
 
-    def retrieve(self, question: str, k: int | None = None, filters: Filters = Filters()) -> Retrieval:
+    def retrieve(self, q: Query, k: int | None = None, filters: Filters = Filters()) -> Retrieval:
         k = k or self.s.top_k
+        question = q.search_text
         query = self.glossary.expand(question)
         if query == question:
             qv = sv = self.embedder.embed_query_np(question)
@@ -138,7 +105,7 @@ class HybridRetriever:
         lexical = self.index.lexical(query, pool, filters) if self.s.lexical_weight else []
         keys = list(dict.fromkeys([key for key, _ in dense] + [key for key, _ in lexical]))
         if not keys:
-            return Retrieval(question, qv, (), filters, documents_searched=self._searchable(filters))
+            return Retrieval(q, qv, (), filters, documents_searched=self._searchable(filters))
         cos = dict(dense)
         missing = [key for key in keys if key not in cos]  # keyword-only candidates: their cosine too
         if missing:
@@ -146,7 +113,7 @@ class HybridRetriever:
         svecs = dict(zip(keys, self.index.sentence_vectors(keys)))
         search = dict(zip(keys, self.index.sentence_search_vectors(keys)))
         chunks = dict(zip(keys, self.index.chunks(keys)))
-        author = self.s.rule_byline and asks_author(question)
+        author = self.s.rule_byline and q.asks("author")
         byline = self.s.byline_bonus if author else 0.0
         score, bonus = {}, {}
         for key in keys:
@@ -171,11 +138,11 @@ class HybridRetriever:
         d_rank = {key: r for r, (key, _) in enumerate(dense)}
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
         topics = self.glossary.topics(question)
-        if self.s.rule_spread and asks_for_several_documents(question):
+        if self.s.rule_spread and q.scope != "one":
             order = self._spread(order, score, chunks, l_rank, k, topics)
         hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
                          search[key]) for key in order[:k])
-        return Retrieval(question, qv, hits, filters, search_vector=None if sv is qv else sv, topics=topics,
+        return Retrieval(q, qv, hits, filters, search_vector=None if sv is qv else sv, topics=topics,
                          topic_source=topic_source)
 
     def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk],
