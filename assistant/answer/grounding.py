@@ -5,7 +5,7 @@ sentence must occur in a passage that sentence cites with [n]. A sentence withou
 valid [n], or with a fact not found in its cited passages, is dropped. Numbers are
 compared after normalising thousands separators ("6 496" = "6496" = "6.496" = "6,496"),
 months across sv/da/no/en ("30 maj" = "May 30" = "30. mai"), and names case-insensitively
-(plus the Nordic country names in the four languages). Units such as kr/kronor/kroner
+(a country or city in any of the four languages: query/places.py, from CLDR). Units such as kr/kronor/kroner
 are not facts; a currency code (SEK, NOK, DKK, EUR, €) is.
 
 Guarantee: the kept text contains no number, month, currency code or name that is not
@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Mapping
+
+from assistant.query.places import spellings
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # a number: digits with optional thousands groups ("6 496", "6.496", "1,234,567") or decimals ("4,5")
@@ -32,10 +34,6 @@ MONTH_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_MONTH_OF, key=len, revers
 _NUMERIC_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b")
 _CURRENCY = re.compile(r"(?<![\w])(SEK|NOK|DKK|EUR|USD|ISK|GBP)(?![\w])|[€$£]")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W\d_][^\W_]*)*")
-# country names that translations use; any spelling in a group grounds the others
-_EXONYMS = [{"sverige", "sweden", "sverig"}, {"danmark", "denmark"}, {"norge", "norway", "noreg"},
-            {"finland", "suomi"}, {"island", "iceland"}, {"färöarna", "færøerne", "færøyene", "faroe", "faroes", "färöar"},
-            {"grönland", "grønland", "greenland"}, {"tyskland", "germany"}, {"norden", "nordic", "nordics"}]
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|\n+")
 
 
@@ -132,10 +130,8 @@ def names(text: str) -> set[str]:
 
 
 def _name_found(name: str, passage_text: str) -> bool:
-    if re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", passage_text):
-        return True
-    return any(name in group and any(re.search(r"(?<![\w])" + re.escape(o) + r"(?![\w])", passage_text) for o in group)
-               for group in _EXONYMS)
+    """The name, or another spelling of the same place ("Denmark" for "Danmark"; CLDR), is in the text."""
+    return any(re.search(r"(?<![\w])" + re.escape(n) + r"(?![\w])", passage_text) for n in spellings(name) | {name})
 
 
 _QUOTE = re.compile(r"(“[^”]*”(?:\s*\[\d+(?:\s*,\s*\d+)*\])*)")

@@ -1,8 +1,9 @@
 """Language identification restricted to the four languages the assistant serves.
 
-py3langid does the statistics; Danish and Norwegian Bokmål are so close in writing
-that short questions are often confused, so a small list of words that differ
-between the two settles that pair."""
+py3langid does the statistics; for short texts the function words that only one of the
+languages uses decide. Danish and Norwegian Bokmål are so close in writing that short
+questions are often confused: their own function words and a few regular spelling
+differences ("ej"/"ei", "-hed"/"-het", "ud"/"ut") settle that pair."""
 from __future__ import annotations
 
 import re
@@ -11,40 +12,39 @@ from functools import lru_cache
 LANGS = ("sv", "da", "no", "en")
 _MAP = {"nb": "no", "nn": "no", "no": "no", "sv": "sv", "da": "da", "en": "en"}
 
-_DA = {"af", "efter", "hvad", "nogle", "meget", "sygehus", "sygehuse", "nu", "mig", "dig", "sig",
-       "spørgsmål", "hvornår", "lægesekretær", "lægesekretærer", "købe", "hjælp", "udvikling",
-       "uddannelse", "blev", "gennem", "kun", "siger", "ud", "op", "løn", "fik", "færdig", "gør",
-       "gøre", "stadig", "sådan", "hvorledes", "regionerne", "nogen", "bliver"}
-_NO = {"av", "etter", "hva", "noen", "mye", "sykehus", "sykehuset", "nå", "meg", "deg", "seg",
-       "spørsmål", "når", "helsesekretær", "helsesekretærer", "hjelp", "utvikling", "utdanning",
-       "ble", "gjennom", "sier", "ut", "opp", "lønn", "ikkje", "kva", "korleis", "eg", "kven", "fikk",
-       "ferdig", "gjør", "gjøre", "fortsatt", "slik", "noe", "blir", "kvinner", "namninnsamlingen"}
-_DA_ONLY = _DA - _NO
-_NO_ONLY = _NO - _DA
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-# function words that only one of the four languages uses (weight 2 in the vote)
+# function words (pronouns, question words, prepositions, auxiliaries, adverbs) from the four
+# grammars. The vote for short texts counts those only one language uses (Danish and Norwegian
+# share many, "hvem", "hvor", "og", "til", "er": both count those, and the pair is split below)
+_DA_NO = {"hvem", "hvor", "hvilken", "hvilket", "hvilke", "og", "til", "er", "skal", "mange", "være", "ikke", "jeg",
+          "også", "hvis", "hvordan", "hvorfor", "deres", "blandt", "siden"}
 _FUNCTION = {
-    "sv": {"vem", "vad", "hur", "när", "vilka", "vilken", "vilket", "är", "och", "inte", "mycket", "många",
-           "också", "från", "skulle", "finns", "blev", "vår", "våra", "sina", "deras", "varför", "kunde"},
-    "da": {"hvad", "hvornår", "nogle", "meget", "efter", "af", "blev", "mig", "dig", "nu"},
-    "no": {"hva", "når", "noen", "mye", "etter", "ble", "meg", "deg", "nå", "kva", "korleis", "kven"},
+    "sv": {"vem", "vad", "hur", "när", "vilka", "vilken", "vilket", "är", "och", "inte", "mycket", "många", "också",
+           "från", "skulle", "finns", "vår", "våra", "sina", "deras", "varför", "kunde", "någon", "några", "något",
+           "till", "jag", "bland", "sedan", "mellan", "hade"},
+    "da": {"hvad", "hvornår", "nogle", "nogen", "noget", "meget", "af", "gennem", "kun", "ud", "op", "fik", "stadig",
+           "sådan", "hvorledes", "bliver", "havde", "vores", "mellem", "blevet", "hende"} | _DA_NO,
+    "no": {"hva", "når", "noen", "noe", "mye", "etter", "ble", "meg", "deg", "seg", "nå", "kva", "korleis", "kven",
+           "gjennom", "bare", "ut", "opp", "fikk", "fortsatt", "slik", "blir", "hadde", "ikkje", "eg", "enn", "våre",
+           "mellom", "blitt", "henne"} | _DA_NO,
     "en": {"the", "what", "who", "when", "how", "is", "are", "of", "and", "which", "did", "does", "was", "were",
-           "many", "much", "why", "about", "there", "their", "say", "said"},
+           "many", "much", "why", "about", "there", "their", "say", "said", "in", "has", "have", "will", "with"},
 }
-# spelling that differs between Danish and Norwegian (weight 1 in the vote)
-_DA_PREFIX = ("sundhed", "læge", "sygeh", "uddann", "opgav", "indgå", "indlæg", "arbejd", "tillæg", "sygemeld",
-              "repræsent")
-_NO_PREFIX = ("helse", "lege", "sykeh", "utdann", "oppgav", "inngå", "innlegg", "arbeid", "tilleg", "sykemeld",
-              "sykmeld", "verne", "represent")
-
-# Swedish spellings (with ä/ö, where Danish and Norwegian write æ/ø): a one-word question
-# ("skyddsombud") has no function word, and the statistics call it Danish
-_SV_PREFIX = ("skydd", "sjukh", "sjuks", "läkar", "sekreterar", "medicinsk", "arbets", "förhandl", "facklig")
+# Danish against Norwegian: their own function words, also those Swedish shares with one of them
+_DA_ONLY = (_FUNCTION["da"] - _DA_NO) | {"efter", "nu", "mig", "dig", "sig", "blev", "gør", "gøre", "end"}
+_NO_ONLY = (_FUNCTION["no"] - _DA_NO) | {"av", "gjør", "gjøre"}
+# spelling that differs between Danish and Norwegian (weight 1): Danish writes "ej", "-hed", "ud-",
+# "op-", "-tion" and "-erne" where Norwegian writes "ei", "-het", "ut-", "opp-", "-sjon" and "-ene"
+# (arbejde/arbeid, frihed/frihet, uddannelse/utdanning, information/informasjon, dokumenterne/dokumentene)
+_DA_SPELLING = re.compile(r"ej|hed$|heds$|heden$|^ud|^op(?!p)|tion|erne$")
+_NO_SPELLING = re.compile(r"ei|het$|hets$|heten$|^ut|^opp|sjon|[^e]ene$")
 
 
 def _swedish_spelling(words: list[str]) -> bool:
-    sv = sum(w.startswith(_SV_PREFIX) or bool(re.search("[äö]", w)) for w in words)
-    nordic = sum(w.startswith(_DA_PREFIX + _NO_PREFIX) or bool(re.search("[æø]", w)) for w in words)
+    """More words with Swedish ä/ö than with Danish/Norwegian æ/ø (a one-word question like
+    "skyddsombud" has no function word, and the statistics may call it Danish)."""
+    sv = sum(bool(re.search("[äö]", w)) for w in words)
+    nordic = sum(bool(re.search("[æø]", w)) for w in words)
     return sv > nordic
 
 
@@ -60,8 +60,8 @@ def _vote(words: list[str]) -> str | None:
 
 def _da_or_no(words: list[str]) -> str | None:
     """Split Danish from Norwegian by words and spellings that differ between them."""
-    da = sum(w in _DA_ONLY or w in _FUNCTION["da"] or w.startswith(_DA_PREFIX) for w in words)
-    no = sum(w in _NO_ONLY or w in _FUNCTION["no"] or w.startswith(_NO_PREFIX) for w in words)
+    da = sum(2 * (w in _DA_ONLY) + bool(_DA_SPELLING.search(w)) for w in words)
+    no = sum(2 * (w in _NO_ONLY) + bool(_NO_SPELLING.search(w)) for w in words)
     return "da" if da > no else "no" if no > da else None
 
 
@@ -117,5 +117,15 @@ def detect_language(text: str, default: str = "en") -> str:
         if lang in ("da", "no") and len(words) <= 40 and _swedish_spelling(words):
             return "sv"
     if lang in ("da", "no"):
-        lang = _da_or_no(words) or lang
+        lang = _da_or_no(words) or _statistics_da_or_no(sample)
     return lang
+
+
+def _statistics_da_or_no(text: str) -> str:
+    """Danish or Norwegian by py3langid's statistics, when their words do not tell."""
+    ranked = _identifier().rank(text)
+    score = {"da": 0.0, "no": 0.0}
+    for code, p in ranked:
+        if _MAP.get(code) in score:
+            score[_MAP[code]] += p
+    return "no" if score["no"] > score["da"] else "da"
