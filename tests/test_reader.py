@@ -112,7 +112,34 @@ def test_model_failure_gives_extractive_answer_with_note(built):
 
     rd = LLMReader(a.index, a.settings, Broken(responses=["x"]), "selector", count_tokens=words)
     ans = rd.answer(r)
-    assert ans.backend == "selector→extractive" and "model crashed" in ans.note and ans.citations
+    assert ans.backend == "selector→extractive" and ans.citations
+    assert ans.note == "Sprogmodellen kunne ikke svare; her er de afsnit, der passer bedst til spørgsmålet."
+    assert "model crashed" in ans.grounding["error"]          # the detail is kept for the log, not shown
+
+
+def test_stop_ends_the_model_call_and_shows_the_quotes(built):
+    import threading
+    import time
+
+    from assistant.models.llm import stoppable
+
+    a, r = built
+    release = threading.Event()
+
+    class Slow(FakeListChatModel):
+        def _call(self, *args, **kwargs):
+            release.wait(30)
+            return '{"ids": [1]}'
+
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    rd = LLMReader(a.index, a.settings.replace(llm_timeout_s=30), Slow(responses=["x"]), "selector", count_tokens=words)
+    t0 = time.monotonic()
+    with stoppable(stop):
+        ans = rd.answer(r)
+    release.set()
+    assert time.monotonic() - t0 < 5 and ans.backend == "selector→extractive" and ans.citations
+    assert ans.note.startswith("Stoppet;") and "LLMStopped" in ans.grounding["error"]
 
 
 def test_writer_keeps_grounded_sentences_only(built):
@@ -191,7 +218,8 @@ def test_an_endpoint_that_trickles_bytes_is_given_up_at_the_timeout(built, trick
     t0 = time.monotonic()
     ans = rd.answer(r)
     took = time.monotonic() - t0   # before: the answer waited for the whole minute of trickle
-    assert took < 6 and ans.backend == f"{mode}→extractive" and "no answer within 2 s" in ans.note
+    assert took < 6 and ans.backend == f"{mode}→extractive" and ans.note.startswith("Sprogmodellen var for længe")
+    assert "no answer within 2 s" in ans.grounding["error"]
     assert ans.citations
 
 

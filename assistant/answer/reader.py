@@ -19,6 +19,7 @@ Any model failure or timeout gives the extractive answer with a visible note."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import time
 from typing import Callable, Iterator
@@ -36,7 +37,7 @@ from assistant.answer.evidence import Evidence, select_evidence
 from assistant.answer.grounding import check_grounding
 from assistant.answer.guards import Switches, judge
 from assistant.core.lang import detect_language
-from assistant.models.llm import LLMTimeout, within_deadline
+from assistant.models.llm import LLMStopped, LLMTimeout, within_deadline
 from assistant.core.prompting import render
 from assistant.retrieval.hybrid import Retrieval
 from assistant.answer.selection import ids_grammar, p_yes, parse_selection
@@ -45,6 +46,8 @@ from assistant.index.store import SearchIndex
 
 LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}
 
+
+log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 9   # ids are single digits: one token each, so one token position carries the choice
 
@@ -153,10 +156,13 @@ class LLMReader:
             if self.mode == "selector":
                 return self._select(retrieval, ranked, best, passages, block, deadline)
             return self._write(retrieval, ranked, best, passages, block, deadline)
-        except Exception as e:  # model failure or timeout: extractive answer, said so
+        except Exception as e:  # model failure, timeout or stop: the extractive answer, said so in a short note
             ans = self.fallback.answer_from(retrieval, ranked, best)
-            err = f"{e.__class__.__name__}: {str(e)[:120]}"
-            return dataclasses.replace(ans, note=t(retrieval.query.language, "note_failed", err=err), backend=f"{self.name}→extractive")
+            note = "note_timeout" if isinstance(e, LLMTimeout) else "note_stopped" if isinstance(e, LLMStopped) else "note_failed"
+            if note == "note_failed":
+                log.warning("the language model failed: %s: %s", e.__class__.__name__, str(e)[:300])
+            return dataclasses.replace(ans, note=t(retrieval.query.language, note), backend=f"{self.name}→extractive",
+                                       grounding={"error": f"{e.__class__.__name__}: {str(e)[:120]}"})
 
     def shown_evidence(self, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
         """What the model is shown: (numbered passages, prompt block, abstention reason).

@@ -14,7 +14,8 @@ import contextvars
 import os
 import threading
 import time
-from typing import Callable, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -49,6 +50,24 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
 
 class LLMTimeout(LLMError):
     pass
+
+
+class LLMStopped(LLMError):
+    """The member stopped the answer while the model was writing it."""
+
+
+_stop: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("llm_stop", default=None)
+
+
+@contextmanager
+def stoppable(event: threading.Event) -> Iterator[None]:
+    """Model calls made inside this block (`within_deadline`) are given up as soon as
+    `event` is set, with LLMStopped: the chat's Stop button."""
+    token = _stop.set(event)
+    try:
+        yield
+    finally:
+        _stop.reset(token)
 
 
 T = TypeVar("T")
@@ -92,9 +111,14 @@ def within_deadline(deadline: float, call: Callable[[], T], timeout_s: float) ->
     with _running_lock:
         _running[thread] = gave_up
     thread.start()
-    if not done.wait(max(0.0, deadline - time.monotonic())):
-        gave_up.set()
-        raise LLMTimeout(f"no answer within {timeout_s:.0f} s")
+    stop = _stop.get()
+    while not done.wait(max(0.0, min(0.1, deadline - time.monotonic()))):
+        if stop is not None and stop.is_set():
+            gave_up.set()
+            raise LLMStopped("stopped")
+        if time.monotonic() >= deadline:
+            gave_up.set()
+            raise LLMTimeout(f"no answer within {timeout_s:.0f} s")
     if "error" in box:
         raise box["error"]
     return box["value"]
