@@ -34,14 +34,15 @@ def test_percentile_nearest_rank():
 
 def test_summarize_hand_computed():
     items = [
-        {"answerable": True, "lang": "sv", "evidence": ["fakta ett"], "answer_all": [["ett"]]},
+        {"answerable": True, "lang": "sv", "evidence": ["fakta ett"], "answer_all": [["ett"]], "kind": "same-lang"},
         {"answerable": True, "lang": "da", "evidence": ["fakta to"], "answer_all": [["to"]]},
         {"answerable": False, "lang": "en", "evidence": [], "answer_all": []},
     ]
     records = [
-        {"answer": "Enligt: fakta ett [1]", "abstained": False, "language": "sv", "latency_s": 1.0,
-         "citations": [{"n": 1, "text": "fakta ett"}], "retrieved": [{"text": "fakta ett här"}]},
-        {"answer": "Dokumenterne siger ikke noget", "abstained": True, "language": "no", "latency_s": 2.0,
+        {"answer": "Enligt: “Styrelsen beslutade att fakta ett gäller från och med nu.” [1]", "abstained": False,
+         "language": "sv", "latency_s": 1.0, "citations": [{"n": 1, "text": "Styrelsen beslutade att fakta ett gäller från och med nu."}],
+         "retrieved": [{"text": "Styrelsen beslutade att fakta ett gäller från och med nu."}]},
+        {"answer": "Dokumentene sier ikke noe om dette.", "abstained": True, "language": "da", "latency_s": 2.0,
          "citations": [], "retrieved": [{"text": "x"}, {"text": "fakta to"}]},
         {"answer": "The documents do not say", "abstained": True, "language": "en", "latency_s": 3.0,
          "citations": [], "retrieved": [{"text": "y"}]},
@@ -50,9 +51,24 @@ def test_summarize_hand_computed():
     assert (m["hit@1"], m["hit@3"], m["mrr"]) == (0.5, 1.0, 0.75)
     assert m["key_fact_acc"] == 0.5 and m["cited_evidence"] == 0.5
     assert m["abstain_unanswerable"] == 1.0 and m["false_abstain"] == 0.5
+    # the language of what is said, not of the frame: the Norwegian abstention to a Danish question does not match
     assert math.isclose(m["lang_match"], 2 / 3) and m["latency_p50"] == 2.0 and m["latency_p95"] == 3.0
+    assert math.isnan(m["restated"])                      # no cross-language question answered
     retrieval_only = summarize(items, [dict(r, answer=None) for r in records])
     assert "key_fact_acc" not in retrieval_only and retrieval_only["hit@1"] == 0.5
+
+
+def test_a_cross_language_answer_counts_as_restated_and_in_language_by_its_lead():
+    items = [{"answerable": True, "lang": "en", "evidence": ["30 maj 2025"], "answer_all": [["30 maj 2025"]],
+              "kind": "cross-lang"}] * 2
+    quote = {"n": 1, "text": "Utredningen ska vara klar 30 maj 2025."}
+    lead = "The inquiry is due on 30 maj 2025 [1]."
+    records = [{"answer": f"{lead}\n\nIn the documents:\n\n“{quote['text']}” [1]", "lead": lead, "abstained": False,
+                "citations": [quote], "retrieved": [quote], "latency_s": 1.0},
+               {"answer": f"In the documents:\n\n“{quote['text']}” [1]", "lead": "", "abstained": False,
+                "citations": [quote], "retrieved": [quote], "latency_s": 1.0}]
+    m = summarize(items, records)
+    assert m["restated"] == 0.5 and m["lang_match"] == 0.5 and m["key_fact_acc"] == 1.0
 
 
 def test_ungrounded_facts_hand_computed():

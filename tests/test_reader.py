@@ -293,3 +293,23 @@ def test_callbacks_and_tracing_follow_the_model_call_into_its_deadline_thread(se
     seen = Seen()
     ans = a.ask(Q, config={"callbacks": [seen]})
     assert ans.backend == "selector" and seen.model_runs and all(p is not None for p in seen.model_runs)
+
+
+def test_a_cross_language_answer_opens_with_a_grounded_sentence_in_the_members_language(built):
+    a, r = built
+    r = dataclasses.replace(r, query=build_query("How many people are in the reference group?", "en"))
+    rd = reader(a, ["x"], reader_add_extractive=False)
+    passages, _, _ = rd.shown_evidence(r)
+    n = next(p.n for p in passages if "8-12" in p.text)
+    good = reader(a, [f'{{"ids": [{n}]}}', "The reference group has 8-12 people."], reader_restate=True,
+                  reader_add_extractive=False).answer(r)
+    assert good.lead == "The reference group has 8-12 people. [1]" and good.text.startswith(good.lead)
+    assert "In the documents:" in good.text and "8-12" in good.citations[0].text and good.grounding["restated"]
+    # a number that is not in the quote, or a sentence in another language: no lead, the quotes stand alone
+    for said in ("The reference group has 15 people.", "Referencegruppen består af 8-12 personer."):
+        bare = reader(a, [f'{{"ids": [{n}]}}', said], reader_restate=True, reader_add_extractive=False).answer(r)
+        assert bare.lead == "" and bare.text.startswith("In the documents:") and bare.citations, said
+    # a question in the quotes' own language: no second call
+    same = reader(a, [f'{{"ids": [{n}]}}'], reader_restate=True, reader_add_extractive=False).answer(
+        dataclasses.replace(r, query=build_query(Q)))
+    assert same.lead == "" and "restated" not in same.grounding

@@ -41,6 +41,7 @@ class Answer:
     dropped_citations: int = 0
     grounding: dict = field(default_factory=dict)   # what the grounding check kept/dropped (LLM answers)
     reason: str = ""                # why it abstained: "weak_evidence", "no_match", "filters", "model", ...
+    lead: str = ""                  # the grounded sentence in the member's language before the quotes, if any
 
     def to_json(self) -> dict:
         return {
@@ -59,6 +60,7 @@ class Answer:
             "grounding": self.grounding,
             "note": self.note,
             "abstain_reason": self.reason,
+            "lead": self.lead,
         }
 
 
@@ -110,8 +112,9 @@ def quoted_answer(retrieval: Retrieval, best: float, passages: list[Passage], ba
     quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
     text = t(q.language, "answer_frame", quotes=quotes)
     cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
+    lead = cited.text.split("\n\n", 1)[0] if lead else ""
     return Answer(q.text, q.language, cited.text, False, cited.citations, retrieval, best, backend=backend,
-                  dropped_citations=cited.dropped_markers, **fields)
+                  dropped_citations=cited.dropped_markers, lead=lead, **fields)
 
 
 def stream_answer(ans: Answer) -> Iterator[str | Answer]:

@@ -113,11 +113,14 @@ class LLMReader:
         self.constrained = getattr(chat_model, "_llm_type", "") == "xllamacpp"
 
     # ---- model calls ----
-    def _call(self, system: str, user: str, deadline: float, **kw) -> tuple[str, dict]:
-        """Streams the model's output (so a deadline also stops the generation); returns text + metadata."""
+    def _call(self, system: str, user: str, deadline: float, turns: tuple = (), **kw) -> tuple[str, dict]:
+        """Streams the model's output (so a deadline also stops the generation); returns text + metadata.
+        `turns` continue the conversation after the user message, as in `_invoke`."""
+        messages = [SystemMessage(system), HumanMessage(user), *turns]
+
         def run() -> tuple[str, dict]:
             parts, meta = [], {}
-            for chunk in self.llm.stream([SystemMessage(system), HumanMessage(user)], **kw):
+            for chunk in self.llm.stream(messages, **kw):
                 parts.append(str(chunk.content))
                 meta.update(chunk.response_metadata or {})
                 if time.monotonic() > deadline:
@@ -224,24 +227,29 @@ class LLMReader:
                     chosen.append(passage_for(self.index, ev, 0))
                     seen.add((ev.source, ev.start))
         lead = ""
-        if self.restate and any(detect_language(p.text) != q.language for p in chosen):
-            lead = self._restatement(q, chosen[:picked], deadline)
+        if self.restate and any(retrieval.document_language(p.source) != q.language for p in chosen[:picked]):
+            lead = self._restatement(system, user, out, q, chosen[:picked], deadline)
+            diag["restated"] = bool(lead)
         return quoted_answer(retrieval, best, chosen, self.name, lead=lead, settings=self.s,
                              grounding=diag)
 
-    def _restatement(self, q, chosen: list[Passage], deadline) -> str:
-        """One sentence in the question's language, kept only if every fact is in the quotes.
+    def _restatement(self, system: str, user: str, reply: str, q, chosen: list[Passage], deadline: float) -> str:
+        """One sentence in the member's language that states the picked sentences' fact, asked
+        as the next turn of the selector's conversation (its prompt is read from the cache);
+        kept only if every number, date, amount and name in it is in the quotes it cites.
         `chosen` are the answer's first quotes, so they are cited as [1], [2], ..."""
-        chosen = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
-        quotes = "\n".join(flat_list(clean_text(p.text)) for p in chosen)
-        name = LANGUAGE_NAMES[q.language]
-        out, _ = self._call(render("reader_restate_system", language_name=name),
-                            render("reader_restate_user", question=q.search_text, quotes=quotes, language_name=name),
-                            deadline, max_tokens=60)
+        numbered = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
+        ids = " and ".join(f"[{p.n}]" for p in chosen)
+        ask = render("reader_restate_turn", language_name=LANGUAGE_NAMES[q.language], ids=ids)
+        out, _ = self._call(system, user, deadline, turns=(AIMessage(reply), HumanMessage(ask)),
+                            max_tokens=self.s.reader_restate_max_tokens)
         first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()
-        marks = "".join(f"[{p.n}]" for p in chosen)
-        g = check_grounding(f"{first} {marks}", {p.n: p.text for p in chosen})
-        return g.text if g.kept and len(first.split()) >= 3 else ""
+        first = re.sub(r"\s*\[\d+\]", "", first).strip()
+        if len(first.split()) < 3 or detect_language(first) != q.language:
+            return ""
+        marks = "".join(f"[{p.n}]" for p in numbered)
+        g = check_grounding(f"{first} {marks}", {p.n: p.text for p in numbered})
+        return g.text if g.kept else ""
 
     def _write(self, retrieval, ranked, best, passages, block, deadline) -> Answer:
         q = retrieval.query

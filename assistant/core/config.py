@@ -89,7 +89,10 @@ class Settings:
     reader_seeds: int = 9                # evidence sentences ranked by their own similarity (+ the topic bonus); neighbours fill the rest of the 9
     reader_context_seeds: int = 2        # the first this many come with the sentences before and after them
     reader_topic_bonus: float = 0.1      # seed order: + this for a sentence naming one of the question's glossary concepts
-    reader_restate: bool = False         # selector: add a one-sentence restatement in the question's language (grounding-checked)
+    # selector: when the picked quotes are in another language than the question, one sentence in the
+    # question's language first (a turn of the same conversation; kept only if it passes the grounding check)
+    reader_restate: bool = False
+    reader_restate_max_tokens: int = 48
     # selector thresholds, fitted for the 1.5B on the tune half (assistant eval --split tune)
     reader_max_p_none: float = 0.035     # selector abstains when the model's P(empty list) is above this (fitted on tune)
     reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this

@@ -71,6 +71,18 @@ def percentile(values: list[float], p: float) -> float:
     return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
 
 
+def answer_language(record: dict) -> str:
+    """The language of what the answer says, not of its frame: its sentence in the member's
+    language when it has one, else its quotes (an abstention: its text)."""
+    from assistant.core.lang import detect_language
+
+    if record.get("lead"):
+        return detect_language(record["lead"])
+    if record["abstained"] or not record.get("citations"):
+        return detect_language(record["answer"])
+    return detect_language(" ".join(c["text"] for c in record["citations"]))
+
+
 def ungrounded_facts(answer: str, citations: list[dict]) -> int:
     """Facts (numbers, dates, amounts, names) of an answer that are not in a passage its
     sentence cites; a fact in a sentence without a valid citation counts too. Quotes are
@@ -102,7 +114,9 @@ def summarize(items: list[dict], records: list[dict]) -> dict:
         updated = [(it, r) for it, r in ans_pairs if it.get("stale")]
         out["newest_first"] = rate([not r["abstained"] and newest_first(r["answer"], it["answer_all"], it["stale"])
                                     for it, r in updated])
-        out["lang_match"] = rate([r.get("language") == it["lang"] for it, r in zip(items, records)])
+        out["lang_match"] = rate([answer_language(r) == it["lang"] for it, r in zip(items, records)])
+        crossed = [r for it, r in zip(items, records) if it.get("kind") == "cross-lang" and not r["abstained"]]
+        out["restated"] = rate([bool(r.get("lead")) for r in crossed])
         answered = [r for r in records if not r["abstained"]]
         out["ungrounded"] = rate([ungrounded_facts(r["answer"], r["citations"]) > 0 for r in answered])
         prompts = [r["prompt_tokens"] for r in records if r.get("prompt_tokens")]

@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant.evaluation.metrics import evidence_rank, summarize
 
 COLS = ["hit@1", "hit@3", "hit@5", "mrr", "key_fact_acc", "cited_evidence", "abstain_unanswerable",
-        "false_abstain", "newest_first", "ungrounded", "lang_match", "evidence_p50", "first_text_p50", "latency_p50", "latency_p95", "prompt_tok"]
+        "false_abstain", "newest_first", "restated", "ungrounded", "lang_match", "evidence_p50", "first_text_p50", "latency_p50", "latency_p95", "prompt_tok"]
 
 
 def _fmt(v) -> str:

@@ -48,7 +48,8 @@ def run_assistant(assistant, items, k: int, label: str = "questions") -> list[di
                 a = item
         j = a.to_json()
         out.append({"id": it["id"], "question": it["question"], "language": a.language, "answer": a.text,
-                    "abstained": a.abstained, "best_score": a.best_score, "backend": a.backend, "note": a.note,
+                    "abstained": a.abstained, "reason": a.reason, "best_score": a.best_score, "backend": a.backend,
+                    "note": a.note, "lead": a.lead,
                     "citations": [{"n": c["n"], "source": c["source"], "text": c["text"]} for c in j["citations"]],
                     "retrieved": [{"source": r["source"], "text": r["text"], "score": r["score"]} for r in j["retrieved"]],
                     "latency_s": a.latency_s, "evidence_s": evidence, "first_text_s": first, "grounding": a.grounding,
