@@ -226,11 +226,16 @@ class LLMReader:
                 if len(chosen) < self.s.answer_max_sentences and ev.source in docs and (ev.source, ev.start) not in seen:
                     chosen.append(passage_for(self.index, ev, 0))
                     seen.add((ev.source, ev.start))
+        newest = self.fallback.newest_first(retrieval, chosen)
+        updated = newest != chosen    # a later document updates the pick: it leads, and the quotes show their dates
+        if updated:
+            chosen, picked = newest, picked + 1
+            diag["updated"] = True
         lead = ""
         if self.restate and any(retrieval.document_language(p.source) != q.language for p in chosen[:picked]):
             lead = self._restatement(system, user, out, q, chosen[:picked], deadline)
             diag["restated"] = bool(lead)
-        return quoted_answer(retrieval, best, chosen, self.name, lead=lead, settings=self.s,
+        return quoted_answer(retrieval, best, chosen, self.name, lead=lead, settings=self.s, dated=updated,
                              grounding=diag)
 
     def _restatement(self, system: str, user: str, reply: str, q, chosen: list[Passage], deadline: float) -> str:

@@ -118,6 +118,8 @@ class Settings:
     rule_country: bool = True
     rule_names: bool = True
     rule_quantity: bool = True
+    rule_newest: bool = True
+    newer_min_similarity: float = 0.7    # a later document's sentence this close to the quote updates it (updates.py)
     # app
     app_host: str = "127.0.0.1"
     app_port: int = 7860

@@ -52,6 +52,7 @@ rule("clean_candidates", "evidence", "bare headings and lines of times and dates
 rule("topic_seed", "reader", "the model's candidates naming a glossary concept rank higher", reader_topic_bonus=0.0)
 rule("add_extractive", "reader", "after the model's pick, the extractive ranking's sentences of the same document",
      reader_add_extractive=False)
+rule("newest", "evidence", "a later document's statement that updates the quote leads the answer", rule_newest=False)
 rule("country", "guard", "a question about one country is answered only by quotes about it", rule_country=False)
 rule("names", "guard", "a question naming a region, person or body is answered only by passages naming it",
      rule_names=False)
