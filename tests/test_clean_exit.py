@@ -21,7 +21,7 @@ from conftest import ROOT
 
 pytestmark = [pytest.mark.llm, pytest.mark.timeout(1200)]
 MODEL = ROOT / "models" / gguf.LLM_SPECS["qwen2.5-coder-0.5b"].filename
-QUESTION = "Hvor mange personer består referencegruppen af?"
+QUESTION = "Hvor mange personer er der i referencegruppen?"
 LONG = " ".join(f"Afsnit {i}: referencegruppen mødes i lokale {i} hver tirsdag." for i in range(90))
 
 

@@ -10,7 +10,7 @@ def test_cli_index_and_ask_json(fake_cli, capsys):
     assert "added 5" in capsys.readouterr().out
     assert cli.main(["--root", root, "index"]) == 0
     assert "unchanged 5" in capsys.readouterr().out
-    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?", "--json"]) == 0
+    assert cli.main(["--root", root, "ask", "Hvor mange personer er der i referencegruppen?", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["language"] == "da" and out["abstained"] is False and out["citations"]
     assert out["retrieved"][0]["score"] >= out["retrieved"][-1]["score"]
@@ -64,7 +64,7 @@ def test_ask_json_has_answerer_grounding_and_no_load_time(fake_cli, capsys):
     root = str(fake_cli.root)
     assert cli.main(["--root", root, "index"]) == 0
     capsys.readouterr()
-    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?", "--json"]) == 0
+    assert cli.main(["--root", root, "ask", "Hvor mange personer er der i referencegruppen?", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["answerer"] == "extractive" and out["grounding"] == {} and 0 < out["latency_s"] < 5
 
@@ -73,7 +73,7 @@ def test_ask_streams_evidence_first_then_the_answer_with_citations(fake_cli, cap
     root = str(fake_cli.root)
     assert cli.main(["--root", root, "index"]) == 0
     capsys.readouterr()
-    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?"]) == 0
+    assert cli.main(["--root", root, "ask", "Hvor mange personer er der i referencegruppen?"]) == 0
     out = capsys.readouterr()
     assert "(reading 5 passages from" in out.err
     assert out.out.startswith("I dokumenterne:") and "[1] 2021-09-14_da_projektplan" in out.out

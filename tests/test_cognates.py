@@ -18,7 +18,7 @@ def test_grams_fold_scandinavian_letters_and_skip_short_words():
 
 
 def test_a_cognate_sentence_scores_above_an_unrelated_one():
-    question = "Hvor lang er beregningsperioden ved aktivering af kriseaftalen?"
+    question = "Hvor lang er beregningsperioden, når kriseaftalen aktiveres?"
     cognate = ["Villkor för aktivering är bland annat: ordinarie arbetstid, beräkningsperiod 4 veckor."]
     other = ["Lönerna diskuterades länge.", "Styrgruppen träffas fyra gånger om året."]
     near, far = cognate_scores(question, [cognate, other])
@@ -29,7 +29,7 @@ def test_a_cognate_sentence_scores_above_an_unrelated_one():
 def test_a_long_sentence_holding_the_words_beats_a_short_one_holding_a_suffix():
     """A share of the question, not a cosine: "projektperioden" shares "perioden"'s grams
     but not "beregnings…" or "aktivering"."""
-    question = "Hvor lang er beregningsperioden ved aktivering af kriseaftalen?"
+    question = "Hvor lang er beregningsperioden, når kriseaftalen aktiveres?"
     long_ = ["Villkor för aktivering är bland annat: ordinarie arbetstid, beräkningsperiod 4 veckor, särskild "
              "nödfallsövertid, dygnsvila, sammanhängande veckovila, grundlönen, extra ordinär arbetstid."]
     short = ["Temaerne adresseres i starten af projektperioden."]
@@ -70,7 +70,7 @@ def test_a_passage_is_read_once_and_the_cache_is_bounded():
 
 def test_retrieval_adds_the_cognate_weight_times_each_candidates_best_sentence(settings, fake_embedder):
     build_index(settings, fake_embedder)
-    question = "Hvor lang er beregningsperioden ved aktivering af kriseaftalen?"
+    question = "Hvor lang er beregningsperioden, når kriseaftalen aktiveres?"
     runs = {}
     for w in (0.0, 0.1):
         a = Assistant(settings.replace(cognate_weight=w), embedder=fake_embedder).warm_up()

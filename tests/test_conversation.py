@@ -27,7 +27,7 @@ def test_unreachable_endpoint_falls_back_with_note(built):
     cfg = settings.replace(answer_backend="selector", llm_provider="openai",
                            llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout_s=3)
     a = Assistant(cfg, embedder=emb).warm_up()
-    ans = a.ask("Hvor mange personer består referencegruppen af?")
+    ans = a.ask("Hvor mange personer er der i referencegruppen?")
     assert ans.backend == "selector→extractive" and "Sprogmodellen kunne ikke svare" in ans.note
     assert "Connection" in ans.grounding["error"] and "Connection" not in ans.note   # a short note in Danish
     assert ans.citations and not ans.abstained and any("8-12 personer" in c.text for c in ans.citations)
@@ -45,19 +45,19 @@ def test_queued_question_hears_how_many_are_ahead(built):
     model = BusyModel(responses=['{"ids": [1]}'])
     a = Assistant(settings.replace(answer_backend="selector"), embedder=emb,
                   answerer_factory=lambda idx, s, llm: LLMReader(idx, s, model, "selector")).warm_up()
-    items = list(a.stream("Hvor mange personer består referencegruppen af?"))
+    items = list(a.stream("Hvor mange personer er der i referencegruppen?"))
     assert isinstance(items[1], Waiting) and items[1].ahead == 2 and isinstance(items[-1], Answer)
 
 
 def test_a_follow_up_keeps_the_question_it_follows_and_a_checked_rewrite():
     hist = [("Hvor mye er inngangslønnen i Sverige?", "…")]
-    assert is_follow_up("Og i Danmark?") and not is_follow_up("Hvor mange personer består referencegruppen af?")
+    assert is_follow_up("Og i Danmark?") and not is_follow_up("Hvor mange personer er der i referencegruppen?")
     assert follow_up(hist, "Og i Danmark?") == ("Hvor mye er inngangslønnen i Sverige?", "")
     assert follow_up([], "Og i Danmark?") == ("", "")
-    assert follow_up(hist, "Hvor mange personer består referencegruppen af?") == ("", "")   # stands alone
-    llm = FakeListChatModel(responses=["Hvor mye er inngangslønnen i Danmark?"])
+    assert follow_up(hist, "Hvor mange personer er der i referencegruppen?") == ("", "")   # stands alone
+    llm = FakeListChatModel(responses=["Hva er inngangslønnen i Danmark?"])
     assert follow_up(hist, "Og i Danmark?", llm) == ("Hvor mye er inngangslønnen i Sverige?",
-                                                     "Hvor mye er inngangslønnen i Danmark?")
+                                                     "Hva er inngangslønnen i Danmark?")
     # bounded: a huge previous question is cut, a rambling model output is not used
     long_hist = [("Hvor mye er inngangslønnen " + "i Sverige " * 500 + "?", "…")]
     assert len(follow_up(long_hist, "Og i Danmark?", max_chars=400)[0]) <= 400
@@ -71,10 +71,10 @@ def test_a_follow_up_keeps_the_question_it_follows_and_a_checked_rewrite():
             return super().invoke(prompt, **kw)
 
     follow_up([("Hvor mye er inngangslønnen i Sverige?", "Inngangslønnen er 31 000 kr. [1]")], "Og i Danmark?",
-              Recording(responses=["Hvor mye er inngangslønnen i Danmark?"]))
+              Recording(responses=["Hva er inngangslønnen i Danmark?"]))
     assert "Hvor mye er inngangslønnen i Sverige?" in seen[0] and "31 000" not in seen[0]
     # ... and only the previous one (with several, a small model completes the wrong one)
-    follow_up([("Hvem leder Helsesekretærforbundet?", "…"), ("Hvor mye er inngangslønnen i Danmark?", "…")],
+    follow_up([("Hvem leder Helsesekretærforbundet?", "…"), ("Hva er inngangslønnen i Danmark?", "…")],
               "Og i Sverige?", Recording(responses=["Hvor mye er inngangslønnen i Sverige?"]))
     assert "inngangslønnen i Danmark" in seen[1] and "Helsesekretærforbundet" not in seen[1]
     # an answer instead of a question, the question echoed back, a question that lost the previous
@@ -102,13 +102,13 @@ def test_a_follow_ups_own_words_decide_what_it_asks_about():
 def test_answer_languages():
     # a follow-up too short to tell its language is answered in the language of the question it became
     assert answer_language("Og i Sverige?", "Hvor mye er inngangslønnen i Sverige?") == "no"
-    assert answer_language("Hvor mange personer består referencegruppen af?", "whatever") == "da"
+    assert answer_language("Hvor mange personer er der i referencegruppen?", "whatever") == "da"
     # a short question whose own words name its language keeps it (it had taken the Norwegian rewrite's)
     assert answer_language("När publicerades projektplanen?", "Når ble prosjektplanen publisert?") == "sv"
     assert answer_language("Och i Norge?", "Hvor mye er inngangslønnen i Norge?") == "sv"
     assert answer_language("And in Sweden?", "Hvor mye er inngangslønnen i Sverige?") == "en"
     assert answer_language("Hvad med Sverige?", "Hvor mye er inngangslønnen i Sverige?") == "da"
-    assert answer_language("Hva med Danmark?", "Hvor mange personer består referencegruppen af i Danmark?") == "no"
+    assert answer_language("Hva med Danmark?", "Hvor mange personer er der i referencegruppen i Danmark?") == "no"
     assert carries_topic("Hur går det med skyddad titel i Danmark?", "Hur går det med utredningen om skyddad yrkestitel?",
                          "Och hur ser det ut i Danmark?")
     assert not carries_topic("Hur ser det ut i Danmark?", "Hur går det med utredningen om skyddad yrkestitel?",

@@ -49,7 +49,7 @@ def test_eval_command_runs_on_any_dataset(fake_cli, tmp_path, capsys):
     assert cli.main(["--root", root, "index"]) == 0
     ds = tmp_path / "mini.jsonl"
     rows = [
-        {"id": "x1", "lang": "da", "question": "Hvor mange personer består referencegruppen af?",
+        {"id": "x1", "lang": "da", "question": "Hvor mange personer er der i referencegruppen?",
          "evidence": ["Består af 8-12 personer"], "answer_all": [["8-12"]], "answerable": True},
         {"id": "x2", "lang": "en", "question": "zzzz qqqq", "evidence": [], "answer_all": [], "answerable": False},
     ]

@@ -38,14 +38,14 @@ def new_set(tmp_path):
 def test_a_set_with_documents_is_indexed_beside_the_corpus_and_ablated_per_half(fake_cli, new_set, tmp_path, capsys):
     scratch, out = tmp_path / "scratch", tmp_path / "out" / "res.jsonl"
     argv = ["--root", str(fake_cli.root), "eval", "--dataset", str(new_set / "qa.jsonl"), "--split", "all",
-            "--scratch", str(scratch), "--ablate", "quantity,names", "--out", str(out), "-k", "3"]
+            "--scratch", str(scratch), "--ablate", "quantity,newest", "--out", str(out), "-k", "3"]
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
     corpus = {p.name for p in (scratch / "newset" / "corpus").iterdir()}
     assert {"2025-01-10_sv_kurs.txt", "aarhus-referat.md"} <= corpus and len(corpus) == 7   # 5 of the corpus + 2
-    assert "## Ablation" in printed and "| quantity | newset | tune | 2 |" in printed and "| names | newset | test | 1 |" in printed
+    assert "## Ablation" in printed and "| quantity | newset | tune | 2 |" in printed and "| newest | newset | test | 1 |" in printed
     ablation = json.loads(out.with_name("ablation.json").read_text())
-    assert {(a["rule"], a["half"]) for a in ablation} == {(r, h) for r in ("quantity", "names") for h in ("all", "tune", "test")}
+    assert {(a["rule"], a["half"]) for a in ablation} == {(r, h) for r in ("quantity", "newest") for h in ("all", "tune", "test")}
     recs = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in recs] == ["t1", "t2", "s1"]
     assert "37" in recs[0]["answer"] and recs[0]["citations"][0]["source"] == "2025-01-10_sv_kurs.txt"

@@ -32,12 +32,12 @@ def test_damaged_index_file_is_an_index_error_and_index_repairs_it(fake_cli, nam
     with pytest.raises(IndexCorruptError, match=f"{name}.*assistant index"):
         make_store(fake_cli).open()
     capsys.readouterr()
-    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?"]) == 5
+    assert cli.main(["--root", root, "ask", "Hvor mange personer er der i referencegruppen?"]) == 5
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err and "assistant index" in err
     assert cli.main(["--root", root, "index"]) == 0  # no --rebuild needed
     assert "full rebuild" in capsys.readouterr().out
-    assert cli.main(["--root", root, "ask", "Hvor mange personer består referencegruppen af?"]) == 0
+    assert cli.main(["--root", root, "ask", "Hvor mange personer er der i referencegruppen?"]) == 0
 
 
 @pytest.mark.parametrize("damage", ["garbage manifest", "pointer to nowhere", "manifest without file list",
@@ -145,7 +145,7 @@ def assistant(settings, fake_embedder):
 
 @pytest.mark.parametrize("question,kind,lang", [
     ("", "empty", "en"), ("   \n\t ", "empty", "en"), ("?!", "empty", "en"),
-    ("Hur många " + "underskrifter " * 200, "long", "sv"), ("Hvor mange personer består referencegruppen af? " * 30, "long", "da"),
+    ("Hur många " + "underskrifter " * 200, "long", "sv"), ("Hvor mange personer er der i referencegruppen? " * 30, "long", "da"),
 ])
 def test_empty_and_oversized_questions_are_refused_before_any_model(assistant, question, kind, lang):
     with pytest.raises(QuestionError) as e:
@@ -154,8 +154,8 @@ def test_empty_and_oversized_questions_are_refused_before_any_model(assistant, q
 
 
 def test_question_is_normalised_and_cjk_or_other_languages_get_english(assistant):
-    ans = assistant.ask("  Hvor mange\x00 personer\n består   referencegruppen af?  ")
-    assert ans.question == "Hvor mange personer består referencegruppen af?"
+    ans = assistant.ask("  Hvor mange\x00 personer\n er der   i referencegruppen?  ")
+    assert ans.question == "Hvor mange personer er der i referencegruppen?"
     for q in ("工会有多少安全代表？", "Kuinka monta allekirjoitusta vetoomus sai?"):
         assert assistant.ask(q).language == "en"
 
@@ -172,7 +172,7 @@ def test_answer_latency_excludes_loading(settings, fake_embedder):
 
 
 def test_concurrent_members_get_the_same_answers_as_one_by_one(assistant):
-    qs = ["Hvor mange personer består referencegruppen af?", "Vilka är hjärtefrågorna?", "distansarbete",
+    qs = ["Hvor mange personer er der i referencegruppen?", "Vilka är hjärtefrågorna?", "distansarbete",
           "Hvem er leder for Helsesekretærforbundet?"] * 4
     alone = [assistant.ask(q).text for q in qs]
     with ThreadPoolExecutor(8) as pool:

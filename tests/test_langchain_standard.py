@@ -34,12 +34,12 @@ class TestMinutesRetriever(RetrieversIntegrationTests):
 
     @property
     def retriever_query_example(self) -> str:
-        return "Hvor mange personer består referencegruppen af?"
+        return "Hvor mange personer er der i referencegruppen?"
 
 
 def test_retriever_documents_carry_citation_metadata():
     a = _assistant(False)
-    docs = a.as_retriever(k=3).invoke("Hvor mange personer består referencegruppen af?")
+    docs = a.as_retriever(k=3).invoke("Hvor mange personer er der i referencegruppen?")
     assert len(docs) == 3 and "8-12 personer" in docs[0].page_content
     m = docs[0].metadata
     assert set(m) >= {"source", "title", "date", "language", "heading", "start", "end", "score"}

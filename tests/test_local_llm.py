@@ -68,12 +68,12 @@ def test_selector_reader_end_to_end(settings, fake_embedder, llm):
     build_index(settings, fake_embedder)
     cfg = settings.replace(answer_backend="selector", llm_model_name=llm.model_path, llm_n_ctx=1024)
     a = Assistant(cfg, embedder=fake_embedder).warm_up()
-    ans = a.ask("Hvor mange personer består referencegruppen af?")
+    ans = a.ask("Hvor mange personer er der i referencegruppen?")
     assert ans.backend == "selector" and not ans.note, ans.note
     assert not ans.abstained and ans.citations
     for c in ans.citations:
         assert a.index.documents[c.source].text[c.start:c.end] == c.text
-    pieces = list(a.stream("Hvor mange personer består referencegruppen af?"))[1:]   # after the Preview
+    pieces = list(a.stream("Hvor mange personer er der i referencegruppen?"))[1:]   # after the Preview
     assert pieces[-1].text == ans.text and "".join(p for p in pieces[:-1]) == ans.text
 
 
@@ -90,7 +90,7 @@ def test_openai_compatible_provider_over_http(settings, fake_embedder, llm):
                            llm_base_url=llm._server.listening_address + "/v1", llm_timeout_s=120)
     a = Assistant(cfg, embedder=fake_embedder).warm_up()
     assert type(a.chat_model()).__name__ == "ChatOpenAI"
-    ans = a.ask("Hvor mange personer består referencegruppen af?")
+    ans = a.ask("Hvor mange personer er der i referencegruppen?")
     assert ans.backend == "selector" and not ans.note, ans.note
     for c in ans.citations:
         assert a.index.documents[c.source].text[c.start:c.end] == c.text

@@ -113,8 +113,8 @@ def test_an_export_replaces_the_earlier_one_and_the_questions_only_folder_of_for
 @pytest.mark.model
 def test_the_exported_encoder_gives_the_models_question_vectors():
     fp32, fast, exact = _gemma(dtype="float32"), _gemma(query_dtype="onnx-int8"), _gemma(query_dtype="onnx-float32")
-    questions = ["How many safety representatives does the union have?", "När ska utredningen vara klar?",
-                 "Hvor mange personer består referencegruppen af?", "Hvem leder Helsesekretærforbundet i Delta?"]
+    questions = ["How many safety representatives are there?", "När ska utredningen vara klar?",
+                 "Hvor mange personer er der i referencegruppen?", "Hvem er lederen av Helsesekretærforbundet i Delta?"]
     want, got = fp32.embed_queries_np(questions), fast.embed_queries_np(questions)
     assert got.shape == (4, 768) and np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-3)
     cos = np.sum(want * got, axis=1)
@@ -166,7 +166,7 @@ def test_questions_and_documents_are_embedded_without_loading_torch_and_tokenise
             "from assistant.models.embeddings import SentenceTransformerEmbedder\n"
             f"e = SentenceTransformerEmbedder(models.gemma_dir(Path({str(ROOT / 'models')!r})), models.GEMMA_ID, "
             "models.hash_list_digest(), dtype='onnx-float32', query_dtype='onnx-int8', onnx=True)\n"
-            "v = e.embed_query_np('Hur många skyddsombud finns det?')\n"
+            "v = e.embed_query_np('Hur många skyddsombud har förbundet?')\n"
             "d = e.embed_documents_np(['Förbundet har 6496 skyddsombud.', 'Kort sigt: Rekrutteringssituationen'])\n"
             "print(v.shape[0], d.shape, e.count_tokens('ø'), 'torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)

@@ -53,6 +53,6 @@ def test_installed_wheel_answers_outside_the_repository(wheel, tmp_path):
                            cwd=work, env=env, capture_output=True, text=True)
     assert where.returncode == 0 and all(line.startswith(str(site)) for line in where.stdout.split()), where
     assert run("index").returncode == 0
-    ans = run("ask", "How many people are in the reference group of the partnership?")
+    ans = run("ask", "How many people sit in the partnership's reference group?")
     assert ans.returncode == 0, ans.stderr[-2000:]
     assert "In the documents:" in ans.stdout and "8-12 personer" in ans.stdout and "[1]" in ans.stdout

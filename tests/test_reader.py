@@ -15,7 +15,7 @@ from assistant.answer.reader import LLMReader, compact_evidence
 from assistant.answer.selection import ids_grammar, parse_selection
 from assistant.query.query import build_query
 
-Q = "Hvor mange personer består referencegruppen af?"
+Q = "Hvor mange personer er der i referencegruppen?"
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_selector_empty_list_abstains(built):
 
 
 def test_a_lead_in_is_context_never_a_quote(built, monkeypatch):
-    """ "Vilket journalsystem använder Region Halland?": the 1.5B picked "Fråga från Region
+    """ "Vilket journalsystem har Region Halland?": the 1.5B picked "Fråga från Region
     Halland gällande akutmottagningarna:", which names Halland and says nothing."""
     import dataclasses
 
@@ -98,7 +98,7 @@ def test_a_lead_in_is_context_never_a_quote(built, monkeypatch):
     assert alone.abstained and not alone.citations
     both = rd.answer(r)
     assert not both.abstained and [c.text for c in both.citations] == [passages[1].text]
-    halland = a.retrieve("Vilket journalsystem använder Region Halland?")
+    halland = a.retrieve("Vilket journalsystem har Region Halland?")
     assert any(is_lead_in(t) for h in halland.hits for t in h.chunk.sentence_texts())
     assert not any(is_lead_in(ev.text) for ev in rd.fallback.evidence(halland)[0])
 
@@ -234,7 +234,7 @@ def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_previous_question_ke
     class Hangs(FakeListChatModel):
         def _call(self, *args, **kwargs):
             release.wait(30)
-            return "Hvor mye er inngangslønnen i Danmark?"
+            return "Hva er inngangslønnen i Danmark?"
 
     t0 = time.monotonic()
     out = follow_up([("Hvor mye er inngangslønnen i Sverige?", "…")], "Og i Danmark?", Hangs(responses=["x"]), timeout_s=0.5)
@@ -259,21 +259,6 @@ def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built
         assert c.text == best.text and (c.source in shown or best.similarity >= a.settings.abstain_threshold)
     one = rd.answer(dataclasses.replace(r, query=build_query("Vad säger protokollet om pandemin?")))  # the pick alone
     assert [c.text for c in one.citations] == [passages[0].text]
-
-
-def test_what_the_documents_say_about_a_subject_is_what_names_it(built):
-    a, _ = built
-    q = "Vad säger dokumenten om distansarbete?"   # glossary: remote work, hjemmearbejde, hjemmekontor, ...
-    r = a.retrieve(q)
-    passages, _, _ = reader(a, ["x"]).shown_evidence(r)
-    names = lambda p: r.topic_count(f"{p.heading}\n{p.text}")  # noqa: E731  (in the text or the section's heading)
-    on = [n for n, p in enumerate(passages, 1) if names(p)]
-    off = [n for n, p in enumerate(passages, 1) if not names(p)]
-    assert r.topics and on and off
-    rd = reader(a, [f'{{"ids": [{off[0]}, {on[0]}]}}'] * 2, reader_add_extractive=False, answer_max_sentences=4)
-    ans = rd.answer(r)   # the model picks one sentence that does not name it, and one that does
-    assert passages[on[0] - 1].text in [c.text for c in ans.citations]
-    assert all(names(c) for c in ans.citations)
 
 
 def test_callbacks_and_tracing_follow_the_model_call_into_its_deadline_thread(settings, fake_embedder):

@@ -18,12 +18,12 @@ from assistant.answer.citations import Citation, Passage, cite
 from assistant.core.config import Settings
 from assistant.core.i18n import human_date, t
 from assistant.index.filters import Filters
-from assistant.answer.evidence import Evidence, first_byline, gives_date, on_topic, rank_sentences, select_evidence
+from assistant.answer.evidence import Evidence, rank_sentences, select_evidence
 from assistant.answer.candidates import Admit
-from assistant.answer.guards import Switches, judge
+from assistant.answer.guards import judge
 from assistant.retrieval.hybrid import HybridRetriever, Retrieval
 from assistant.answer.updates import newest_first
-from assistant.answer.subjects import about_subject, names_subject, other_documents
+from assistant.answer.each_document import other_documents
 from assistant.index.store import SearchIndex
 
 
@@ -100,11 +100,8 @@ def quoted_answer(retrieval: Retrieval, best: float, passages: list[Passage], ba
     first passage is about another country is an abstention; a how-many question is
     answered only by passages that hold a number (guards.py)."""
     s = settings or Settings()
-    on_subject = about_subject(retrieval, passages) if s.rule_subject else passages   # what names X
-    if len(on_subject) < len(passages):
-        passages, lead = on_subject, ""
     q = retrieval.query
-    verdict = judge(q, [retrieval.quote(p.source, p.start, p.text) for p in passages], switches=Switches.of(s))
+    verdict = judge(q, [p.text for p in passages], s.rule_quantity)
     if verdict.reason:
         return abstention(retrieval, best, backend, verdict.reason, **fields)
     if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact
@@ -146,24 +143,15 @@ class ExtractiveAnswerer:
     def __init__(self, index: SearchIndex, settings: Settings):
         self.index, self.s = index, settings
 
-    def evidence(self, retrieval: Retrieval, context_weight: float | None = None,
-                 expanded: bool = False, topic_bonus: float = 0.0) -> tuple[list[Evidence], float]:
-        """Ranked evidence sentences and the best raw similarity (the abstention signal;
-        the answer-type prior and the neighbours only order sentences, they do not make
-        evidence stronger; for "what do the documents say about X", a sentence naming X is
-        evidence enough: subjects.py; so is the line with its own date of the document "when was
-        <it> published?" names: evidence.gives_date). `context_weight` defaults to the setting; `topic_bonus`
-        only orders (rank_sentences)."""
-        cw = self.s.sentence_context_weight if context_weight is None else context_weight
+    def evidence(self, retrieval: Retrieval, expanded: bool = False,
+                 topic_bonus: float = 0.0) -> tuple[list[Evidence], float]:
+        """Ranked candidate sentences and the best raw similarity (the abstention signal: the
+        answer-type prior and `topic_bonus` only order sentences, they do not make evidence
+        stronger)."""
         s = self.s
-        ranked = rank_sentences(retrieval, type_bonus=s.answer_type_bonus, context_weight=cw, expanded=expanded,
-                                topic_bonus=topic_bonus, admit=Admit.of(s), document_date=s.rule_document_date)
-        ranked = on_topic(ranked, retrieval, s.rule_on_topic, s.rule_document_date, s.rule_byline)
-        best = max((ev.similarity for ev in ranked), default=float("-inf"))
-        dated = s.rule_document_date and gives_date(ranked, retrieval)
-        if dated or (s.rule_subject and names_subject(retrieval, [ev.text for ev in ranked])):
-            best = max(best, self.s.abstain_threshold)
-        return ranked, best
+        ranked = rank_sentences(retrieval, type_bonus=s.answer_type_bonus, expanded=expanded, topic_bonus=topic_bonus,
+                                admit=Admit.of(s))
+        return ranked, max((ev.similarity for ev in ranked), default=float("-inf"))
 
     def heading_of(self, ev: Evidence) -> str:
         """The heading path of the section a sentence is in."""
@@ -176,12 +164,12 @@ class ExtractiveAnswerer:
         """The answer for evidence already ranked by `evidence()`."""
         if not ranked or best < self.s.abstain_threshold:
             return abstention(retrieval, best, self.name)
-        chosen = (first_byline(ranked, retrieval) if self.s.rule_byline and retrieval.query.asks("author")
-                  else select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin))
-        chosen += [] if not self.s.rule_each_document else other_documents(retrieval.query, ranked, {ev.source for ev in chosen},
-                                  self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
-                                  topic_count=retrieval.topic_count, language_of=retrieval.document_language,
-                                  heading_of=self.heading_of)
+        chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
+        if self.s.rule_each_document:
+            chosen += other_documents(retrieval.query, ranked, {ev.source for ev in chosen},
+                                      self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
+                                      topic_count=retrieval.topic_count, language_of=retrieval.document_language,
+                                      heading_of=self.heading_of)
         passages = [passage_for(self.index, ev, 0) for ev in chosen]
         newest = self.newest_first(retrieval, passages)
         return quoted_answer(retrieval, best, newest, self.name, settings=self.s, dated=newest != passages)

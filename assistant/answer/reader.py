@@ -35,13 +35,13 @@ from assistant.core.config import Settings
 from assistant.core.i18n import t
 from assistant.answer.evidence import Evidence, select_evidence
 from assistant.answer.grounding import check_grounding
-from assistant.answer.guards import Switches, judge
+from assistant.answer.guards import judge
 from assistant.core.lang import detect_language
 from assistant.models.llm import LLMStopped, LLMTimeout, within_deadline
 from assistant.core.prompting import render
 from assistant.retrieval.hybrid import Retrieval
-from assistant.answer.selection import ids_grammar, p_yes, parse_selection
-from assistant.answer.subjects import other_documents
+from assistant.answer.selection import ids_grammar, parse_selection
+from assistant.answer.each_document import other_documents
 from assistant.index.store import SearchIndex
 
 LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}
@@ -136,21 +136,11 @@ class LLMReader:
         msg = within_deadline(deadline, lambda: self.llm.invoke(messages, **kw), self.s.llm_timeout_s)
         return str(msg.content), msg.response_metadata
 
-    def _verify(self, system: str, user: str, reply: str, n: int, deadline: float) -> float:
-        """The model's P(yes) that sentence [n], which it picked, states the answer: asked
-        as the next turn of the same conversation, so only the new question is read."""
-        out, meta = self._invoke(system, user, deadline, (AIMessage(reply), HumanMessage(render("reader_verify_user", n=n))),
-                                 max_tokens=1, grammar='root ::= "yes" | "no"', logprobs=True, top_logprobs=5)
-        return p_yes(out, meta.get("logprobs"))
-
     # ---- answers ----
     def answer(self, retrieval: Retrieval) -> Answer:
         ranked, best = self.fallback.evidence(retrieval)
         if not ranked or best < self.s.abstain_threshold:
             return self.fallback.answer_from(retrieval, ranked, best)
-        if self.s.rule_byline and retrieval.query.asks("author"):  # who wrote it: the first document's byline (evidence.first_byline); no model
-            ans = self.fallback.answer_from(retrieval, ranked, best)
-            return dataclasses.replace(ans, backend=f"{self.name}→byline")
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
             passages, block, reason = self.shown_evidence(retrieval)
@@ -172,19 +162,16 @@ class LLMReader:
         Seeded by each sentence's own similarity to the question or its glossary expansion
         (a sentence naming one of the question's glossary concepts moves up; the best two
         come with their neighbours); the extractive ranking adds quotes after the pick.
-        The writer writes from what it is shown, so it sees only sentences that may answer.
-        The selector sees every seed: when its pick is about another country than the one
-        asked, that is an abstention signal (guards.py); shown only the country's sentences,
-        the 1.5B answered "Hvor mye er inngangslønnen i Sverige?" with an average salary."""
-        seeds, _ = self.fallback.evidence(retrieval, context_weight=0.0, expanded=True, topic_bonus=self.s.reader_topic_bonus)
+        The writer writes from what it is shown, so it sees only sentences that may answer
+        (guards.py); the selector sees every seed, and the guard reads its pick."""
+        seeds, _ = self.fallback.evidence(retrieval, expanded=True, topic_bonus=self.s.reader_topic_bonus)
         admit = lambda e: True  # noqa: E731
         if self.mode == "writer":
-            on = Switches.of(self.s)
-            verdict = judge(retrieval.query, [retrieval.quote(e.source, e.start, e.text) for e in seeds], False, on)
+            verdict = judge(retrieval.query, [e.text for e in seeds], self.s.rule_quantity)
             if verdict.reason:
                 return [], "", verdict.reason
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
-            admit = lambda e: judge(retrieval.query, [retrieval.quote(e.source, e.start, e.text)], False, on).all_kept  # noqa: E731
+            admit = lambda e: judge(retrieval.query, [e.text], self.s.rule_quantity).all_kept  # noqa: E731
         return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, self.s.reader_seeds,
                                   admit=admit, context_seeds=self.s.reader_context_seeds,
                                   context=dataclasses.replace(Admit.of(self.s), lead_in=False)), "")
@@ -210,16 +197,12 @@ class LLMReader:
                   if not (self.s.rule_lead_in and is_lead_in(passages[i - 1].text))]
         if not chosen or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
             return dataclasses.replace(abstention(retrieval, best, self.name, "model"), grounding=diag)
-        if self.s.reader_verify and self.constrained:
-            diag["p_yes"] = round(self._verify(system, user, out, sel.ids[0], deadline), 4)
-            if diag["p_yes"] < self.s.reader_min_p_yes:
-                return dataclasses.replace(abstention(retrieval, best, self.name, "unverified"),
-                                           grounding=diag)
         picked = len(chosen)
-        chosen += [] if not self.s.rule_each_document else [passage_for(self.index, ev, 0) for ev in other_documents(
-            q, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
-            self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count,
-            retrieval.document_language, self.fallback.heading_of)]
+        if self.s.rule_each_document:   # "the documents", two years or countries: each one's best sentence too
+            chosen += [passage_for(self.index, ev, 0) for ev in other_documents(
+                q, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
+                self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count,
+                retrieval.document_language, self.fallback.heading_of)]
         if self.s.reader_add_extractive:  # then what the extractive ranking quotes from the same document(s)
             seen, docs = {(p.source, p.start) for p in chosen}, {p.source for p in chosen}
             for ev in select_evidence(ranked, len(ranked), self.s.sentence_margin):

@@ -22,18 +22,6 @@ class Selection:
     p_ids: dict                  # sentence number -> probability as the first id
 
 
-def p_yes(text: str, logprobs: dict | None) -> float:
-    """P(yes) of a yes/no answer from its first token's top log-probabilities (yes vs no);
-    without them 1.0 for "yes" and 0.0 otherwise."""
-    toks = (logprobs or {}).get("content") or []
-    if toks:
-        top = {t["token"].strip().lower(): math.exp(t["logprob"]) for t in toks[0].get("top_logprobs", [])}
-        yes, no = top.get("yes", 0.0), top.get("no", 0.0)
-        if yes + no > 0:
-            return yes / (yes + no)
-    return 1.0 if text.strip().lower().startswith("yes") else 0.0
-
-
 def parse_selection(text: str, logprobs: dict | None, n: int, second_ratio: float) -> Selection:
     """The model's choice. With token log-probabilities (llama.cpp), the decision is read
     where the model chooses between ' [' and ' []' (P(none)) and at the first id (the

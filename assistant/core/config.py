@@ -56,8 +56,6 @@ class Settings:
     sentence_weight: float = 1.0          # weight of a chunk's best sentence next to the chunk's cosine (tune half: 0.5-1.5)
     lexical_weight: float = 0.1           # keyword (BM25 / full-text) score, relative to the best one
     cognate_weight: float = 0.05          # best sentence's share of the question's character 4-grams (cognates.py; tune half)
-    byline_bonus: float = 0.2             # who-wrote questions: added to a byline or signature sentence (tune half)
-    multi_doc_margin: float = 0.2         # for questions about several documents (retrieval.py)
     # terms in en/sv/da/no searched together ("safety representative" = "skyddsombud"):
     # "builtin" (assistant/glossary.tsv), "" (off) or a TSV file of your own
     glossary: str = "builtin"
@@ -68,7 +66,6 @@ class Settings:
     abstain_threshold: float = 0.34
     sentence_margin: float = 0.08
     answer_type_bonus: float = 0.08
-    sentence_context_weight: float = 0.1   # + this x the better neighbour sentence's similarity (fitted on the tune half)
     # the answer step: "selector" (the LLM picks the sentences that answer, or none),
     # "writer" (the LLM writes, every fact grounding-checked), "extractive" (no LLM)
     answer_backend: str = "selector"
@@ -97,26 +94,15 @@ class Settings:
     reader_max_p_none: float = 0.035     # selector abstains when the model's P(empty list) is above this (fitted on tune)
     reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this
     reader_second_ratio: float = 0.2     # a second sentence is quoted when P(second) >= ratio x P(first)
-    # selector: the model is asked again whether its pick states the answer (a yes/no turn of the same
-    # conversation, its prompt read from the cache); it abstains when P(yes) is below reader_min_p_yes
-    reader_verify: bool = False
-    reader_min_p_yes: float = 0.5
     # after the model's pick, also quote what the extractive ranking picks from the same document
     # (up to answer_max_sentences): context for the pick without quotes from unrelated documents
     reader_add_extractive: bool = True
     reader_write_max_tokens: int = 80    # writer: answer length cap
     # switches of the rules on the question and answer path (core/rules.py; `assistant eval --ablate`)
-    rule_spread: bool = True
-    rule_byline: bool = True
-    rule_on_topic: bool = True
-    rule_document_date: bool = True
-    rule_subject: bool = True
     rule_each_document: bool = True
     rule_lead_in: bool = True
     rule_instructions: bool = True
     rule_clean_candidates: bool = True
-    rule_country: bool = True
-    rule_names: bool = True
     rule_quantity: bool = True
     rule_newest: bool = True
     newer_min_similarity: float = 0.7    # a later document's sentence this close to the quote updates it (updates.py)

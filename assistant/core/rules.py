@@ -31,18 +31,8 @@ def rule(name: str, stage: str, what: str, **off: Any) -> Rule:
 
 rule("glossary", "retrieval", "the question is searched with its glossary terms in the other languages", glossary="")
 rule("cognates", "retrieval", "candidates score by shared character 4-grams with the question", cognate_weight=0.0)
-rule("spread", "retrieval", "a question about several documents gets the best passage of each", rule_spread=False)
-rule("byline", "evidence", "a who-wrote question is answered by the first document's byline", rule_byline=False,
-     byline_bonus=0.0)
 rule("type_prior", "evidence", "sentences of the kind the question asks for (number, name) rank higher",
      answer_type_bonus=0.0)
-rule("context", "evidence", "a sentence ranks with its better neighbour's similarity", sentence_context_weight=0.0)
-rule("on_topic", "evidence", "evidence only from documents naming the question's glossary concepts",
-     rule_on_topic=False)
-rule("document_date", "evidence", "'when was <kind of document> published?' is answered by that document's date",
-     rule_document_date=False)
-rule("subject", "evidence", "'what do the documents say about X': a sentence naming X is evidence enough",
-     rule_subject=False)
 rule("each_document", "evidence", "a question about each document quotes each one's best sentence",
      rule_each_document=False)
 rule("lead_in", "evidence", "list lead-ins ('… följande:') are not quoted", rule_lead_in=False)
@@ -53,9 +43,6 @@ rule("topic_seed", "reader", "the model's candidates naming a glossary concept r
 rule("add_extractive", "reader", "after the model's pick, the extractive ranking's sentences of the same document",
      reader_add_extractive=False)
 rule("newest", "evidence", "a later document's statement that updates the quote leads the answer", rule_newest=False)
-rule("country", "guard", "a question about one country is answered only by quotes about it", rule_country=False)
-rule("names", "guard", "a question naming a region, person or body is answered only by passages naming it",
-     rule_names=False)
 rule("quantity", "guard", "a how-many/how-much question is answered only by quotes with a number",
      rule_quantity=False)
 

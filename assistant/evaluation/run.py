@@ -143,11 +143,12 @@ def _chat_model(settings, cache: Path | None):
 
 
 def _halves(items: list[dict]) -> dict[str, list[int]]:
-    """Question positions of the whole run and of each half in it."""
-    out: dict[str, list[int]] = {"all": list(range(len(items)))}
+    """Question positions of each half in the run, and of the whole run when it holds both."""
+    out: dict[str, list[int]] = {}
     for i, it in enumerate(items):
-        if it.get("split"):
-            out.setdefault(it["split"], []).append(i)
+        out.setdefault(it.get("split") or "all", []).append(i)
+    if len(out) > 1:
+        out["all"] = list(range(len(items)))
     return out
 
 
@@ -187,11 +188,12 @@ def cmd_eval(args, settings) -> int:
                             chat_model=llm).warm_up()
             recs = run_assistant(off, items, args.k, f"{evalset.name}: without {rule}")
             base = results["assistant" if len(names) == 1 else f"assistant/{names[0]}"]
-            for half, idx in _halves(items).items():
-                sub = [items[i] for i in idx]
-                ablations.append({"rule": rule, "set": evalset.name, "half": half, "n": len(sub),
-                                  "with": summarize(sub, [base[i] for i in idx]),
-                                  "without": summarize(sub, [recs[i] for i in idx])})
+            rows_of_rule = [{"rule": rule, "set": evalset.name, "half": half, "n": len(idx),
+                             "with": summarize([items[i] for i in idx], [base[i] for i in idx]),
+                             "without": summarize([items[i] for i in idx], [recs[i] for i in idx])}
+                            for half, idx in _halves(items).items()]
+            print(ablation_table(rows_of_rule).split("\n", 2)[2], flush=True)   # this rule's lines, as soon as known
+            ablations += rows_of_rule
         if args.out:
             out = Path(args.out)
             out = out if len(sets) == 1 else out.with_name(f"{out.stem}.{evalset.name}{out.suffix}")

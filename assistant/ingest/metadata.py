@@ -16,8 +16,6 @@ _MONTHS = {
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?!\d)")
 _DMY = re.compile(r"\b([0-3]?\d)\.?\s*([A-Za-zæøåäö]{3,9})\.?\s+((?:19|20)\d\d)\b", re.I)
 _YYMMDD = re.compile(r"\b(\d\d)([01]\d)([0-3]\d)(?:-\d{6})?\b")
-_DMY_NUM = re.compile(r"(?<![\d.])([0-3]?\d)\.([01]?\d)\.((?:19|20)\d\d)(?!\d)")     # 05.12.2018
-_MDY = re.compile(r"\b([A-Za-z]{3,9})\.?\s+([0-3]?\d),?\s+((?:19|20)\d\d)\b")       # December 5, 2018
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
@@ -54,16 +52,6 @@ def find_date(text: str, filename: str = "") -> str | None:
     if m and (d := _iso(2000 + int(m.group(1)), int(m.group(2)), int(m.group(3)))):
         return d
     return None
-
-
-def dates_in(text: str) -> set[str]:
-    """Every calendar date written in `text`, as ISO: "2018-12-05", "14. sept. 2021",
-    "05.12.2018", "December 5, 2018"."""
-    out = {_iso(int(m[1]), int(m[2]), int(m[3])) for m in _ISO.finditer(text)}
-    out |= {_iso(int(m[3]), int(m[2]), int(m[1])) for m in _DMY_NUM.finditer(text)}
-    out |= {_iso(int(m[3]), _MONTHS[m[2].lower()], int(m[1])) for m in _DMY.finditer(text) if m[2].lower() in _MONTHS}
-    out |= {_iso(int(m[3]), _MONTHS[m[1].lower()], int(m[2])) for m in _MDY.finditer(text) if m[1].lower() in _MONTHS}
-    return out - {None}
 
 
 # `<[^<>]+>`, not `<[^>]+>`: a line of many `<` without `>` stays linear

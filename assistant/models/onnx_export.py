@@ -105,7 +105,7 @@ def _build(model_dir: Path, model_hash: str, tmp: Path) -> Path:
     get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
     stamp = {"format": FORMAT, "model_hash": model_hash, "prompts": {k: st.prompts.get(k, "") for k in PROMPTS},
              "dim": int(get_dim()), "max_tokens": int(st.max_seq_length)}
-    probe = {"query": ["How many safety representatives does the union have?", "När ska utredningen vara klar?"],
+    probe = {"query": ["How many safety representatives are there?", "När ska utredningen vara klar?"],
              "document": ["Skyddsombud: 6496 skyddsombud finns i förbundet.", "Referencegruppen består af 8 personer."]}
     want = {kind: getattr(st, f"encode_{kind}")(texts, normalize_embeddings=True, convert_to_numpy=True)
             for kind, texts in probe.items()}

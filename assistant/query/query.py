@@ -1,19 +1,19 @@
 """The `Query`: a member's question, read once, passed down the whole path.
 
 `build_query` is the one place the question's words are read: its language, what kind of
-answer it asks for, the countries, names and years it names, whether it is about one
-document or each of several, and what it wants (an author, a quantity, what the
-documents say about something). A follow-up keeps the question it follows as `previous`
+answer it asks for (a number, a date, a person, a place, a reason, ...), the countries
+and years it names, whether it is about one document or each of several, and whether it
+asks for a quantity. A follow-up keeps the question it follows as `previous`
 (not joined into its text): its own words decide what it names, and where they name
 nothing, the previous question's do ("Og i Sverige?" after a question about salaries is
 about Sweden and salaries)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from assistant.core.lang import detect_language
-from assistant.query import doc_kinds, names, places, quantities, questions
+from assistant.query import places, quantities, questions
 
 _SEVERAL = re.compile(
     r"\b(dokumenten|dokumentene|dokumenterne|documents|both|båda|bägge|begge|jämför|sammenlign|compare)\b", re.I)
@@ -33,14 +33,11 @@ class Query:
     language: str                              # the language the answer is written in
     previous: str = ""                         # the question this one follows up ("" if none)
     rewrite: str = ""                          # the follow-up as a stand-alone question, when a model wrote one
-    answer_type: tuple[str, ...] = ()          # "author", "number", "date", "person", "place", "reason", ...
+    answer_type: tuple[str, ...] = ()          # "number", "date", "person", "place", "organisation", "reason", "list"
     countries: frozenset[str] = frozenset()    # ISO codes of the countries it names
-    names: tuple[tuple[str, ...], ...] = ()    # the names it asks about ("Region Värmland"), each a run of words
     years: frozenset[str] = frozenset()
     scope: str = "one"                         # "one", "several" (compare, both) or "each" (each document's answer)
-    wants: frozenset[str] = frozenset()        # "author", "quantity", "count", "documents_say", "document_date"
-    figure: re.Pattern | None = field(default=None, compare=False)   # the named figure asked for (the salary, a fee)
-    document_kinds: frozenset[str] = frozenset()   # the kinds of document whose own date is asked for
+    wants: frozenset[str] = frozenset()        # "quantity" (how many/much), "count" (how many of something)
 
     @property
     def search_text(self) -> str:
@@ -70,19 +67,10 @@ def build_query(text: str, language: str | None = None, previous: str = "", rewr
     several_years = len(own_years) >= 2
     each = bool(_DOCUMENTS.search(whole)) or several_years or len(countries) >= 2
     several = each or bool(_SEVERAL.search(whole)) or len(years_named(whole)) >= 2
-    kinds = frozenset(doc_kinds.kinds_dated(text))
-    wants = {want for want, on in (
-        ("author", questions.asks_author(whole)),
-        ("quantity", quantities.asks_quantity(whole)),
-        ("count", quantities.asks_count(whole)),
-        ("documents_say", bool(_DOCUMENTS.search(whole))),
-        ("document_date", bool(kinds)),
-    ) if on}
+    wants = {want for want, on in (("quantity", quantities.asks_quantity(whole)),
+                                   ("count", quantities.asks_count(whole))) if on}
     return Query(
         text=text, language=language or detect_language(text), previous=previous, rewrite=rewrite,
         answer_type=_own_first(text, whole, questions.answer_type),
-        countries=countries, names=tuple(_own_first(text, whole, names.names_in)),
-        years=years_named(text) or years_named(whole),
-        scope="each" if each else "several" if several else "one",
-        wants=frozenset(wants), figure=quantities.asked_figure(whole),
-        document_kinds=kinds)
+        countries=countries, years=years_named(text) or years_named(whole),
+        scope="each" if each else "several" if several else "one", wants=frozenset(wants))

@@ -1,16 +1,17 @@
 """Questions are bounded before any model runs: whitespace and control characters are
 normalised, an empty question or one over the length limit is refused with a message in
-the question's language (QuestionError, exit code 2 in the CLI). `answer_type` (once per
-question) and `type_prior` (per sentence) are the answer step's small prior for the kind of
-sentence a question asks for;
-`asks_author` and `is_byline` let retrieval and the answer step find who wrote or signed
-a text ("Innlegg: Gro Bengtson", '…, skriver "Snart på väg".', "/Snart på väg")."""
+the question's language (QuestionError, exit code 2 in the CLI).
+
+`answer_type` (once per question) reads the kind of answer a question asks for from its
+question words in the four languages: a number, a date, a person, a place, an
+organisation, a reason or a list. `type_prior` (per sentence) is the answer step's small
+prior for sentences of that kind. Month names come from CLDR (Babel)."""
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-from assistant.query.doc_kinds import is_date_line
 from assistant.core.errors import AssistantError
 from assistant.core.i18n import t
 from assistant.core.lang import detect_language
@@ -45,63 +46,61 @@ def check_question(text: str, max_chars: int = 1000, language: str | None = None
 
 # ---------- what kind of answer a question asks for ----------
 
-_ASKS_NUMBER = re.compile(
-    r"\b(när|hvornår|når|when|what year|vilket år|hvilket år|hur många|hur mycket|hvor mange|hvor meget|hvor mye|"
-    r"how many|how much|hur stor|hvor stor|how large|hur länge|hvor længe|hvor lenge|how long|datum|dato|date)\b", re.I)
-_ASKS_PERSON = re.compile(r"\b(vem|vilka personer|hvem|who|whom)\b", re.I)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖÆØ][a-zåäöæøé]+(?:[- ][A-ZÅÄÖÆØ][a-zåäöæøé]+)+")
-
-
-# who wrote it: "Hvem skrev innlegget …?", "Vem har skrivit …?", "Who wrote …?", "Kven skreiv …?",
-# "Hvem står bak innlegget?", and a question word before the signature or author ("Hvilken
-# signatur …?", "Who is the author …?"); not "Vad säger författaren om …?" nor "Vem undertecknade
-# avtalet?" (who signed an agreement is a fact in the text, not its byline)
-_ASKS_AUTHOR = re.compile(
-    r"\b(?:vem|hvem|who|kven)\s+(?:har\s+|has\s+|had\s+)?(?:skrev|skrivit|skrevet|skreiv|wrote|written|authored|"
-    r"penned|forfattet|författade|står\s+bak(?:om)?|is\s+behind)\b|"
-    r"\b(?:vem|hvem|who|kven|vems|hvis|whose|vilken|vilket|hvilken|hvilket|which)\b(?:\s+\w+){0,3}?\s+"
-    r"(?:signatur(?:en)?|signature|byline|författare(?:n)?|forfatter(?:en)?|author|avsändare(?:n)?|"
-    r"afsender(?:en)?|avsender(?:en)?|underskrift(?:en)?)\b", re.I)
-# a byline ("Innlegg: Gro Bengtson", "**Av:** Anna Berg", "Skrevet av Gro Bengtson", "Referent: …"),
-# a signature line ("/Snart på väg"; not "– Name": a list item) or an attribution closing a
-# sentence ('…, skriver "Snart på väg".'; not "I Västernorrland skriver Sekreterarbyrån …")
-_BYLINE = re.compile(
-    r"(?:^|\s)\**(?:Innlegg|Indlæg|Inlägg|Av|Af|By|Forfatter|Författare|Author|Referent|Protokollförare|"
-    r"Protokollfører|Vid protokollet|Ved protokollen)\**\s*:\**\s*[A-ZÅÄÖÆØ]|"
-    r"(?:^|\s)(?:Skrevet av|Skrevet af|Skrivet av|Written by)\s*:?\s*[A-ZÅÄÖÆØ]|^\s*/\s*[A-ZÅÄÖÆØ]|"
-    r"[,—–]\s*(?:skriver|skrev|writes|wrote)\s+[\"“«]?[A-ZÅÄÖÆØ][^,.!?]{0,40}[\"”»]?\s*[.!]?\s*$", re.M)
-
-
-def asks_author(question: str) -> bool:
-    """The question asks who wrote or signed a text."""
-    return bool(_ASKS_AUTHOR.search(question))
-
-
-def is_byline(sentence: str) -> bool:
-    """The sentence names who wrote or signed a text."""
-    return bool(_BYLINE.search(sentence))
+_Q = {
+    "date": r"när|hvornår|når|when|what date|which date|vilket datum|hvilken dato|what year|vilket år|hvilket år|"
+            r"hvilken dag|vilken dag|which day|what day",
+    "number": r"hur många|hur mycket|hvor mange|hvor meget|hvor mye|how many|how much|how large|how big|hur stor\w*|"
+              r"hvor stor\w*|how long|hur länge|hvor længe|hvor lenge|how old|hur gammal|hvor gammel|vad kostar|"
+              r"hvad koster|hva koster|what does .{1,40} cost|what is the (?:amount|number|price|cost)",
+    "person": r"vem|vilka personer|hvem|who|whom|kven|vems|hvis|whose",
+    "place": r"^var\b|var någonstans|hvor(?!\s+(?:mange|meget|mye|længe|lenge|stor\w*|ofte|gammel|langt|lang|høy\w*|hurtig\w*))|"
+             r"where|i vilken (?:stad|ort|kommun|region|lokal)|i hvilken (?:by|kommune|region|by)|in which (?:city|town|place|region)|"
+             r"which (?:city|town|place|venue|hotel)|vilket hotell|hvilket hotel\w*",
+    "organisation": r"which (?:organi[sz]ation|union|company|body|party)|vilken (?:organisation|förening|facklig|part)|"
+                    r"hvilken (?:organisation|organisasjon|forening|part)|vilket förbund|hvilket forbund",
+    "reason": r"varför|hvorfor|why|how come|av vilken anledning|af hvilken grund|av hvilken grunn|what was the reason|"
+              r"vad var skälet|hva var grunnen|hvad var grunden",
+    "list": r"vilka|hvilke|what are the|which are the|list the|name the|nämn|nevn|nævn",
+}
+_ASKS = {kind: re.compile(rf"(?:^|\b)(?:{pattern})(?:\b|$)", re.I) for kind, pattern in _Q.items()}
 
 
 def answer_type(question: str) -> tuple[str, ...]:
-    """What kinds of sentence answer the question: ("author",) (a byline or signature), or
-    "number" (a number or date: when/how many) and/or "person" (a name: other who-questions).
-    ("date",), a line that dates a text, is for a question about when a retrieved document
-    was published (evidence.rank_sentences)."""
-    if asks_author(question):
-        return ("author",)
-    return tuple(kind for kind, pattern in (("number", _ASKS_NUMBER), ("person", _ASKS_PERSON)) if pattern.search(question))
+    """The kinds of answer the question asks for, in a fixed order ("number", "date",
+    "person", "place", "organisation", "reason", "list"); empty when its words say none."""
+    q = question.strip()
+    return tuple(kind for kind in ("number", "date", "person", "place", "organisation", "reason", "list")
+                 if _ASKS[kind].search(q))
 
 
-_FITS = {"author": is_byline, "date": is_date_line, "number": lambda s: bool(re.search(r"\d", s)),
-         "person": lambda s: bool(_NAME.search(s))}
+@lru_cache(maxsize=1)
+def _months() -> re.Pattern:
+    from babel import Locale
+
+    names = {n.lower().rstrip(".") for loc in ("sv", "da", "nb", "en") for width in ("wide", "abbreviated")
+             for n in Locale.parse(loc).months["format"][width].values()}
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b\.?", re.I)
 
 
-# a date line is the whole answer to "when was the plan published?" ("Opdateret 14. sept. 2021"):
-# at 1x the extractive step quoted it for 2 of 6 such questions, at 2x for all 6, first in 5 (stop 26)
-_WEIGHT = {"date": 2.0}
+_NUMBER = re.compile(r"\d")
+_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b|\b(?:19|20)\d\d\b")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖÆØ][a-zåäöæøé]+(?:[- ][A-ZÅÄÖÆØ][a-zåäöæøé]+)+")
+_PROPER = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:[A-ZÅÄÖÆØ][a-zåäöæøé]+|[A-ZÅÄÖÆØ]{2,})\b")
+_REASON = re.compile(r"\b(?:eftersom|därför|för att|på grund av|pga|fordi|derfor|på grund af|på grunn av|because|"
+                     r"since|due to|so that|therefore|in order to|as a result|skälet|grunden|grunnen|the reason)\b", re.I)
+_LIST = re.compile(r"(?:[^,;]+[,;]){2,}|\t|•")
+
+_FITS = {
+    "number": lambda s: bool(_NUMBER.search(s)),
+    "date": lambda s: bool(_DATE.search(s) or _months().search(s)),
+    "person": lambda s: bool(_NAME.search(s)),
+    "place": lambda s: bool(_PROPER.search(s)),
+    "organisation": lambda s: bool(_PROPER.search(s)),
+    "reason": lambda s: bool(_REASON.search(s)),
+    "list": lambda s: bool(_LIST.search(s)),
+}
 
 
 def type_prior(kinds: tuple[str, ...], sentence: str, bonus: float) -> float:
-    """`bonus` (x the kind's weight) for a sentence of a kind (answer_type) the question asks for."""
-    return max((bonus * _WEIGHT.get(kind, 1.0) for kind in kinds if _FITS[kind](sentence)), default=0.0)
-
+    """`bonus` for a sentence of a kind (answer_type) the question asks for."""
+    return bonus if any(_FITS[kind](sentence) for kind in kinds) else 0.0

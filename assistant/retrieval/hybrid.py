@@ -3,23 +3,14 @@
 1. Dense candidates from the store; each candidate's score is its cosine plus
    `sentence_weight` x the best cosine of one of its sentences as retrieval reads them
    (a short sentence with its neighbours, a table row with its column names:
-   sentence_text.py), since a short fact inside a long chunk is otherwise diluted. For a
-   who-wrote question a byline or signature sentence counts `byline_bonus` more, and the
-   document that ranked first without it is kept (`topic_source`: evidence.first_byline).
+   sentence_text.py), since a short fact inside a long chunk is otherwise diluted.
 2. Keyword candidates from the store (BM25 / full-text search) add `lexical_weight` x
    their score relative to the best keyword score (exact names and numbers), and every
    candidate adds `cognate_weight` x its best sentence's share of the question's character
    4-grams (cognates.py: "beregningsperioden" meets "beräkningsperiod").
-   The search uses the question with its glossary equivalents (glossary.py); the
-   sentence ranking of the answer step uses the question alone.
-3. Diversity only where the question calls for several documents (it names two years,
-   two countries, or "the documents"): the best passage of every document scoring
-   within `multi_doc_margin` of the best one, or among the first k keyword hits, is
-   moved up (a document's keyword hit before its other passages: it names what is asked),
-   then, while the best document keeps its second passage in the first k, a document
-   whose passage names the question's glossary concepts (compounds BM25 does not split).
-   Otherwise the best document keeps its second and third passages.
-Filters (document, language, year) are applied by the store."""
+The search uses the question (with a follow-up's previous question) and its glossary
+equivalents (glossary.py); the sentence ranking of the answer step uses the question
+alone. Filters (document, language, year) are applied by the store."""
 from __future__ import annotations
 
 import re
@@ -34,7 +25,6 @@ from assistant.query.query import Query
 from assistant.models.embeddings import Embedder
 from assistant.index.filters import Filters
 from assistant.retrieval.glossary import count_topics, load_glossary
-from assistant.query.questions import is_byline
 from assistant.index.sentence_text import sentence_embed_texts
 from assistant.index.store import SearchIndex
 
@@ -62,7 +52,6 @@ class Retrieval:
     documents_searched: int | None = None   # set when nothing was found: 0 means the filters exclude everything
     search_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the glossary-expanded question
     topics: tuple[re.Pattern, ...] = field(default=(), repr=False, compare=False)  # glossary concepts the question uses
-    topic_source: str = ""   # who-wrote questions: the best passage's document before `byline_bonus`
 
     def topic_count(self, text: str) -> int:
         """How many of the question's glossary concepts `text` names, in any language."""
@@ -113,16 +102,10 @@ class HybridRetriever:
         svecs = dict(zip(keys, self.index.sentence_vectors(keys)))
         search = dict(zip(keys, self.index.sentence_search_vectors(keys)))
         chunks = dict(zip(keys, self.index.chunks(keys)))
-        author = self.s.rule_byline and q.asks("author")
-        byline = self.s.byline_bonus if author else 0.0
-        score, bonus = {}, {}
+        score = {}
         for key in keys:
             sims = search[key] @ sv
-            best = float(sims.max()) if len(sims) else 0.0
-            score[key] = cos[key] + self.s.sentence_weight * best
-            if byline and len(sims):  # a header line is far on meaning from "Hvem skrev …?"
-                lines = np.array([is_byline(t) for t in chunks[key].sentence_texts()], np.float32)
-                bonus[key] = self.s.sentence_weight * (float((sims + byline * lines).max()) - best)
+            score[key] = cos[key] + self.s.sentence_weight * (float(sims.max()) if len(sims) else 0.0)
         top_lex = lexical[0][1] if lexical else 0.0
         for key, s in lexical:
             score[key] += self.s.lexical_weight * s / top_lex
@@ -131,53 +114,13 @@ class HybridRetriever:
                 chunks[key].chunk_id, lambda c=chunks[key]: sentence_embed_texts(c)) for key in keys])
             for key, s in zip(keys, near):
                 score[key] += self.s.cognate_weight * s
-        topic_source = chunks[max(keys, key=lambda key: score[key])].source if author else ""
-        for key, b in bonus.items():
-            score[key] += b
         order = sorted(keys, key=lambda key: -score[key])
         d_rank = {key: r for r, (key, _) in enumerate(dense)}
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
         topics = self.glossary.topics(question)
-        if self.s.rule_spread and q.scope != "one":
-            order = self._spread(order, score, chunks, l_rank, k, topics)
         hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
                          search[key]) for key in order[:k])
-        return Retrieval(q, qv, hits, filters, search_vector=None if sv is qv else sv, topics=topics,
-                         topic_source=topic_source)
-
-    def _spread(self, order: list[int], score: dict[int, float], chunks: dict[int, Chunk],
-                l_rank: dict[int, int], k: int, topics: tuple[re.Pattern, ...] = ()) -> list[int]:
-        """The best passage first, then the best passage of each other document that
-        scores within the margin of it or is among the first `k` keyword hits (that document
-        names what the question asks about), then the rest in score order. A document none
-        of whose candidates is near or a keyword hit, but one of which names the question's
-        glossary concepts in any language and any word form (the Danish section
-        "Rekrutteringssituationen" for "… rekryteringen av medicinska sekreterare?"; BM25's
-        stems do not split compounds), comes next with that passage: the one naming the most
-        concepts, in its headings first, then the earliest (where the section starts);
-        documents in that order, then by score, at most as many as leave the best document
-        its second passage within the first `k`."""
-        best = score[order[0]]
-        first, seen = [order[0]], {chunks[order[0]].source}
-        named = {}  # each document's best passage among the first k keyword hits
-        for key in order:
-            if l_rank.get(key, k) < k:
-                named.setdefault(chunks[key].source, key)
-        for key in order[1:]:
-            near = score[key] >= best - self.s.multi_doc_margin or l_rank.get(key, k) < k
-            if chunks[key].source not in seen and near:
-                first.append(named.get(chunks[key].source, key))
-                seen.add(chunks[key].source)
-        on_topic: dict[str, tuple] = {}
-        for key in order if topics else ():
-            c = chunks[key]
-            n = 0 if c.source in seen else count_topics(topics, c.embed_text)
-            if n:
-                cand = (n, count_topics(topics, " > ".join(c.headings)), -c.start, key)
-                on_topic[c.source] = max(on_topic.get(c.source, cand), cand)
-        picks = sorted(on_topic.values(), key=lambda cand: (cand[0], cand[1], score[cand[-1]]), reverse=True)
-        first += [cand[-1] for cand in picks][:max(0, k - 1 - len(first))]
-        return first + [key for key in order if key not in first]
+        return Retrieval(q, qv, hits, filters, search_vector=None if sv is qv else sv, topics=topics)
 
     def _searchable(self, filters: Filters) -> int:
         """How many documents the filters leave (from the manifest, cheap in every store)."""

@@ -1,32 +1,10 @@
-"""Questions about what the documents say on a subject ("Vad säger dokumenten om
-taligenkänning?", "two years", "two countries"): which sentences name the subject (the
-question's glossary concepts, in any language: "taligenkänning" names the Norwegian
-"talegjenkjenning"), and which sentence of each other document is quoted. Pure functions
-over the retrieval and the ranked evidence (answer.py, reader.py)."""
+"""Questions about each of several documents ("what do the documents say about …", two
+years, two countries; `Query.scope == "each"`): which sentence of each other document is
+quoted beside the pick. A pure function over the ranked evidence (base.py, reader.py)."""
 from __future__ import annotations
-
-from typing import Sequence
 
 from assistant.query.places import country_of_language
 from assistant.query.query import Query
-from assistant.retrieval.hybrid import Retrieval
-
-
-def names_subject(retrieval: Retrieval, texts: Sequence[str]) -> bool:
-    """For "what do the documents say about X": a retrieved sentence names X, which is
-    evidence enough however generic the question's wording ("What do the documents say
-    about speech recognition?" is otherwise under the abstention threshold)."""
-    return retrieval.query.asks("documents_say") and any(retrieval.topic_count(t) for t in texts)
-
-
-def about_subject(retrieval: Retrieval, passages: list) -> list:
-    """For "what do the documents say about X": the passages that name X, in their text or
-    their section's heading ("Hvordan forventes tilgang af lægesekretærer …?" under
-    "Rekrutteringssituationen"), if any does (the others, picked on meaning, are about
-    something else); otherwise all of them."""
-    if not retrieval.query.asks("documents_say") or not retrieval.topics:
-        return passages
-    return [p for p in passages if retrieval.topic_count(f"{p.heading}\n{p.text}")] or passages
 
 
 def other_documents(query: Query, ranked: list, have: set[str], room: int, floor: float,
