@@ -171,6 +171,14 @@ def test_parse_selection_reads_token_probabilities():
     assert parse_selection('{"ids": [3]}', lp, n=5, second_ratio=0.9).ids == (3,)
     assert parse_selection('{"ids": [4, 9]}', None, n=5, second_ratio=0.5).ids == (4,)   # 9 is not a sentence
     assert ids_grammar(3).endswith('id ::= "1" | "2" | "3"\n')
+    # more than nine sentences: letters, each one token after ' ["'
+    lp = {"content": [tok('{"', {'{"': 1.0}), tok("ids", {"ids": 1.0}), tok('":', {'":': 1.0}),
+                      tok(' ["', {' ["': 0.9, " []": 0.1}), tok("K", {"K": 0.6, "B": 0.3, "Z": 0.1}), tok('"]}', {'"]}': 1.0})]}
+    sel = parse_selection('{"ids": ["K"]}', lp, n=12, second_ratio=0.5)
+    assert sel.ids == (11, 2) and sel.p_none == pytest.approx(0.1) and set(sel.p_ids) == {11, 2}   # Z is not a label of 12
+    assert parse_selection('{"ids": ["C", "Q"]}', None, n=12, second_ratio=0.5).ids == (3,)
+    assert ids_grammar(12).endswith('id ::= "\\"A\\"" | "\\"B\\"" | "\\"C\\"" | "\\"D\\"" | "\\"E\\"" | "\\"F\\"" | '
+                                    '"\\"G\\"" | "\\"H\\"" | "\\"I\\"" | "\\"J\\"" | "\\"K\\"" | "\\"L\\""\n')
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from assistant.core.lang import detect_language
 from assistant.models.llm import LLMStopped, LLMTimeout, within_deadline
 from assistant.core.prompting import render
 from assistant.retrieval.hybrid import Retrieval
-from assistant.answer.selection import ids_grammar, parse_selection
+from assistant.answer.selection import ids_grammar, labels, parse_selection
 from assistant.answer.each_document import other_documents
 from assistant.index.store import SearchIndex
 
@@ -49,7 +49,6 @@ LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", 
 
 log = logging.getLogger(__name__)
 
-MAX_SENTENCES = 9   # ids are single digits: one token each, so one token position carries the choice
 
 
 def neighbours(retrieval: Retrieval, ev: Evidence, admit: Admit = Admit()) -> list[Evidence]:
@@ -66,7 +65,7 @@ def neighbours(retrieval: Retrieval, ev: Evidence, admit: Admit = Admit()) -> li
 
 
 def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evidence], budget: int,
-                     count: Callable[[str], int], max_seeds: int = 6, max_sentences: int = MAX_SENTENCES,
+                     count: Callable[[str], int], max_seeds: int = 6, max_sentences: int = 9,
                      admit: Callable[[Evidence], bool] = lambda e: True,
                      context_seeds: int | None = None, context: Admit = Admit(lead_in=False)) -> tuple[list[Passage], str]:
     """Best sentences, the first `context_seeds` (default: all) with their neighbours, in
@@ -85,6 +84,7 @@ def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evid
         used += cost
         chosen.update({(e.hit_rank, e.start): e for e in group})
     passages, lines, last_rank = [], [], None
+    names = labels(len(chosen))
     for key in sorted(chosen):
         ev = chosen[key]
         p = passage_for(index, ev, len(passages) + 1)
@@ -93,7 +93,7 @@ def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evid
             lines.append(f"# {head[:120]}")
             last_rank = ev.hit_rank
         passages.append(p)
-        lines.append(f"[{p.n}] {flat_list(clean_text(p.text))}")
+        lines.append(f"[{names[p.n - 1]}] {flat_list(clean_text(p.text))}")
     return passages, "\n".join(lines)
 
 
@@ -173,7 +173,8 @@ class LLMReader:
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
             admit = lambda e: judge(retrieval.query, [e.text], self.s.rule_quantity).all_kept  # noqa: E731
         return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, self.s.reader_seeds,
-                                  admit=admit, context_seeds=self.s.reader_context_seeds,
+                                  max_sentences=self.s.reader_max_sentences, admit=admit,
+                                  context_seeds=self.s.reader_context_seeds,
                                   context=dataclasses.replace(Admit.of(self.s), lead_in=False)), "")
 
     def stream(self, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
@@ -227,8 +228,8 @@ class LLMReader:
         kept only if every number, date, amount and name in it is in the quotes it cites.
         `chosen` are the answer's first quotes, so they are cited as [1], [2], ..."""
         numbered = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
-        ids = " and ".join(f"[{p.n}]" for p in chosen)
-        ask = render("reader_restate_turn", language_name=LANGUAGE_NAMES[q.language], ids=ids)
+        quotes = "\n".join(f"“{flat_list(clean_text(p.text))}”" for p in chosen)
+        ask = render("reader_restate_turn", language_name=LANGUAGE_NAMES[q.language], quotes=quotes)
         out, _ = self._call(system, user, deadline, turns=(AIMessage(reply), HumanMessage(ask)),
                             max_tokens=self.s.reader_restate_max_tokens)
         first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()

@@ -84,6 +84,7 @@ class Settings:
     llm_n_ctx: int = 2048                # context window of the local model
     llm_evidence_tokens: int = 350       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
     reader_seeds: int = 9                # evidence sentences ranked by their own similarity (+ the topic bonus); neighbours fill the rest of the 9
+    reader_max_sentences: int = 9        # sentences shown to the model (labelled 1-9, or A-Z when more)
     reader_context_seeds: int = 2        # the first this many come with the sentences before and after them
     reader_topic_bonus: float = 0.1      # seed order: + this for a sentence naming one of the question's glossary concepts
     # selector: when the picked quotes are in another language than the question, one sentence in the
