@@ -20,8 +20,7 @@ from assistant.core.i18n import (LANGS, MessageError, catalogue, examples, human
 from assistant.query.query import build_query
 
 # the same word in English and the other language, on purpose
-SAME_AS_ENGLISH = {("sv", "admin"), ("da", "admin"), ("da", "send"), ("no", "send"), ("da", "reason_send"),
-                   ("no", "reason_send")}
+SAME_AS_ENGLISH = {("sv", "admin"), ("da", "admin"), ("da", "send"), ("no", "send"), ("da", "stop")}
 
 
 def _fields(s: str) -> set[str]:
@@ -170,9 +169,57 @@ def test_start_screen_lists_documents_newest_first_with_years():
             "c": {"title": "Odaterad", "date": None, "language": "en", "n_chunks": 1}}
     md = start_screen(docs, "sv")
     assert "3 dokumenten (2018–2024)" in md and md.index("Nyare") < md.index("Äldre")
+    assert md.startswith("## Fråga om")     # under the page's h1: an h2
     assert "6 november 2024 · svenska" in md and "Odaterad** — engelska" in md
     assert "… och 1 till" in start_screen(docs, "sv", limit=2)
     assert "Inga dokument" in start_screen({}, "sv")
+
+
+def test_a_count_of_one_reads_as_one_in_every_language():
+    from assistant.core.i18n import t_count
+
+    one = {lang: t_count(lang, "found", 1) for lang in LANGS}
+    assert one == {"sv": "Hittat i 1 dokument:", "da": "Fundet i 1 dokument:", "no": "Funnet i 1 dokument:",
+                   "en": "Found in 1 document:"}
+    assert t_count("no", "found", 2) == "Funnet i 2 dokumenter:" and t_count("en", "found", 3) == "Found in 3 documents:"
+    assert t_count("sv", "waiting_n", 2) == "2 frågor före din i kön …"     # no <key>_1: the text itself
+    single = {"a": {"title": "Ett", "date": "2024-11-06", "language": "no", "n_chunks": 1}}
+    assert "fra dette dokumentet (2024)" in start_screen(single, "no") and "1 dokument" not in start_screen(single, "no")
+    assert "this document (2024)" in start_screen(single, "en")
+
+
+def test_found_documents_show_titles_and_dates_before_the_answer():
+    from assistant.app.render import found_html
+
+    html = found_html([("Projektplan", "2021-09-14"), (f"Titel {EVIL}", None)], "no")
+    assert "Funnet i 2 dokumenter:" in html and "Projektplan</span> · 14. september 2021" in html
+    assert "<script" not in html and "Svaret skrives …" in html and 'class="status' in html and "\n" not in html
+    assert "2 spørsmål før ditt i køen …" in found_html([("Projektplan", None)], "no", waiting=2)
+    assert "Funnet i 1 dokument:" in found_html([("Projektplan", None)], "no")
+    assert found_html([], "en") == '<span class="status">Searching the documents …</span>'
+
+
+def test_an_answer_copies_as_text_with_its_sources_and_quotes():
+    from assistant.app.render import answer_message, answer_tools, copy_text
+
+    doc = _doc()
+    c1, c2 = _citation(doc, "höstmötet hålls i Luleå", 1), _citation(doc, f"Mer text {EVIL} och slut.", 2)
+    ans = _answer("I dokumenten: “höstmötet hålls i Luleå” [1] och [2].", [c1, c2], note="Stoppat; här är …")
+    text = copy_text(ans, "sv")
+    assert text.splitlines() == ["I dokumenten: “höstmötet hålls i Luleå” [1] och [2].", "", "⚠ Stoppat; här är …", "",
+                                 "Källor:", "[1] Styrelsemöte · 20 maj 2025 · Beslut › Höstmöte", "“höstmötet hålls i Luleå”",
+                                 "[2] Styrelsemöte · 20 maj 2025 · Beslut › Höstmöte", "“Mer text alert(1)\"'> och slut.”"]
+    # the quotes as the sources show them (tags and markdown marks left out); an abstention copies its text alone
+    assert copy_text(_answer("Det står inte i dokumenten.", [], abstained=True), "en") == "Det står inte i dokumenten."
+    msg = answer_message(ans, {doc.source: doc}, 4, "sv")
+    tools = msg.split("\n\n")[-1]     # the tools: the last block, one line (a blank line would end the HTML block)
+    assert tools.startswith('<div class="answer-tools" id="a4-tools">') and "\n" not in tools
+    assert ">Kopiera</span>" in tools and ">Fråga igen</span>" in tools and "<script" not in tools
+    import html as html_lib
+    value = re.search(r'class="copy-text" value="([^"]*)"', tools).group(1)
+    assert html_lib.unescape(value) == text and "&#10;" in value
+    assert "copy-answer" not in answer_tools(4, "sv")      # a question not answered: ask again only
+    assert ">Spør igjen</span>" in answer_tools(4, "no")
 
 
 def test_document_page_marks_the_passage():

@@ -1,7 +1,8 @@
 """The page's CSS and the small script, both in <head> (Gradio would scope `css=` rules
 to its content area, and the phone layout also needs the page around it): [n] links open their source, the
-page's language is stored in the browser, and the few labels Gradio draws itself
-(thumbs, clear) follow the page's language instead of the browser's."""
+page's language is stored in the browser, the few labels Gradio draws itself
+(thumbs, clear) follow the page's language instead of the browser's, and the buttons
+under an answer copy it (with its sources, as text) or ask its question again."""
 from __future__ import annotations
 
 import json
@@ -14,8 +15,12 @@ CSS = """
 #heading {flex: 1 1 0 !important; min-width: 0 !important;}
 #header h1 {font-size: 1.35rem; line-height: 1.2; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 #lang {flex: 0 0 8.5rem !important; min-width: 0 !important;}
+#chat-bar {align-items: center; gap: .5rem; flex-wrap: wrap; min-height: 0;}
+#new-chat {flex: 0 0 auto !important;}
+#past-box {flex: 1 1 14rem !important; min-width: 0 !important;}
+#past-chats label {width: 100%;}
 #chat .placeholder {padding: 0 1rem; text-align: left;}
-#chat .placeholder h3 {margin: .2em 0 .4em; font-size: 1.15em;}
+#chat .placeholder h2 {margin: .2em 0 .4em; font-size: 1.15em; line-height: 1.3;}
 #chat .placeholder strong {font-weight: 600;}
 #chat .placeholder p, #chat .placeholder ul {margin: .3em 0;}
 #chat .example {padding: .45em .8em !important; min-height: 0 !important;}
@@ -44,8 +49,27 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
 #filter-state {align-items: center; border: 1px solid #f59e0b; border-radius: 8px; padding: .2em .6em; gap: .5rem;}
 #filter-state p {margin: 0;}
 #feedback p, #notice p {margin: .2em 0;}
+#feedback-box {border: 1px solid #d4d4d8; border-radius: 8px; padding: .4rem .6rem; gap: .3rem;}
+#reason-row {align-items: stretch; gap: .5rem;}
+/* what is shown before the answer: the documents found, then the answer in their place */
+#chat .found .found-h {margin: 0 0 .2em;}
+#chat .found-list {margin: .1em 0 .3em; padding-left: 1.2em;}
+#chat .found-title {font-weight: 600;}
+#chat .found p {margin: .2em 0;}
+#chat .writing::after {content: "\u258d"; color: #6b7280;}
+/* thumbs only under a finished answer: not under "Searching …", the documents found or text still coming */
+#chat .message-row:has(.status, .writing) + .message-buttons,
+#chat .message-row:has(.status, .writing) .message-buttons {display: none !important;}
+#chat .answer-tools {display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .7em;}
+#chat .answer-tools button {display: inline-flex; align-items: center; gap: .35em; padding: .3em .75em;
+  font-size: .9em; line-height: 1.3; border: 1px solid #a1a1aa; border-radius: 6px; background: #ffffff;
+  color: #1f2937; cursor: pointer;}
+#chat .answer-tools button:hover {background: #f4f4f5;}
+.dark #chat .answer-tools button {background: #27272a; color: #f4f4f5; border-color: #71717a;}
+#stop {background: #ffffff !important; color: #991b1b !important; border: 2px solid #991b1b !important;
+       font-weight: 600;}
 /* Gradio's "processing | 1.2s" / "queue: 2/3" are English only; the chat shows its own
-   localized status ("Läser …", "2 frågor före din i kön …") instead */
+   localized status ("Söker i dokumenten …", "2 frågor före din i kön …") instead */
 #chat .progress-text, #ask-row .progress-text, #notice .progress-text, #feedback .progress-text {display: none !important;}
 #admin {border: 1px solid #d4d4d8; border-radius: 8px; padding: .6rem;}
 #admin-bar {align-items: center;}
@@ -61,7 +85,7 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
   #chat .placeholder {padding: 0 .5rem; font-size: .88em;}
   #chat .placeholder ul {padding-left: 1.1em;}
   #header h1 {font-size: 1.1rem;}
-  #send {min-width: 4.5rem !important;}
+  #send, #stop {min-width: 4.5rem !important;}
 }
 """
 
@@ -85,6 +109,17 @@ _SCRIPT = """
     ev.preventDefault();
     d.open = true;
     d.scrollIntoView({block: "nearest"});
+    // Gradio scrolls the chat to its end 300 ms after an update that came while it was
+    // there (an answer just finished): the source is brought back if that took it away
+    const chatBox = d.closest(".bubble-wrap");
+    if (chatBox) {
+      const back = () => {
+        const r = d.getBoundingClientRect(), c = chatBox.getBoundingClientRect();
+        if (r.top < c.top || r.top > c.bottom - 20) d.scrollIntoView({block: "nearest"});
+      };
+      chatBox.addEventListener("scroll", back);
+      setTimeout(() => chatBox.removeEventListener("scroll", back), 900);
+    }
     const s = d.querySelector("summary");
     if (s) s.focus({preventScroll: true});
     d.classList.add("flash");
@@ -111,6 +146,45 @@ _SCRIPT = """
       if (m.getAttribute("aria-label") !== labels.chat_label) m.setAttribute("aria-label", labels.chat_label);
     });
   }
+  // copy an answer with its sources as text; ask its question again
+  async function copyAnswer(button, text) {
+    window.minutesCopied = text;   // what was copied, also for tests
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (e) {   // no clipboard API (an insecure origin): the old way
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+      button.focus();
+    }
+    const label = button.querySelector("span");
+    if (label && labels) {
+      const was = label.textContent;
+      label.textContent = labels.copied;
+      setTimeout(() => { label.textContent = was; }, 2000);
+    }
+  }
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest && ev.target.closest("#chat .copy-answer, #chat .retry-answer");
+    if (!b) return;
+    const tools = b.closest(".answer-tools");
+    if (!tools) return;
+    ev.preventDefault();
+    if (b.classList.contains("copy-answer")) {
+      const text = tools.querySelector(".copy-text");
+      if (text) copyAnswer(b, text.value);
+    } else {
+      window.minutesRetry = parseInt(tools.id.slice(1), 10);
+      const go = document.getElementById("retry-go");
+      if (go) go.click();
+    }
+  });
   new MutationObserver(relabel).observe(document.documentElement, {subtree: true, childList: true,
                                                                   attributes: true, attributeFilter: ["aria-label"]});
   // called after the page's language is known or switched
@@ -131,7 +205,7 @@ _SCRIPT = """
 HEAD = "<style>" + CSS + "</style><script>" + _SCRIPT % {
     "key": json.dumps(STORAGE_KEY),
     "titles": json.dumps({lang: t(lang, "title") for lang in LANGS}, ensure_ascii=False),
-    "labels": json.dumps({lang: {k: t(lang, k) for k in [*_GRADIO_LABELS, "chat_label"]} for lang in LANGS},
-                         ensure_ascii=False),
+    "labels": json.dumps({lang: {k: t(lang, k) for k in [*_GRADIO_LABELS, "chat_label", "copied"]}
+                          for lang in LANGS}, ensure_ascii=False),
     "gradio": json.dumps(_GRADIO_LABELS, ensure_ascii=False),
 } + "</script>"

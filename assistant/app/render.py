@@ -12,7 +12,7 @@ from urllib.parse import quote
 from assistant.answer.base import Answer
 from assistant.ingest.chunking import HTML_TAG
 from assistant.answer.citations import Citation
-from assistant.core.i18n import human_date, language_name, t
+from assistant.core.i18n import human_date, language_name, t, t_count
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
@@ -137,13 +137,73 @@ def status_html(lang: str, key: str, **values: object) -> str:
     return f'<span class="status">{esc(t(lang, key, **values))}</span>'
 
 
-def reading_status(retrieval, lang: str) -> str:
-    hits = retrieval.hits
-    return status_html(lang, "reading", n=len(hits), d=len({h.chunk.source for h in hits}))
-
-
 def waiting_status(ahead: int, lang: str) -> str:
     return status_html(lang, "waiting_1") if ahead == 1 else status_html(lang, "waiting_n", n=ahead)
+
+
+def found_documents(retrieval, documents: Mapping) -> list[tuple[str, str | None]]:
+    """(title, date) of each document the retrieved passages come from, best first."""
+    seen: dict[str, tuple[str, str | None]] = {}
+    for h in retrieval.hits:
+        doc = documents.get(h.chunk.source)
+        seen.setdefault(h.chunk.source, (h.chunk.title or (doc.title if doc else h.chunk.source),
+                                         doc.date if doc is not None else None))
+    return list(seen.values())
+
+
+def found_html(found: list[tuple[str, str | None]], lang: str, waiting: int = 0) -> str:
+    """What the chat shows as soon as retrieval is done: "Found in 2 documents:", their
+    titles and dates, and what happens next (writing, or the questions ahead in the
+    model's queue). One HTML block; `.status` marks it as not yet an answer."""
+    if not found:
+        return status_html(lang, "searching")
+    items = "".join(f'<li><span class="found-title">{esc(title)}</span>'
+                    + (f" · {esc(human_date(date, lang))}" if date else "") + "</li>" for title, date in found)
+    after = waiting_status(waiting, lang) if waiting else status_html(lang, "writing")
+    return (f'<div class="found"><p class="status found-h">{esc(t_count(lang, "found", len(found)))}</p>'
+            f'<ul class="found-list">{items}</ul><p>{after}</p></div>')
+
+
+WRITING = '<span class="writing"></span>'   # after streamed text: not an answer yet (no thumbs, a cursor)
+
+
+def copy_text(answer: Answer, lang: str) -> str:
+    """An answer as plain text for the clipboard: its text with the [n] markers, the
+    note, then each source (title, date, heading) with its quoted passage."""
+    lines = [answer.text.strip()]
+    if answer.note:
+        lines += ["", f"⚠ {answer.note.strip()}"]
+    if answer.citations and not answer.abstained:
+        lines += ["", f"{t(lang, 'sources')}:"]
+        for c in answer.citations:
+            meta = source_meta(c, lang)
+            quote_ = " ".join(plain(c.text).split())
+            lines += [f"[{c.n}] {c.title}" + (f" · {meta}" if meta else ""), f"“{quote_}”"]
+    return "\n".join(lines)
+
+
+def answer_tools(k: int, lang: str, copy: str | None = None) -> str:
+    """The buttons under answer k: copy (the text is in the hidden input next to it) and
+    ask again. The page's script handles their clicks (assets.py). One HTML block."""
+    parts = [f'<div class="answer-tools" id="a{k}-tools">']
+    if copy is not None:
+        parts.append(f'<button type="button" class="copy-answer" title="{esc(t(lang, "copy_title"))}">'
+                     f'<span>{esc(t(lang, "copy"))}</span></button>')
+    parts.append(f'<button type="button" class="retry-answer" title="{esc(t(lang, "retry_title"))}">'
+                 f'<span>{esc(t(lang, "retry"))}</span></button>')
+    if copy is not None:
+        parts.append(f'<input type="hidden" class="copy-text" value="{esc(copy).replace(chr(10), "&#10;")}">')
+    return "".join(parts) + "</div>"
+
+
+def answer_message(answer: Answer, documents: Mapping, k: int, lang: str) -> str:
+    """The chat message of a finished answer k: the answer with its sources, then its tools."""
+    return answer_html(answer, documents, k, lang) + "\n\n" + answer_tools(k, lang, copy_text(answer, lang))
+
+
+def unanswered_html(k: int, lang: str, key: str = "not_answered", **values: object) -> str:
+    """A question left without an answer (the page closed, or an error), with "ask again"."""
+    return f'<p class="status">{esc(t(lang, key, **values))}</p>\n\n' + answer_tools(k, lang)
 
 
 def start_screen(documents: Mapping[str, dict], lang: str, limit: int = 8) -> str:
@@ -151,11 +211,12 @@ def start_screen(documents: Mapping[str, dict], lang: str, limit: int = 8) -> st
     newest first, with human titles, dates and languages) and that answers come only
     from them. `documents` is `index.manifest["documents"]`."""
     if not documents:
-        return f"### {md_text(t(lang, 'start_head'))}\n\n{md_text(t(lang, 'start_empty'))}"
+        return f"## {md_text(t(lang, 'start_head'))}\n\n{md_text(t(lang, 'start_empty'))}"
     docs = sorted(documents.values(), key=lambda d: d.get("date") or "", reverse=True)
     years = sorted({d["date"][:4] for d in docs if d.get("date")})
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (years[0] if years else "")
-    lines = [f"### {md_text(t(lang, 'start_head'))}", "", md_text(t(lang, "start_body", n=len(docs), years=span)), ""]
+    lines = [f"## {md_text(t(lang, 'start_head'))}", "",
+             md_text(t_count(lang, "start_body", len(docs), years=span)), ""]
     for d in docs[:limit]:
         meta = " · ".join(x for x in (human_date(d.get("date"), lang), language_name(d["language"], lang) if d.get("language") else "") if x)
         lines.append(f"- **{md_text(d['title'])}**" + (f" — {md_text(meta)}" if meta else ""))

@@ -50,6 +50,13 @@ def t(lang: str, key: str, **values: object) -> str:
     return text.format(**values) if needed else text
 
 
+def t_count(lang: str, key: str, n: int, **values: object) -> str:
+    """`key` for a count `n`: the text `<key>_1` when n is 1 and the catalogue has one
+    ("Funnet i 1 dokument", not "1 dokumenter"), else `key`; n is given as {n}."""
+    one = f"{key}_1"
+    return t(lang, one if n == 1 and one in catalogue(lang if lang in LANGS else "en") else key, n=n, **values)
+
+
 def examples(lang: str) -> list[str]:
     """Example questions for the start screen."""
     return list(catalogue(lang if lang in LANGS else "en").get("examples", []))
