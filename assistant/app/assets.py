@@ -13,12 +13,17 @@ CSS = """
 .gradio-container {width: 100% !important; max-width: 980px !important; margin: 0 auto !important;}
 #header {align-items: center; flex-wrap: nowrap; gap: .5rem; min-height: 0;}
 #heading {flex: 1 1 0 !important; min-width: 0 !important;}
-#header h1 {font-size: 1.35rem; line-height: 1.2; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+/* the title wraps rather than being cut ("Protokollassiste…" on a phone) */
+#header h1 {font-size: 1.35rem; line-height: 1.2; margin: 0; overflow-wrap: anywhere;}
 #lang {flex: 0 0 8.5rem !important; min-width: 0 !important;}
 #chat-bar {align-items: center; gap: .5rem; flex-wrap: wrap; min-height: 0;}
 #new-chat {flex: 0 0 auto !important;}
 #past-box {flex: 1 1 14rem !important; min-width: 0 !important;}
 #past-chats label {width: 100%;}
+/* Gradio centres the start screen in the chat box; taller than the box (a phone), its top
+   was cut off above the box and could not be scrolled to: it starts at the top instead */
+#chat .placeholder-content, #chat .placeholder {height: auto !important;}
+#chat .placeholder {flex-grow: 0 !important; justify-content: flex-start !important; align-items: stretch !important;}
 #chat .placeholder {padding: 0 1rem; text-align: left;}
 #chat .placeholder h2 {margin: .2em 0 .4em; font-size: 1.15em; line-height: 1.3;}
 #chat .placeholder strong {font-weight: 600;}
@@ -40,6 +45,8 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
 #chat details.src {margin: .25em 0; padding: .2em .5em; border: 1px solid #d4d4d8; border-radius: 6px;}
 #chat details.src summary {cursor: pointer;}
 #chat details.src .meta {color: #4b5563;}
+/* Gradio draws every message at opacity .8, which takes text below 4.5:1 (the grey date line: 4.4) */
+#chat .message-wrap .prose.chatbot.md {opacity: 1 !important;}
 .dark #chat details.src .meta {color: #c4c9d2;}
 #chat details.src .passage {margin: .35em 0; padding-left: .6em; border-left: 3px solid #f59e0b; font-size: .95em;}
 #chat details.src.flash {outline: 3px solid #c2410c; outline-offset: 1px;}
@@ -68,6 +75,11 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
 .dark #chat .answer-tools button {background: #27272a; color: #f4f4f5; border-color: #71717a;}
 #stop {background: #ffffff !important; color: #991b1b !important; border: 2px solid #991b1b !important;
        font-weight: 600;}
+/* a visible focus on every control (text fields show it on a click too) */
+:is(a, button, summary, input, textarea, select, [tabindex]):focus-visible {
+  outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important;}
+:is(input, textarea):focus-visible {outline-offset: -1px !important;}
+.dark :is(a, button, summary, input, textarea, select, [tabindex]):focus-visible {outline-color: #93c5fd !important;}
 /* Gradio's "processing | 1.2s" / "queue: 2/3" are English only; the chat shows its own
    localized status ("Söker i dokumenten …", "2 frågor före din i kön …") instead */
 #chat .progress-text, #ask-row .progress-text, #notice .progress-text, #feedback .progress-text {display: none !important;}
@@ -85,6 +97,7 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
   #chat .placeholder {padding: 0 .5rem; font-size: .88em;}
   #chat .placeholder ul {padding-left: 1.1em;}
   #header h1 {font-size: 1.1rem;}
+  #lang {flex: 0 0 7.2rem !important;}
   #send, #stop {min-width: 4.5rem !important;}
 }
 """
@@ -100,6 +113,7 @@ _SCRIPT = """
 (() => {
   const KEY = %(key)s, TITLES = %(titles)s, LABELS = %(labels)s, GRADIO = %(gradio)s;
   let labels = null;
+  const shownStart = new WeakSet();
   // [n] in an answer: open that answer's source n and bring it into view
   document.addEventListener("click", (ev) => {
     const a = ev.target.closest && ev.target.closest("a.cite");
@@ -142,6 +156,18 @@ _SCRIPT = """
     // each example ("Select example 1: ..."): the visible text names them well enough
     document.querySelectorAll("#chat [data-testid=bot][aria-label], #chat [data-testid=user][aria-label], "
                               + "#chat button.example[aria-label]").forEach((m) => m.removeAttribute("aria-label"));
+    // the start screen begins at its top (Gradio scrolls the chat to its end, also when it is empty)
+    const start = document.querySelector("#chat .placeholder-content");
+    if (start && !shownStart.has(start)) {
+      shownStart.add(start);
+      const wrap = start.closest(".bubble-wrap");
+      if (wrap) [0, 100, 400].forEach((ms) => setTimeout(() => { if (start.isConnected) wrap.scrollTop = 0; }, ms));
+    }
+    // Gradio's example questions are a role=list of buttons (not list items): a group
+    document.querySelectorAll("#chat .examples[role=list]").forEach((e) => {
+      e.setAttribute("role", "group");
+      e.setAttribute("aria-label", labels.examples_label);
+    });
     document.querySelectorAll("#chat [role=log]").forEach((m) => {
       if (m.getAttribute("aria-label") !== labels.chat_label) m.setAttribute("aria-label", labels.chat_label);
     });
@@ -205,7 +231,7 @@ _SCRIPT = """
 HEAD = "<style>" + CSS + "</style><script>" + _SCRIPT % {
     "key": json.dumps(STORAGE_KEY),
     "titles": json.dumps({lang: t(lang, "title") for lang in LANGS}, ensure_ascii=False),
-    "labels": json.dumps({lang: {k: t(lang, k) for k in [*_GRADIO_LABELS, "chat_label", "copied"]}
+    "labels": json.dumps({lang: {k: t(lang, k) for k in [*_GRADIO_LABELS, "chat_label", "copied", "examples_label"]}
                           for lang in LANGS}, ensure_ascii=False),
     "gradio": json.dumps(_GRADIO_LABELS, ensure_ascii=False),
 } + "</script>"
