@@ -129,14 +129,18 @@ def open_page(browser, url, width=1300, height=1000, locale="sv-SE", context=Non
 
 
 def wait_answer(pg, n_before: int, label: str, t0: float) -> dict:
-    """Waits for answer number n_before+1 to show text, then for its final sources."""
+    """Waits for answer number n_before+1's documents found (or the answer itself), then
+    for its text, then for its final sources."""
     nth = f"document.querySelectorAll(\"{BOT}\")[{n_before}]"
+    pg.wait_for_function(f"{nth} && {nth}.querySelector('.found-list, .sources, .abstained')", timeout=ANSWER_TIMEOUT)
+    evidence = time.perf_counter() - t0
     pg.wait_for_function(f"{nth} && {nth}.innerText.trim().length > 0 && !{nth}.querySelector('.status')",
                          timeout=ANSWER_TIMEOUT)
     ttft = time.perf_counter() - t0
     pg.wait_for_function(f"{nth}.querySelector('.sources, .abstained')", timeout=ANSWER_TIMEOUT)
     full = time.perf_counter() - t0
-    TIMINGS.append({"question": label, "first_text_s": round(ttft, 2), "full_s": round(full, 2)})
+    TIMINGS.append({"question": label, "evidence_s": round(evidence, 2), "first_text_s": round(ttft, 2),
+                    "full_s": round(full, 2)})
     return {"answer": pg.locator(BOT).nth(n_before).inner_text(), "html": pg.locator(BOT).nth(n_before).inner_html()}
 
 
@@ -268,7 +272,10 @@ def test_swedish_member_on_a_desktop(browser, server):
     pg.wait_for_function("document.title === 'Referatassistenten' && document.documentElement.lang === 'nb'")
     again = open_page(browser, url, context=pg.context)
     assert again.inner_text("#send") == "Send" and again.get_attribute("#question textarea", "placeholder").startswith("Skriv et spørsmål")
-    assert "Spør på svensk, dansk, norsk eller engelsk" in again.inner_text("#chat")
+    again.wait_for_function(f"document.querySelectorAll(\"{BOT}\").length === {pg.locator(BOT).count()}")  # the chat, kept
+    again.click("#new-chat")
+    again.wait_for_function("document.querySelector('#chat').innerText.includes('Spør på svensk, dansk, norsk eller engelsk')")
+    assert "Tidligere samtaler (1)" in again.inner_text("#past-box")
     # a Norwegian page answers (its Clear label is also one of Gradio's: relabelling must settle)
     no = ask(again, "Hvem leder Helsesekretærforbundet i Delta?")
     assert "Gro Bengtson" in no["answer"] and "Kilder" in no["answer"], no["answer"]
