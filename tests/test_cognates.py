@@ -3,7 +3,13 @@ sentence's share of the question's tf-idf weight over the candidates' sentences,
 place in the ranking."""
 import numpy as np
 
-from assistant.retrieval.cognates import Cognates, cognate_scores, grams
+from assistant.retrieval.cognates import Cognates, grams
+
+
+def cognate_scores(question, candidates):
+    """Cognates.scores for candidates given as their sentences, through a fresh Cognates."""
+    c = Cognates()
+    return c.scores(question, [c.passage(str(i), lambda s=s: s) for i, s in enumerate(candidates)])
 from assistant.index.indexer import build_index
 from assistant.pipeline.assistant import Assistant
 from assistant.index.sentence_text import sentence_embed_texts

@@ -3,14 +3,14 @@ settings and a function that returns the shared LLM (created on first call only,
 kept by the Assistant across re-indexing)."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from assistant.answer.base import Answerer, ExtractiveAnswerer
 from assistant.core.config import Settings
 from assistant.core.registry import Registry
 from assistant.index.store import SearchIndex
 
-LLM = Callable[[], object]
+LLM = Callable[[], Any]
 ANSWERERS: Registry[Callable[[SearchIndex, Settings, LLM], Answerer]] = Registry("answer backend", "answer_backend")
 USES_LLM = {"selector", "writer"}
 

@@ -70,7 +70,7 @@ class Answerer(Protocol):
 
     def answer(self, retrieval: Retrieval) -> Answer: ...
 
-    def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]: ...
+    def stream(self, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]: ...
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def build_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
 def build_stream_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
     """The same chain for `.stream()`: yields a Preview (the evidence, as soon as
     retrieval is done), then the answer's text pieces, then the final Answer."""
-    def answer_stream(inputs: Iterator[Retrieval]) -> Iterator[Preview | str | Answer]:
+    def answer_stream(inputs: Iterator[Retrieval]) -> Iterator[Preview | Waiting | str | Answer]:
         for retrieval in inputs:
             yield Preview(retrieval.query.language, retrieval)
             yield from answerer.stream(retrieval)

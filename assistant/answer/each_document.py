@@ -33,7 +33,7 @@ def other_documents(query: Query, ranked: list, have: set[str], room: int, floor
             best[ev.source] = cand
     shown = [ev for n, _, ev in sorted(best.values(), key=lambda c: c[:2], reverse=True)
              if n or ev.source in seen or ev.similarity >= floor]
-    out = []
+    out: list = []
     while shown and len(out) < room:  # one document per named country first, then by concepts named
         ev = next((e for e in shown if country(e.source) in wanted), shown[0])
         shown.remove(ev)

@@ -22,7 +22,7 @@ import dataclasses
 import logging
 import re
 import time
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -83,7 +83,9 @@ def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evid
             group, cost = [ev], count(ev.text) + 3     # the seed alone still fits
         used += cost
         chosen.update({(e.hit_rank, e.start): e for e in group})
-    passages, lines, last_rank = [], [], None
+    passages: list[Passage] = []
+    lines: list[str] = []
+    last_rank = None
     names = labels(len(chosen))
     for key in sorted(chosen):
         ev = chosen[key]
@@ -129,7 +131,7 @@ class LLMReader:
 
         return within_deadline(deadline, run, self.s.llm_timeout_s)
 
-    def _invoke(self, system: str, user: str, deadline: float, turns: tuple = (), **kw) -> tuple[str, dict]:
+    def _invoke(self, system: str, user: str, deadline: float, turns: tuple = (), **kw: Any) -> tuple[str, dict]:
         """One call; `turns` continue the conversation after the user message (the model's
         earlier reply, then a new question), so the prompt so far is reused from the cache."""
         messages = [SystemMessage(system), HumanMessage(user), *turns]
@@ -187,16 +189,16 @@ class LLMReader:
 
     def _select(self, retrieval, ranked, best, passages, block, deadline) -> Answer:
         q = retrieval.query
-        kw = {"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10} if self.constrained else {}
+        kw: dict[str, Any] = ({"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10}
+                              if self.constrained else {})
         system, user = render("reader_select_system"), render("reader_select_user", question=q.search_text, evidence=block)
         out, meta = self._invoke(system, user, deadline, max_tokens=12, **kw)
         sel = parse_selection(out, meta.get("logprobs"), len(passages), self.s.reader_second_ratio)
         diag = {"evidence": len(passages), "p_none": round(sel.p_none, 4), "ids": list(sel.ids),
                 "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()}, **_tokens(meta)}
-        top = max(sel.p_ids.values(), default=0.0)
         chosen = [passages[i - 1] for i in sel.ids  # a lead-in is shown as context only
                   if not (self.s.rule_lead_in and is_lead_in(passages[i - 1].text))]
-        if not chosen or sel.p_none > self.s.reader_max_p_none or top < self.s.reader_min_p_top:
+        if not chosen or sel.p_none > self.s.reader_max_p_none:
             return dataclasses.replace(abstention(retrieval, best, self.name, "model"), grounding=diag)
         picked = len(chosen)
         if self.s.rule_each_document:   # "the documents", two years or countries: each one's best sentence too

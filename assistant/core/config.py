@@ -93,7 +93,6 @@ class Settings:
     reader_restate_max_tokens: int = 48
     # selector thresholds, fitted for the 1.5B on the tune half (assistant eval --split tune)
     reader_max_p_none: float = 0.035     # selector abstains when the model's P(empty list) is above this (fitted on tune)
-    reader_min_p_top: float = 0.0        # ... or when its best sentence's probability is below this
     reader_second_ratio: float = 0.2     # a second sentence is quoted when P(second) >= ratio x P(first)
     # after the model's pick, also quote what the extractive ranking picks from the same document
     # (up to answer_max_sentences): context for the pick without quotes from unrelated documents

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 
 class TerminalProgress:
@@ -13,7 +14,8 @@ class TerminalProgress:
 
     def __init__(self, stream=None, interval_s: float = 5.0):
         self.stream, self.interval = stream or sys.stderr, interval_s
-        self._bar, self._msg, self._last, self._t0 = None, "", 0.0, time.perf_counter()
+        self._bar: Any = None
+        self._msg, self._last, self._t0 = "", 0.0, time.perf_counter()
 
     def __enter__(self) -> "TerminalProgress":
         return self
@@ -36,7 +38,8 @@ class TerminalProgress:
                 from tqdm import tqdm
 
                 self._bar = tqdm(total=total, desc=message, file=self.stream, dynamic_ncols=True)
-            self._bar.update(done - self._bar.n)
+            bar = self._bar
+            bar.update(done - bar.n)
             return
         now = time.perf_counter()
         if done and (done == total or now - self._last >= self.interval):

@@ -89,8 +89,9 @@ def frozen_digest(evalset: EvalSet) -> str:
     """sha256 over the test half: each test document's name and bytes, then each test
     question as stored (in id order)."""
     h = hashlib.sha256()
+    docs = evalset.docs_dir or evalset.path.parent / "docs"
     for name in sorted(n for n, s in evalset.doc_split.items() if s == "test"):
-        h.update(name.encode() + b"\0" + hashlib.sha256((evalset.docs_dir / name).read_bytes()).digest())
+        h.update(name.encode() + b"\0" + hashlib.sha256((docs / name).read_bytes()).digest())
     for it in sorted(evalset.half("test"), key=lambda it: it["id"]):
         h.update(json.dumps(it, ensure_ascii=False, sort_keys=True).encode() + b"\n")
     return h.hexdigest()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from pathlib import Path
+from typing import Sequence
 
 from assistant.evaluation.metrics import evidence_rank, summarize
 
@@ -101,7 +102,7 @@ def ablation_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_report(path: Path, reports: list, k: int, meta: dict, ablations: list[dict] = ()) -> None:
+def write_report(path: Path, reports: list, k: int, meta: dict, ablations: Sequence[dict] = ()) -> None:
     """`reports`: (set, questions, results by system, metrics by system) per set. Misses
     are listed for the tune half only: the test half is read for its figures."""
     path = Path(path)

@@ -46,6 +46,8 @@ def run_assistant(assistant, items, k: int, label: str = "questions") -> list[di
                 first = time.perf_counter() - t0
             elif isinstance(item, Answer):
                 a = item
+        if a is None:
+            raise EvalDataError(f"{it['id']}: the pipeline gave no answer.")
         j = a.to_json()
         out.append({"id": it["id"], "question": it["question"], "language": a.language, "answer": a.text,
                     "abstained": a.abstained, "reason": a.reason, "best_score": a.best_score, "backend": a.backend,

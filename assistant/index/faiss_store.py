@@ -38,6 +38,7 @@ HNSW_EF_SEARCH = 128  # recall@10 >= 0.95 at 200k chunks (eval/bench_scale.py; 6
 def _ann(kind: str, dim: int, vectors: np.ndarray):
     import faiss
 
+    index: faiss.Index
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction, index.hnsw.efSearch = 80, HNSW_EF_SEARCH
@@ -233,6 +234,8 @@ class LocalStore:
         if manifest is None:
             raise IndexMissingError(f"No index in {self.dir}. Build it with `assistant index` (or `make run`).")
         folder = self._current()
+        if folder is None:
+            raise IndexMissingError(f"No index in {self.dir}. Build it with `assistant index` (or `make run`).")
         try:
             _verify(folder, manifest)
             return _read_version(folder, manifest)
@@ -240,7 +243,7 @@ class LocalStore:
             raise IndexCorruptError(f"The index in {folder} is unreadable ({e.__class__.__name__}: {e}). {_FIX}") from e
 
     def write(self, manifest: dict, keep: set[str], new: list[DocContents], old: SearchIndex | None) -> str:
-        kept = [old.contents(s) for s in sorted(keep)] if old is not None and keep else []
+        kept = [old.contents(s) for s in sorted(keep)] if isinstance(old, LocalIndex) and keep else []
         docs = sorted(kept + list(new), key=lambda d: d.record.source)
         self.dir.mkdir(parents=True, exist_ok=True)
         with FileLock(self.dir / ".lock"):  # one writer at a time, across processes and threads

@@ -10,7 +10,7 @@ import queue
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from assistant.core.config import Settings
 from assistant.core.errors import ConfigError, IndexError_
@@ -139,7 +139,7 @@ class Pool:
                 self._idle.put(conn) if idle else conn.close()
             self._slots.release()
 
-    def run(self, fn: Callable[[object], T], retry: bool = True) -> T:
+    def run(self, fn: Callable[[Any], T], retry: bool = True) -> T:
         """`fn(connection)`; a connection lost on the way (server restart, idle timeout
         of a proxy) is replaced and `fn` retried once when `retry`."""
         psycopg, _ = _psycopg()

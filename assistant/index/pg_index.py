@@ -16,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -103,9 +103,10 @@ class PgIndex:
             raise IndexMissingError(f"The index in {self._name} is gone. Build it with `assistant index`.")
         view = self._latest
         if gen[0] != view.generation:
-            view = load_view(self._pool, self._name)
-            if view is None:
+            fresh = load_view(self._pool, self._name)
+            if fresh is None:
                 raise IndexMissingError(f"The index in {self._name} is gone. Build it with `assistant index`.")
+            view = fresh
             if (view.manifest["embedding"], view.manifest["chunker"]) != self._identity:
                 e = view.manifest["embedding"]
                 raise IndexMismatchError(
@@ -122,7 +123,8 @@ class PgIndex:
         return view
 
     def _where(self, view: _View, f: Filters) -> tuple[str, dict]:
-        parts, params = ["c.gen_from <= %(gen)s"], {"gen": view.generation}
+        parts: list[str] = ["c.gen_from <= %(gen)s"]
+        params: dict[str, Any] = {"gen": view.generation}
         if view.dead:
             parts.append("NOT (c.doc_id = ANY(%(dead)s))")
             params["dead"] = list(view.dead)
@@ -237,7 +239,9 @@ class PgIndex:
             (doc_id,)).fetchone())
         if r is None:
             raise IndexChangedError("The index was re-indexed twice by other processes meanwhile. Ask again.")
-        rec = DocRecord(*r[:7], tuple(Heading(**h) for h in r[7]))
+        source, title, language, date, content_hash, fmt, text, outline = r
+        rec = DocRecord(source, title, language, date, content_hash, fmt, text,
+                        tuple(Heading(**h) for h in outline))
         with self._lock:
             self._docs[doc_id] = rec
             while len(self._docs) > 256:

@@ -46,7 +46,8 @@ def candidate_terms(terms: list[tuple]) -> list[str]:
     frequencies add up to at most LEX_BUDGET (always at least one). All terms score
     these candidates; chunks that contain only the commonest query words are not scored
     (a bound on the work per question). On small corpora every term is used (exact BM25)."""
-    out, total = [], 0
+    out: list[str] = []
+    total = 0
     for lexeme, df, _, _ in sorted(terms, key=lambda t: t[1]):
         if out and total + df > LEX_BUDGET:
             break

@@ -16,7 +16,7 @@ from assistant.index.pg_conn import IndexChangedError, Options, Session, databas
 from assistant.index.pg_index import PgIndex, load_view
 from assistant.index.pg_schema import (CHUNKS, DOCS, META, count_new, drop_hnsw, ensure_schema, hnsw_index, insert_documents, publish,
                         retire)
-from assistant.index.store import DocContents
+from assistant.index.store import DocContents, SearchIndex
 
 __all__ = ["IndexChangedError", "Options", "PgIndex", "PgStore"]
 _LOCK_KEY = 0x6d696e75746573  # pg_advisory_xact_lock key: one writer at a time
@@ -46,7 +46,7 @@ class PgStore:
             raise IndexMissingError(f"No index in {self.describe()}. Build it with `assistant index` (or `make run`).")
         return PgIndex(self.pool, self.options, self.describe(), view)
 
-    def write(self, manifest: dict, keep: set[str], new: list[DocContents], old: PgIndex | None) -> str:
+    def write(self, manifest: dict, keep: set[str], new: list[DocContents], old: SearchIndex | None) -> str:
         dim = int(manifest["embedding"]["dim"])
         opt = self.options
 

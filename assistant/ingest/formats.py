@@ -47,9 +47,11 @@ MB = 1024 * 1024
 
 # ---------- decoding ----------
 
-def _c1_fallback(e: UnicodeDecodeError) -> tuple[str, int]:
+def _c1_fallback(e: UnicodeError) -> tuple[str, int]:
     """cp1252 leaves 0x81 0x8D 0x8F 0x90 0x9D undefined; map them as latin-1 does
     (as browsers do), so one stray byte does not turn the whole file into latin-1."""
+    if not isinstance(e, UnicodeDecodeError):
+        raise e
     return "".join(chr(b) for b in e.object[e.start:e.end]), e.end
 
 

@@ -16,7 +16,6 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from assistant.core.errors import LoaderError
 from assistant.ingest.formats import LOADERS, MB, LoadLimits, check_text_size, decode_text  # noqa: F401  (decode_text, LoadLimits: public API)
@@ -171,10 +170,6 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
                 pass
             found.append(p)
     return sorted(found), sorted(skipped)
-
-
-def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
-    return iter(scan_corpus(corpus_dir)[0])
 
 
 def load_corpus(corpus_dir: Path, limits: LoadLimits = LoadLimits()) -> LoadReport:

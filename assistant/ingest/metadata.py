@@ -48,8 +48,8 @@ def find_date(text: str, filename: str = "") -> str | None:
         if month and (d := _iso(int(m.group(3)), month, int(m.group(1)))):
             return d
     first_line = next((l for l in head.splitlines() if l.strip()), "")
-    m = _YYMMDD.search(first_line)
-    if m and (d := _iso(2000 + int(m.group(1)), int(m.group(2)), int(m.group(3)))):
+    yymmdd = _YYMMDD.search(first_line)
+    if yymmdd and (d := _iso(2000 + int(yymmdd.group(1)), int(yymmdd.group(2)), int(yymmdd.group(3)))):
         return d
     return None
 

@@ -30,7 +30,8 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for line_m in re.finditer(r"[^\n]+", text[start:end]):
         ls = start + line_m.start()
         line = line_m.group(0)
-        pos, pieces, row = 0, [], "\t" in line
+        pos, row = 0, "\t" in line
+        pieces: list[tuple[int, int]] = []
         for piece in _SENT_SPLIT.split(line) if not row else [line]:
             i = line.find(piece, pos)
             pos = i + len(piece)

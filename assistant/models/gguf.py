@@ -80,7 +80,7 @@ def verify_gguf(path: Path, log: Log = lambda s: None) -> str:
         raise ModelVerificationError(f"{path} is missing. Run `assistant models fetch --llm NAME`.")
     digest, size = want
     got_size = path.stat().st_size
-    got = sha256_file(path) if got_size == size else None
+    got = sha256_file(path) if got_size == size else ""
     if got_size != size or got != digest:
         what = f"size {got_size} expected {size}" if got_size != size else f"sha256 {got[:12]}… expected {digest[:12]}…"
         raise ModelVerificationError(f"{path} does not match the official hash ({what}). Delete it and run "

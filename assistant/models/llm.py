@@ -39,9 +39,12 @@ def _openai(settings: Settings) -> BaseChatModel:
         from langchain_openai import ChatOpenAI
     except ImportError as e:
         raise LLMError("The OpenAI-compatible provider needs langchain-openai: pip install 'minutes-assistant[openai]'") from e
+    from pydantic import SecretStr
+
     return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model,
-                      api_key=os.environ.get(settings.llm_api_key_env) or "not-needed",
-                      timeout=settings.llm_timeout_s, max_retries=0, max_tokens=settings.llm_max_tokens, temperature=0)
+                      api_key=SecretStr(os.environ.get(settings.llm_api_key_env) or "not-needed"),
+                      timeout=settings.llm_timeout_s, max_retries=0, temperature=0,
+                      max_completion_tokens=settings.llm_max_tokens)
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel:

@@ -237,10 +237,18 @@ class LocalChatModel(BaseChatModel):
             if stop_now():
                 raise LLMError("The local model's generation was cancelled before it started.")
             with self._in_llama():
-                self._server.handle_chat_completions(body, lambda ev: (events.append(ev), stop_now())[1])
+                def collect(ev: Any) -> bool:
+                    events.append(ev)
+                    return stop_now()
+
+                self._server.handle_chat_completions(body, collect)
         if stop_now():
             raise LLMError("The local model's generation was cancelled.")
-        text, tokens, finish, usage, timings = [], [], None, {}, {}
+        text: list[str] = []
+        tokens: list[dict] = []
+        finish = None
+        usage: dict = {}
+        timings: dict = {}
         for ev in events:
             if not isinstance(ev, dict) or "error" in ev:
                 self._check(ev)

@@ -90,11 +90,11 @@ def _build(model_dir: Path, model_hash: str, tmp: Path) -> Path:
         def forward(self, input_ids, attention_mask):
             return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
 
-    enc = st.tokenizer([st.prompts.get("query", "") + "a question", "two"], return_tensors="pt", padding=True)
+    enc = st.tokenizer([(st.prompts.get("query") or "") + "a question", "two"], return_tensors="pt", padding=True)
     final, raw = tmp / "out", tmp / "raw" / "fp32.onnx"
     final.mkdir()
     raw.parent.mkdir()
-    batch, seq = torch.export.Dim("batch", max=64), torch.export.Dim("seq", max=int(st.max_seq_length))
+    batch, seq = torch.export.Dim("batch", max=64), torch.export.Dim("seq", max=int(st.max_seq_length or 2048))
     with warnings.catch_warnings(), torch.inference_mode(False), quiet_loggers("torch.onnx", ""):
         warnings.simplefilter("ignore")
         torch.onnx.export(Pipeline().eval(), (enc["input_ids"], enc["attention_mask"]), str(raw),
@@ -104,7 +104,7 @@ def _build(model_dir: Path, model_hash: str, tmp: Path) -> Path:
     st.tokenizer.save_pretrained(str(final / "tokenizer"))
     get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
     stamp = {"format": FORMAT, "model_hash": model_hash, "prompts": {k: st.prompts.get(k, "") for k in PROMPTS},
-             "dim": int(get_dim()), "max_tokens": int(st.max_seq_length)}
+             "dim": int(get_dim() or 0), "max_tokens": int(st.max_seq_length or 2048)}
     probe = {"query": ["How many safety representatives are there?", "När ska utredningen vara klar?"],
              "document": ["Skyddsombud: 6496 skyddsombud finns i förbundet.", "Referencegruppen består af 8 personer."]}
     want = {kind: getattr(st, f"encode_{kind}")(texts, normalize_embeddings=True, convert_to_numpy=True)

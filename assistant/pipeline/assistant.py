@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from typing import Callable, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.answer.base import Answer, Answerer, Preview, build_chain, build_stream_chain, make_prepare
 from assistant.answer.answerers import make_answerer
@@ -27,10 +27,11 @@ from assistant.retrieval.hybrid import HybridRetriever, Retrieval
 from assistant.index.store import SearchIndex, check_compatible
 from assistant.index.stores import make_store
 
-AnswererFactory = Callable[[SearchIndex, Settings, Callable[[], object]], Answerer]
+AnswererFactory = Callable[[SearchIndex, Settings, Callable[[], Any]], Answerer]
 
 
-class _Loaded(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class _Loaded:
     """Everything built from one index version; replaced as a whole on re-index."""
     index: SearchIndex
     retriever: HybridRetriever
@@ -94,21 +95,27 @@ class Assistant:
 
         return self.chat_model() if self.settings.answer_backend in USES_LLM else None
 
+    def _loaded(self) -> _Loaded:
+        """The current index version with what was built from it, loaded first if needed."""
+        state = self.warm_up()._state
+        assert state is not None   # warm_up() sets it or raises
+        return state
+
     @property
     def index(self) -> SearchIndex:
-        return self.warm_up()._state.index
+        return self._loaded().index
 
     @property
     def retriever(self) -> HybridRetriever:
-        return self.warm_up()._state.retriever
+        return self._loaded().retriever
 
     @property
     def answerer(self) -> Answerer:
-        return self.warm_up()._state.answerer
+        return self._loaded().answerer
 
     @property
     def chain(self) -> Runnable:
-        return self.warm_up()._state.chain
+        return self._loaded().chain
 
     def as_retriever(self, k: int = 5, filters: Filters | None = None) -> BaseRetriever:
         """A LangChain retriever over this assistant's index (see `lc.MinutesRetriever`)."""
@@ -141,7 +148,7 @@ class Assistant:
         return self.retriever.retrieve(self._as_query(question, None), k, filters or Filters())
 
     def ask(self, question: Query | str, k: int | None = None, filters: Filters | None = None,
-            language: str | None = None, config: dict | None = None) -> Answer:
+            language: str | None = None, config: RunnableConfig | None = None) -> Answer:
         query = self._as_query(question, language)
         chain = self.chain  # loads first, so the latency below is the answer's own
         t0 = time.perf_counter()
@@ -149,10 +156,10 @@ class Assistant:
         return dataclasses.replace(ans, latency_s=time.perf_counter() - t0)
 
     def stream(self, question: Query | str, k: int | None = None, filters: Filters | None = None,
-               language: str | None = None, config: dict | None = None) -> Iterator[Preview | str | Answer]:
+               language: str | None = None, config: RunnableConfig | None = None) -> Iterator[Preview | str | Answer]:
         """Yields a Preview (what retrieval found), text pieces, then the final Answer."""
         query = self._as_query(question, language)
-        chain = self.warm_up()._state.stream_chain  # one index version throughout, even if a re-index swaps
+        chain = self._loaded().stream_chain  # one index version throughout, even if a re-index swaps
         t0 = time.perf_counter()
         for item in chain.stream({"query": query, "k": k, "filters": filters}, config):
             yield dataclasses.replace(item, latency_s=time.perf_counter() - t0) if isinstance(item, Answer) else item

@@ -91,9 +91,3 @@ class Cognates:
                 q2[i] = w2
         return [float(np.bincount(which, q2[ids], minlength=n_sent).max()) / total if total and len(ids) else 0.0
                 for ids, which, n_sent in passages]
-
-
-def cognate_scores(question: str, candidates: Sequence[Sequence[str]]) -> list[float]:
-    """`Cognates.scores` for candidates given as their sentences (nothing kept)."""
-    c = Cognates()
-    return c.scores(question, [c.passage(str(i), lambda s=s: s) for i, s in enumerate(candidates)])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -111,7 +112,7 @@ class HybridRetriever:
             score[key] += self.s.lexical_weight * s / top_lex
         if self.s.cognate_weight:
             near = self.cognates.scores(question, [self.cognates.passage(
-                chunks[key].chunk_id, lambda c=chunks[key]: sentence_embed_texts(c)) for key in keys])
+                chunks[key].chunk_id, partial(sentence_embed_texts, chunks[key])) for key in keys])
             for key, s in zip(keys, near):
                 score[key] += self.s.cognate_weight * s
         order = sorted(keys, key=lambda key: -score[key])
