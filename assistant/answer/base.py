@@ -16,7 +16,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from assistant.ingest.chunking import clean_text, flat_list
 from assistant.answer.citations import Citation, Passage, cite
 from assistant.core.config import Settings
-from assistant.core.i18n import human_date, t
+from assistant.core.i18n import t
 from assistant.index.filters import Filters
 from assistant.answer.evidence import Evidence, rank_sentences, select_evidence
 from assistant.answer.candidates import Admit
@@ -93,7 +93,7 @@ def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
 
 
 def quoted_answer(retrieval: Retrieval, best: float, passages: list[Passage], backend: str, lead: str = "",
-                  settings: Settings | None = None, dated: bool = False, **fields) -> Answer:
+                  settings: Settings | None = None, **fields) -> Answer:
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
     in the question's language's frame (after `lead`, a grounded sentence, if any). For a
     question about one country, passages about another are left out, and an answer whose
@@ -107,8 +107,7 @@ def quoted_answer(retrieval: Retrieval, best: float, passages: list[Passage], ba
     if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact
         passages, lead = [p for p, ok in zip(passages, verdict.keep) if ok], ""
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
-    when = (lambda p: f" ({human_date(p.date, q.language)})" if p.date else "") if dated else (lambda p: "")  # noqa: E731
-    quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]{when(p)}" for p in passages)
+    quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
     text = t(q.language, "answer_frame", quotes=quotes)
     cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
     lead = cited.text.split("\n\n", 1)[0] if lead else ""
@@ -171,8 +170,7 @@ class ExtractiveAnswerer:
                                       topic_count=retrieval.topic_count, language_of=retrieval.document_language,
                                       heading_of=self.heading_of)
         passages = [passage_for(self.index, ev, 0) for ev in chosen]
-        newest = self.newest_first(retrieval, passages)
-        return quoted_answer(retrieval, best, newest, self.name, settings=self.s, dated=newest != passages)
+        return quoted_answer(retrieval, best, self.newest_first(retrieval, passages), self.name, settings=self.s)
 
     def newest_first(self, retrieval: Retrieval, passages: list[Passage]) -> list[Passage]:
         """The passages led by a later document's statement that updates the first one

@@ -213,7 +213,7 @@ class LLMReader:
                     chosen.append(passage_for(self.index, ev, 0))
                     seen.add((ev.source, ev.start))
         newest = self.fallback.newest_first(retrieval, chosen)
-        updated = newest != chosen    # a later document updates the pick: it leads, and the quotes show their dates
+        updated = newest != chosen    # a later document updates the pick: it leads, the older one follows
         if updated:
             chosen, picked = newest, picked + 1
             diag["updated"] = True
@@ -221,8 +221,7 @@ class LLMReader:
         if self.restate and any(retrieval.document_language(p.source) != q.language for p in chosen[:picked]):
             lead = self._restatement(system, user, out, q, chosen[:picked], deadline)
             diag["restated"] = bool(lead)
-        return quoted_answer(retrieval, best, chosen, self.name, lead=lead, settings=self.s, dated=updated,
-                             grounding=diag)
+        return quoted_answer(retrieval, best, chosen, self.name, lead=lead, settings=self.s, grounding=diag)
 
     def _restatement(self, system: str, user: str, reply: str, q, chosen: list[Passage], deadline: float) -> str:
         """One sentence in the member's language that states the picked sentences' fact, asked

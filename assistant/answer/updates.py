@@ -5,8 +5,9 @@ same thing with another figure or date: a deadline moved, a new count of members
 statement is a sentence of a document dated later, in any language, whose embedding is at
 least `min_similarity` to the quote's (the same statement, not the same topic) and which
 states a number or date the quote does not. The answer then leads with the newest
-statement and keeps the older one after it; each quote shows its document's date, so a
-member sees which is current. Nothing is picked silently: both stay."""
+statement and keeps the older one after it; each citation carries its document's date
+(shown with the sources), so a member sees which is current. Nothing is picked silently:
+both stay. The dates are not written into the answer text: every date in it is quoted."""
 from __future__ import annotations
 
 import re
