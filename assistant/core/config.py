@@ -89,7 +89,7 @@ class Settings:
     reader_topic_bonus: float = 0.1      # seed order: + this for a sentence naming one of the question's glossary concepts
     # selector: when the picked quotes are in another language than the question, one sentence in the
     # question's language first (a turn of the same conversation; kept only if it passes the grounding check)
-    reader_restate: bool = False
+    reader_restate: bool = True
     reader_restate_max_tokens: int = 48
     # selector thresholds, fitted for the 1.5B on the tune half (assistant eval --split tune)
     reader_max_p_none: float = 0.035     # selector abstains when the model's P(empty list) is above this (fitted on tune)
