@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: install install-dev run serve index model test test-fast eval bench bench-scale browser-deps clean
+.PHONY: install install-dev run serve index model check test test-fast eval ablate bench bench-scale browser-deps clean
 
 # runtime only: what `make run` needs
 $(STAMP): pyproject.toml
@@ -46,16 +46,28 @@ test-models: model
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-test: install-dev test-models browser-deps
+# lint, format, types and the layer contract first, then every test
+check: install-dev
+	$(BIN)/ruff check assistant tests eval app.py
+	$(BIN)/ruff format --check assistant tests eval app.py
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install-dev test-models browser-deps check
 	$(BIN)/python -m pytest -q
 
 test-fast: install-dev
 	$(BIN)/python -m pytest -q -m "not model and not browser and not llm"
 
+# both sets, both halves; the new set is indexed beside the corpus in eval/out/scratch
 eval: install-dev model
-	$(BIN)/assistant index
-	$(BIN)/assistant eval --dataset eval/qa.jsonl --answerers selector,extractive --baselines \
-		--out eval/out/results.jsonl --report eval/report.md
+	$(BIN)/assistant eval --dataset eval/qa.jsonl --dataset eval/new_minutes/qa.jsonl \
+		--answerers selector,extractive --baselines --out eval/out/results.jsonl --report eval/report.md
+
+# each rule switched off in turn (core/rules.py), on both halves of both sets
+ablate: install-dev model
+	$(BIN)/assistant eval --dataset eval/qa.jsonl --dataset eval/new_minutes/qa.jsonl \
+		--answerers extractive --ablate all --out eval/out/ablation.jsonl
 
 bench: install-dev model
 	$(BIN)/python eval/bench.py --answerers extractive,selector

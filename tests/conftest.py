@@ -1,5 +1,6 @@
 """Shared fixtures. `FakeEmbedder` is a deterministic test double: hashed character
 trigrams of the folded text, so texts sharing words are similar. Tests only."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,8 @@ import numpy as np
 import pytest
 
 from assistant.core.config import load_settings
-from assistant.models.embeddings import Embedder
 from assistant.index.lexical import words
+from assistant.models.embeddings import Embedder
 
 _FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e", "ü": "u"})
 
@@ -19,6 +20,7 @@ _FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e", "ü": "u"})
 def fake_tokens(text: str) -> list[str]:
     """Words folded (æ/ø onto ä/ö) and cut to six characters: shared stems look alike."""
     return [w.translate(_FOLD)[:6] for w in words(text)]
+
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +40,7 @@ class FakeEmbedder(Embedder):
         for w in fake_tokens(text):
             w = f" {w} "
             for i in range(len(w) - 2):
-                v[int(hashlib.md5(w[i:i + 3].encode()).hexdigest(), 16) % self.dim] += 1.0
+                v[int(hashlib.md5(w[i : i + 3].encode()).hexdigest(), 16) % self.dim] += 1.0
         n = np.linalg.norm(v)
         return v / n if n else v
 

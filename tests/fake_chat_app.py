@@ -4,6 +4,7 @@ and `SlowModel`, a language model that picks sentence [1] after `delay` seconds 
 while the server runs), so there is something to stop and something to queue behind.
 
 `python tests/fake_chat_app.py [port]` serves it for a look by hand. Tests only."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,6 +22,7 @@ from conftest import ROOT, FakeEmbedder  # noqa: E402
 class SlowModel(FakeListChatModel):
     """Picks sentence [1] after `delay` s; gives up (like the local model) when the
     caller stops waiting. `calls` counts the model calls, `stopped` the ones given up."""
+
     delay: float = 0.0
     calls: int = 0
     stopped: int = 0
@@ -46,8 +48,15 @@ def fake_assistant(root: Path, model: SlowModel | None = None, **overrides):
     from assistant.pipeline.assistant import Assistant
 
     shutil.copytree(ROOT / "corpus", root / "corpus", dirs_exist_ok=True)
-    settings = load_settings(root, env={}, answer_backend="selector", abstain_threshold=0.2, llm_timeout_s=60,
-                             feedback_file=str(root / "feedback.jsonl"), **overrides)
+    settings = load_settings(
+        root,
+        env={},
+        answer_backend="selector",
+        abstain_threshold=0.2,
+        llm_timeout_s=60,
+        feedback_file=str(root / "feedback.jsonl"),
+        **overrides,
+    )
     embedder = FakeEmbedder()
     build_index(settings, embedder)
     model = model if model is not None else SlowModel(responses=["x"])
@@ -88,7 +97,9 @@ if __name__ == "__main__":
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="fake-chat-"))
-    served = Served(fake_assistant(tmp, SlowModel(responses=["x"], delay=float(sys.argv[2]) if len(sys.argv) > 2 else 2.0)),
-                    int(sys.argv[1]) if len(sys.argv) > 1 else 7861)
+    served = Served(
+        fake_assistant(tmp, SlowModel(responses=["x"], delay=float(sys.argv[2]) if len(sys.argv) > 2 else 2.0)),
+        int(sys.argv[1]) if len(sys.argv) > 1 else 7861,
+    )
     print(served.url, flush=True)
     served.thread.join()

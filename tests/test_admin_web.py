@@ -3,6 +3,7 @@ without a password whatever the bind address, lockouts after failed sign-ins, up
 from Gradio's upload cache, the app's own message for an oversized file; and the members'
 chat with no admin handler at all. Fast: the fake embedder and a real index; the HTTP
 tests run a real server on 127.0.0.1 (uvicorn in a thread) driven with gradio_client."""
+
 from __future__ import annotations
 
 import contextlib
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import ROOT
 from fastapi.testclient import TestClient
 
 from assistant.app.admin import AdminGate, AdminSessions, SignInGuard, read_uploads, wait_text
@@ -21,7 +23,6 @@ from assistant.app.admin_web import gradio_upload_limit, startup_lines
 from assistant.app.web import build_app, make_server
 from assistant.index.indexer import build_index
 from assistant.pipeline.assistant import Assistant
-from conftest import ROOT
 
 PASSWORD = "correct horse battery staple"
 NEW_DOC = "Protokoll\n\nStyrelsen beslutade att sommarmötet 2025 hålls i Visby den 3 juni.\n"
@@ -37,19 +38,20 @@ class Clock:
 
 # ---------- the parts, without a server ----------
 
+
 def test_five_failures_lock_an_address_out_for_a_minute_then_longer():
     clock = Clock()
     guard = SignInGuard(clock=clock)
     assert [guard.failed("10.0.0.1") for _ in range(4)] == [0, 0, 0, 0] and guard.wait("10.0.0.1") == 0
     assert guard.failed("10.0.0.1") == 60 and guard.wait("10.0.0.1") == 60
-    assert guard.wait("10.0.0.2") == 0                      # another address is not locked out
+    assert guard.wait("10.0.0.2") == 0  # another address is not locked out
     clock.now += 30
     assert guard.wait("10.0.0.1") == 30
     clock.now += 31
     assert guard.wait("10.0.0.1") == 0
-    assert [guard.failed("10.0.0.1") for _ in range(5)][-1] == 120   # the second lockout is twice as long
+    assert [guard.failed("10.0.0.1") for _ in range(5)][-1] == 120  # the second lockout is twice as long
     clock.now += 121
-    guard.succeeded("10.0.0.1")                             # a success starts afresh
+    guard.succeeded("10.0.0.1")  # a success starts afresh
     assert [guard.failed("10.0.0.1") for _ in range(5)][-1] == 60
 
 
@@ -57,9 +59,9 @@ def test_many_failures_from_many_addresses_lock_everyone_out():
     clock = Clock()
     guard = SignInGuard(clock=clock)
     for i in range(19):
-        assert guard.failed(f"10.0.1.{i}") == 0             # four tries each would pass the per-address limit
+        assert guard.failed(f"10.0.1.{i}") == 0  # four tries each would pass the per-address limit
     assert guard.failed("10.0.1.99") == 60
-    assert guard.wait("192.168.1.5") == 60                  # also an address that never failed
+    assert guard.wait("192.168.1.5") == 60  # also an address that never failed
     clock.now += 61
     assert guard.wait("192.168.1.5") == 0
 
@@ -70,7 +72,7 @@ def test_sessions_expire_and_end():
     token = sessions.create()
     assert len(token) > 30 and sessions.valid(token) and not sessions.valid("guess") and not sessions.valid("")
     clock.now += 90
-    assert sessions.valid(token)                            # use keeps it alive
+    assert sessions.valid(token)  # use keeps it alive
     clock.now += 101
     assert not sessions.valid(token)
     other = sessions.create()
@@ -86,7 +88,7 @@ def test_the_gate_is_off_without_a_password_and_checks_the_caller():
     ok = gate.sign_in("127.0.0.1", PASSWORD)
     assert ok.ok and gate.user(ok.token) == "admin"
 
-    class Request:    # what Gradio hands a handler: the cookie and the name from the auth dependency
+    class Request:  # what Gradio hands a handler: the cookie and the name from the auth dependency
         username = "admin"
         cookies = {AdminGate.COOKIE: ok.token}
 
@@ -109,15 +111,23 @@ def test_uploads_are_read_only_from_the_upload_cache(tmp_path, caplog):
     link.symlink_to(elsewhere)
     big = cache / "abc" / "big.txt"
     big.write_bytes(b"x" * 3_000_000)
-    crafted = cache / "abc" / ".." / ".." / ".." / elsewhere.relative_to("/")   # inside by its text, not once resolved
+    crafted = cache / "abc" / ".." / ".." / ".." / elsewhere.relative_to("/")  # inside by its text, not once resolved
     with caplog.at_level(logging.WARNING, logger="assistant.admin"):
-        files, refused = read_uploads([str(good), str(elsewhere), str(link), "relative.txt", str(crafted), str(big)],
-                                      cache, None, max_mb=1, lang="sv", who="10.0.0.7")
+        files, refused = read_uploads(
+            [str(good), str(elsewhere), str(link), "relative.txt", str(crafted), str(big)],
+            cache,
+            None,
+            max_mb=1,
+            lang="sv",
+            who="10.0.0.7",
+        )
     assert files == [("2025-05-20_sv_nytt.txt", NEW_DOC.encode())]
-    assert refused[:4] == ["✘ README.md: inte en fil som laddats upp här; avvisad (försöket loggas)",
-                           "✘ README.md: inte en fil som laddats upp här; avvisad (försöket loggas)",
-                           "✘ relative.txt: inte en fil som laddats upp här; avvisad (försöket loggas)",
-                           "✘ README.md: inte en fil som laddats upp här; avvisad (försöket loggas)"]
+    assert refused[:4] == [
+        "✘ README.md: inte en fil som laddats upp här; avvisad (försöket loggas)",
+        "✘ README.md: inte en fil som laddats upp här; avvisad (försöket loggas)",
+        "✘ relative.txt: inte en fil som laddats upp här; avvisad (försöket loggas)",
+        "✘ README.md: inte en fil som laddats upp här; avvisad (försöket loggas)",
+    ]
     assert refused[4] == "✘ big.txt: 3.0 MB är över gränsen på 1 MB"
     logged = [r.getMessage() for r in caplog.records]
     assert len(logged) == 4 and all("10.0.0.7" in m and "refused" in m for m in logged) and str(elsewhere) in logged[0]
@@ -137,6 +147,7 @@ def test_startup_says_where_admin_is_and_whether_it_is_on(settings):
 
 
 # ---------- the ASGI app (no server) ----------
+
 
 @pytest.fixture
 def assistant(settings, fake_embedder):
@@ -162,8 +173,14 @@ def test_members_app_has_no_admin_handler_and_only_ask_as_api(assistant):
 @pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
 def test_without_a_password_admin_is_off_whatever_the_address(assistant, host):
     client = TestClient(_server(assistant, "", app_host=host))
-    for path in ("/admin", "/admin/", "/admin/signin", "/admin/config", "/admin/gradio_api/info",
-                 "/admin/gradio_api/call/upload_documents"):
+    for path in (
+        "/admin",
+        "/admin/",
+        "/admin/signin",
+        "/admin/config",
+        "/admin/gradio_api/info",
+        "/admin/gradio_api/call/upload_documents",
+    ):
         r = client.get(path, headers={"accept-language": "da"}, follow_redirects=False)
         assert r.status_code == 403 and "Administrationen er slået fra" in r.text, path
         assert "ASSISTANT_ADMIN_PASSWORD" in r.text and "assistant.toml" in r.text
@@ -171,7 +188,7 @@ def test_without_a_password_admin_is_off_whatever_the_address(assistant, host):
     assert r.status_code == 403 and "Administrationen är avstängd" in r.text and "set-cookie" not in r.headers
     assert "Sign in as admin first" not in client.get("/admin?lang=en").text
     r = client.post("/gradio_api/upload", files={"files": ("x.txt", b"hello")})
-    assert r.status_code == 404                              # members upload nothing
+    assert r.status_code == 404  # members upload nothing
 
 
 def test_sign_in_on_its_own_page_then_the_admin_app(assistant):
@@ -207,7 +224,7 @@ def test_failed_sign_ins_lock_the_address_out_with_a_message(assistant):
     r = client.post("/admin/signin", data={"password": "guess", "lang": "sv"})
     assert r.status_code == 429 and "För många misslyckade inloggningar. Försök igen om 60 s." in r.text
     assert r.headers["retry-after"] == "60"
-    r = client.post("/admin/signin", data={"password": PASSWORD, "lang": "en"})   # the right one, too early
+    r = client.post("/admin/signin", data={"password": PASSWORD, "lang": "en"})  # the right one, too early
     assert r.status_code == 429 and "Too many failed sign-ins" in r.text and AdminGate.COOKIE not in client.cookies
     other = TestClient(app, client=("10.0.0.6", 40000))
     assert other.post("/admin/signin", data={"password": PASSWORD}, follow_redirects=False).status_code == 303
@@ -216,6 +233,7 @@ def test_failed_sign_ins_lock_the_address_out_with_a_message(assistant):
 
 
 # ---------- a real server on 127.0.0.1, driven with gradio_client ----------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -270,9 +288,14 @@ def test_without_a_password_nothing_admin_is_reachable(assistant, tmp_path):
         with pytest.raises(Exception):
             Client(url + "admin/", verbose=False)
         with httpx.Client(base_url=url) as http:
-            for api, data in (("upload_documents", [[{"path": str(ROOT / "README.md"),
-                                                      "meta": {"_type": "gradio.FileData"}}], False, "en"]),
-                              ("reindex", ["en"]), ("index_status", ["en"])):
+            for api, data in (
+                (
+                    "upload_documents",
+                    [[{"path": str(ROOT / "README.md"), "meta": {"_type": "gradio.FileData"}}], False, "en"],
+                ),
+                ("reindex", ["en"]),
+                ("index_status", ["en"]),
+            ):
                 status, _, text = call(http, "admin/", api, data)
                 assert status == 403 and "Administration is off" in text
             # a server path named in the members' API is not copied into Gradio's cache (nor served from it)
@@ -302,16 +325,21 @@ def test_with_a_password_sign_in_upload_and_reindex_and_server_paths_are_refused
             assert http.post("admin/signin", data={"password": PASSWORD}).status_code == 303
             cookie = f"{AdminGate.COOKIE}={http.cookies[AdminGate.COOKIE]}"
             admin = Client(url + "admin/", headers={"Cookie": cookie}, verbose=False)
-            assert set(admin.view_api(print_info=False, return_format="dict")["named_endpoints"]) == \
-                {"/upload_documents", "/reindex", "/index_status"}
+            assert set(admin.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
+                "/upload_documents",
+                "/reindex",
+                "/index_status",
+            }
             assert "**5 dokument" in admin.predict("sv", api_name="/index_status")
             out = admin.predict([handle_file(str(new))], False, "sv", api_name="/upload_documents")
             assert "✔ sparad: 2025-05-20_sv_nytt.txt" in out and "Indexera om" in out
             log, status = admin.predict("sv", api_name="/reindex")
             assert log.startswith("Tillagda 1,") and "**6 dokument" in status
             # a crafted request naming a server path: refused (Gradio's own check, then ours), nothing saved
-            for payload in ({"path": str(ROOT / "README.md"), "meta": {"_type": "gradio.FileData"}},
-                            {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}):
+            for payload in (
+                {"path": str(ROOT / "README.md"), "meta": {"_type": "gradio.FileData"}},
+                {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}},
+            ):
                 status, event, data = call(http, "admin/", "upload_documents", [[payload], False, "en"])
                 assert status == 200 and event == "error", data
             # the handler's own check, called as Gradio calls it, with a path that is in Gradio's cache
@@ -327,8 +355,10 @@ def test_with_a_password_sign_in_upload_and_reindex_and_server_paths_are_refused
             stray.parent.mkdir(parents=True, exist_ok=True)
             stray.write_bytes((ROOT / "README.md").read_bytes())
             with caplog.at_level(logging.WARNING, logger="assistant.admin"):
-                assert on_upload([str(stray)], False, "en", Request()) == \
-                    "✘ README.md: not a file uploaded here; refused (the attempt is logged)"
+                assert (
+                    on_upload([str(stray)], False, "en", Request())
+                    == "✘ README.md: not a file uploaded here; refused (the attempt is logged)"
+                )
                 assert on_upload([str(ROOT / "README.md")], True, "en", Request()).startswith("✘ README.md: not a file")
             assert [r for r in caplog.records if "10.9.8.7" in r.getMessage() and str(stray) in r.getMessage()]
             # over the app's limit (1 MB) but under Gradio's: the app's own message, not a bare 413
@@ -338,7 +368,11 @@ def test_with_a_password_sign_in_upload_and_reindex_and_server_paths_are_refused
             assert out == "✘ 2025-06-01_sv_stor.txt: 1.6 MB är över gränsen på 1 MB"
             # signed out: the same session cookie opens nothing any more, the handler refuses too
             http.post("admin/signout")
-            assert call(httpx.Client(base_url=url, headers={"Cookie": cookie}), "admin/", "index_status", ["en"])[0] == 401
-            assert on_upload([str(new)], False, "sv", Request()) == \
-                "Din administratörssession har tagit slut. Ladda om sidan och logga in igen."
+            assert (
+                call(httpx.Client(base_url=url, headers={"Cookie": cookie}), "admin/", "index_status", ["en"])[0] == 401
+            )
+            assert (
+                on_upload([str(new)], False, "sv", Request())
+                == "Din administratörssession har tagit slut. Ladda om sidan och logga in igen."
+            )
     assert corpus_names(assistant) == sorted(before + ["2025-05-20_sv_nytt.txt"])

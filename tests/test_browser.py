@@ -4,6 +4,7 @@ Swedish member on a desktop and on a phone, then as an admin. Saves screenshots,
 contrast figures and timings to artifacts/. Waits for each answer's final sources, so an
 LLM reader that streams for several seconds passes too. The admin signs in on the admin
 page (/admin, its own page behind a password)."""
+
 import json
 import os
 import re
@@ -16,25 +17,60 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 # a page whose script loops never answers Playwright: fail the test instead of hanging CI
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.timeout(600)]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ANSWER_TIMEOUT = 240_000   # ms; an LLM answer on a busy 2-core machine can take a while
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ANSWER_TIMEOUT = 240_000  # ms; an LLM answer on a busy 2-core machine can take a while
 BOT = "#chat [data-testid='bot']"
 ADMIN_PASSWORD = "browser-test-admin-password"
 TIMINGS: list[dict] = []
 
 # English interface text that must not appear on a Swedish page: ours, and Gradio's own
-GRADIO_ENGLISH = ["Chatbot", "Sources", "Filters", "Examples", "Like", "Dislike", "Liked", "Disliked", "Clear",
-                  "Copy", "Copy message", "Admin", "Upload", "Drop File Here", "Click to Upload", "Use via API",
-                  "Built with Gradio", "Settings", "Documents", "Languages", "Loading", "processing", "Error",
-                  "Submit", "Dropdown", "chatbot conversation", "Select example", "bot's message", "Send", "Scroll to bottom"]
+GRADIO_ENGLISH = [
+    "Chatbot",
+    "Sources",
+    "Filters",
+    "Examples",
+    "Like",
+    "Dislike",
+    "Liked",
+    "Disliked",
+    "Clear",
+    "Copy",
+    "Copy message",
+    "Admin",
+    "Upload",
+    "Drop File Here",
+    "Click to Upload",
+    "Use via API",
+    "Built with Gradio",
+    "Settings",
+    "Documents",
+    "Languages",
+    "Loading",
+    "processing",
+    "Error",
+    "Submit",
+    "Dropdown",
+    "chatbot conversation",
+    "Select example",
+    "bot's message",
+    "Send",
+    "Scroll to bottom",
+]
 
 CONTRAST_JS = """(sel) => {
   const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
@@ -82,12 +118,19 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("app")
     shutil.copytree(ROOT / "corpus", root / "corpus")
     port = _free_port()
-    env = dict(os.environ, ASSISTANT_MODELS_DIR=str(ROOT / "models"), ASSISTANT_APP_PORT=str(port),
-               ASSISTANT_FEEDBACK_FILE=str(root / "feedback.jsonl"), GRADIO_ANALYTICS_ENABLED="False",
-               ASSISTANT_ADMIN_PASSWORD=ADMIN_PASSWORD, ASSISTANT_UPLOAD_MAX_MB="1")
+    env = dict(
+        os.environ,
+        ASSISTANT_MODELS_DIR=str(ROOT / "models"),
+        ASSISTANT_APP_PORT=str(port),
+        ASSISTANT_FEEDBACK_FILE=str(root / "feedback.jsonl"),
+        GRADIO_ANALYTICS_ENABLED="False",
+        ASSISTANT_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        ASSISTANT_UPLOAD_MAX_MB="1",
+    )
     log = open(root / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "--root", str(root), "run"], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "--root", str(root), "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 600
     while time.time() < deadline:
@@ -131,16 +174,18 @@ def open_page(browser, url, width=1300, height=1000, locale="sv-SE", context=Non
 def wait_answer(pg, n_before: int, label: str, t0: float) -> dict:
     """Waits for answer number n_before+1's documents found (or the answer itself), then
     for its text, then for its final sources."""
-    nth = f"document.querySelectorAll(\"{BOT}\")[{n_before}]"
+    nth = f'document.querySelectorAll("{BOT}")[{n_before}]'
     pg.wait_for_function(f"{nth} && {nth}.querySelector('.found-list, .sources, .abstained')", timeout=ANSWER_TIMEOUT)
     evidence = time.perf_counter() - t0
-    pg.wait_for_function(f"{nth} && {nth}.innerText.trim().length > 0 && !{nth}.querySelector('.status')",
-                         timeout=ANSWER_TIMEOUT)
+    pg.wait_for_function(
+        f"{nth} && {nth}.innerText.trim().length > 0 && !{nth}.querySelector('.status')", timeout=ANSWER_TIMEOUT
+    )
     ttft = time.perf_counter() - t0
     pg.wait_for_function(f"{nth}.querySelector('.sources, .abstained')", timeout=ANSWER_TIMEOUT)
     full = time.perf_counter() - t0
-    TIMINGS.append({"question": label, "evidence_s": round(evidence, 2), "first_text_s": round(ttft, 2),
-                    "full_s": round(full, 2)})
+    TIMINGS.append(
+        {"question": label, "evidence_s": round(evidence, 2), "first_text_s": round(ttft, 2), "full_s": round(full, 2)}
+    )
     return {"answer": pg.locator(BOT).nth(n_before).inner_text(), "html": pg.locator(BOT).nth(n_before).inner_html()}
 
 
@@ -176,10 +221,12 @@ def english_ui_text(pg) -> list[str]:
 
 def in_view(pg, selector: str) -> bool:
     """The element is inside the window and inside the chat's visible area."""
-    return pg.evaluate("""(sel) => { const r = document.querySelector(sel).getBoundingClientRect(),
+    return pg.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect(),
       c = document.querySelector('#chat').getBoundingClientRect();
       return r.top >= Math.max(0, c.top) - 1 && r.bottom <= Math.min(window.innerHeight, c.bottom) + 1 && r.height > 0; }""",
-                       selector)
+        selector,
+    )
 
 
 def test_swedish_member_on_a_desktop(browser, server):
@@ -230,7 +277,7 @@ def test_swedish_member_on_a_desktop(browser, server):
     assert english_ui_text(pg) == []
 
     # thumbs down on the first answer: confirmation, an optional reason, stored with the citations
-    pg.locator("#chat button[aria-label='Dåligt svar']").first.click()   # one per answer, in order
+    pg.locator("#chat button[aria-label='Dåligt svar']").first.click()  # one per answer, in order
     pg.wait_for_selector("#reason textarea", timeout=30000)
     assert "Tack! Ditt omdöme är sparat." in pg.inner_text("#feedback")
     pg.fill("#reason textarea", "Fel källa")
@@ -247,23 +294,29 @@ def test_swedish_member_on_a_desktop(browser, server):
     pg.get_by_role("option", name=re.compile("^Projektplan")).click()
     pg.keyboard.press("Escape")
     pg.get_by_label(re.compile(r"svenska \(\d+\)")).check()
-    pg.wait_for_function("document.querySelector('#filter-state') && "
-                         "document.querySelector('#filter-state').innerText.includes('Inga dokument matchar')")
+    pg.wait_for_function(
+        "document.querySelector('#filter-state') && "
+        "document.querySelector('#filter-state').innerText.includes('Inga dokument matchar')"
+    )
     assert "Filter på (2)" in pg.inner_text("#filters")
-    contrast = pg.evaluate(CONTRAST_JS, "#send")   # again with answers, sources and the filter form open
+    contrast = pg.evaluate(CONTRAST_JS, "#send")  # again with answers, sources and the filter form open
     (ARTIFACTS / "contrast-sv-desktop-answers.json").write_text(json.dumps(contrast, ensure_ascii=False, indent=1))
     assert contrast["texts"][0]["ratio"] >= 4.5, contrast["texts"][:5]
     r3 = ask(pg, "Hur många underskrifter fick namninsamlingen?")
     assert "Inget dokument matchar dina filter" in r3["answer"] and "reason-filters" in r3["html"]
     pg.screenshot(path=str(ARTIFACTS / "after-sv-desktop-filters.png"), full_page=True)
     pg.click("#clear-filters")
-    pg.wait_for_function("!document.querySelector('#filter-state') || !document.querySelector('#filter-state').offsetParent")
+    pg.wait_for_function(
+        "!document.querySelector('#filter-state') || !document.querySelector('#filter-state').offsetParent"
+    )
 
     # an empty question says what to do and runs nothing
     n = pg.locator(BOT).count()
     pg.fill("#question textarea", "   ")
     pg.click("#send")
-    pg.wait_for_function("document.querySelector('#notice') && document.querySelector('#notice').innerText.includes('Skriv en fråga')")
+    pg.wait_for_function(
+        "document.querySelector('#notice') && document.querySelector('#notice').innerText.includes('Skriv en fråga')"
+    )
     assert pg.locator(BOT).count() == n
 
     # the language switch persists in the browser
@@ -271,16 +324,25 @@ def test_swedish_member_on_a_desktop(browser, server):
     pg.get_by_role("option", name="Norsk").click()
     pg.wait_for_function("document.title === 'Referatassistenten' && document.documentElement.lang === 'nb'")
     again = open_page(browser, url, context=pg.context)
-    assert again.inner_text("#send") == "Send" and again.get_attribute("#question textarea", "placeholder").startswith("Skriv et spørsmål")
-    again.wait_for_function(f"document.querySelectorAll(\"{BOT}\").length === {pg.locator(BOT).count()}")  # the chat, kept
+    assert again.inner_text("#send") == "Send" and again.get_attribute("#question textarea", "placeholder").startswith(
+        "Skriv et spørsmål"
+    )
+    again.wait_for_function(
+        f'document.querySelectorAll("{BOT}").length === {pg.locator(BOT).count()}'
+    )  # the chat, kept
     again.click("#new-chat")
-    again.wait_for_function("document.querySelector('#chat').innerText.includes('Spør på svensk, dansk, norsk eller engelsk')")
+    again.wait_for_function(
+        "document.querySelector('#chat').innerText.includes('Spør på svensk, dansk, norsk eller engelsk')"
+    )
     assert "Tidligere samtaler (1)" in again.inner_text("#past-box")
     # a Norwegian page answers (its Clear label is also one of Gradio's: relabelling must settle)
     no = ask(again, "Hvem leder Helsesekretærforbundet i Delta?")
     assert "Gro Bengtson" in no["answer"] and "Kilder" in no["answer"], no["answer"]
-    assert again.evaluate("""() => [...document.querySelectorAll('#chat button[aria-label]')]
-                              .map(b => b.getAttribute('aria-label'))""").count("Clear") == 0
+    assert (
+        again.evaluate("""() => [...document.querySelectorAll('#chat button[aria-label]')]
+                              .map(b => b.getAttribute('aria-label'))""").count("Clear")
+        == 0
+    )
 
 
 def test_swedish_member_on_a_phone(browser, server):
@@ -324,8 +386,10 @@ def test_admin_signs_in_uploads_reindexes_and_members_can_ask(browser, server):
     url, root = server
     log = (root / "server.log").read_text()
     assert f"admin on {url}admin (enabled" in log, log[-2000:]
-    member = open_page(browser, url + "?admin")          # the old way in opens nothing now
-    assert not member.locator("#admin, #upload, #admin-password").count() and "dministrat" not in member.inner_text("body")
+    member = open_page(browser, url + "?admin")  # the old way in opens nothing now
+    assert not member.locator("#admin, #upload, #admin-password").count() and "dministrat" not in member.inner_text(
+        "body"
+    )
 
     # the admin page is its own, behind a sign-in page in the admin's language
     ctx = browser.new_context(locale="sv-SE")
@@ -341,19 +405,24 @@ def test_admin_signs_in_uploads_reindexes_and_members_can_ask(browser, server):
     pg.fill("#password", ADMIN_PASSWORD)
     pg.click("#sign-in")
     pg.wait_for_url(url + "admin/", timeout=30000)
-    pg.wait_for_function("document.querySelector('#admin-note') && "
-                         "document.querySelector('#admin-note').innerText.includes('Inloggad som administratör')",
-                         timeout=60000)
-    pg.wait_for_function("document.querySelector('#status') && document.querySelector('#status').innerText.includes('5 dokument')",
-                         timeout=60000)
+    pg.wait_for_function(
+        "document.querySelector('#admin-note') && "
+        "document.querySelector('#admin-note').innerText.includes('Inloggad som administratör')",
+        timeout=60000,
+    )
+    pg.wait_for_function(
+        "document.querySelector('#status') && document.querySelector('#status').innerText.includes('5 dokument')",
+        timeout=60000,
+    )
     assert pg.title() == "Administration · Protokollassistenten" and english_ui_text(pg) == []
 
     # a file over the limit (1 MB here) is refused in the page, with the app's own message
     big = root / "2025-06-01_sv_for-stor.txt"
     big.write_bytes(b"Protokoll. " * 150_000)
     upload(pg, big)
-    pg.wait_for_function("() => (document.querySelector('#upload-log textarea')||{}).value?.includes('över gränsen')",
-                         timeout=30000)
+    pg.wait_for_function(
+        "() => (document.querySelector('#upload-log textarea')||{}).value?.includes('över gränsen')", timeout=30000
+    )
     assert pg.input_value("#upload-log textarea") == "✘ 2025-06-01_sv_for-stor.txt: 1.6 MB är över gränsen på 1 MB"
 
     new = root / "2025-05-20_sv_styrelsemote.docx"
@@ -362,14 +431,19 @@ def test_admin_signs_in_uploads_reindexes_and_members_can_ask(browser, server):
     d.add_paragraph("Styrelsen beslutade att nätverkets höstmöte 2025 hålls i Luleå den 14 oktober.")
     d.save(new)
     upload(pg, new)
-    pg.wait_for_function("() => (document.querySelector('#upload-log textarea')||{}).value?.includes('sparad')", timeout=60000)
+    pg.wait_for_function(
+        "() => (document.querySelector('#upload-log textarea')||{}).value?.includes('sparad')", timeout=60000
+    )
     assert "✔ sparad: 2025-05-20_sv_styrelsemote.docx" in pg.input_value("#upload-log textarea")
-    upload(pg, new)   # the same file again overwrites nothing
-    pg.wait_for_function("() => (document.querySelector('#upload-log textarea')||{}).value?.includes('oförändrad')", timeout=60000)
+    upload(pg, new)  # the same file again overwrites nothing
+    pg.wait_for_function(
+        "() => (document.querySelector('#upload-log textarea')||{}).value?.includes('oförändrad')", timeout=60000
+    )
     assert not (root / "corpus" / big.name).exists()
     pg.click("#reindex")
-    pg.wait_for_function("() => (document.querySelector('#reindex-log textarea')||{}).value?.includes('Tillagda 1')",
-                         timeout=300000)
+    pg.wait_for_function(
+        "() => (document.querySelector('#reindex-log textarea')||{}).value?.includes('Tillagda 1')", timeout=300000
+    )
     assert "Protokoll styrelsemöte 2025-05-20" in pg.inner_text("#status")
     pg.screenshot(path=str(ARTIFACTS / "after-sv-admin.png"), full_page=True)
 
@@ -379,7 +453,9 @@ def test_admin_signs_in_uploads_reindexes_and_members_can_ask(browser, server):
     assert "Luleå" in r["answer"] and "20 maj 2025" in r["answer"]
     # thumbs up is stored with the question
     member.locator("button[aria-label='Bra svar']").last.click()
-    member.wait_for_function("document.querySelector('#feedback') && document.querySelector('#feedback').innerText.includes('Tack!')")
+    member.wait_for_function(
+        "document.querySelector('#feedback') && document.querySelector('#feedback').innerText.includes('Tack!')"
+    )
     rec = json.loads((root / "feedback.jsonl").read_text().splitlines()[-1])
     assert rec["rating"] == "up" and rec["question"] == "Var hålls nätverkets höstmöte 2025?"
     ask(member, "Står det något på https://example.com/protokoll eller www.example.se?")

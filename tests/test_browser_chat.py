@@ -13,6 +13,7 @@ long as the test says (`fake_chat_app.SlowModel`). What it checks, as a Swedish 
   every control shows a visible focus; at 375 px the title and the start screen read whole.
 
 Timings go to artifacts/browser-chat-timings.json."""
+
 import json
 import time
 
@@ -53,7 +54,7 @@ def served(tmp_path_factory):
 
     model = SlowModel(responses=["x"], delay=1.0)
     assistant = warm(fake_assistant(tmp_path_factory.mktemp("chat"), model))
-    asked = []    # (question, history) as the page hands them to the pipeline
+    asked = []  # (question, history) as the page hands them to the pipeline
     query = assistant.query
     assistant.query = lambda text, history=(), **kw: asked.append((text, list(history))) or query(text, history, **kw)
     served = Served(assistant)
@@ -94,19 +95,22 @@ def axe(pg) -> list[dict]:
 
 def answered(pg, i: int, timeout=30000) -> str:
     """The text of answer i once it is finished (its sources or an abstention)."""
-    nth = f"document.querySelectorAll(\"{BOT}\")[{i}]"
+    nth = f'document.querySelectorAll("{BOT}")[{i}]'
     pg.wait_for_function(f"{nth} && {nth}.querySelector('.sources, .abstained')", timeout=timeout)
     return pg.locator(BOT).nth(i).inner_text()
 
 
 def visible_thumbs(pg, i: int) -> int:
     """Thumbs shown under message i of the chat (user and bot messages counted)."""
-    return pg.evaluate("""(i) => { const rows = [...document.querySelectorAll('#chat .message-row')];
+    return pg.evaluate(
+        """(i) => { const rows = [...document.querySelectorAll('#chat .message-row')];
       let n = rows[i].nextElementSibling, shown = 0;
       while (n && !n.classList.contains('message-row')) {
         if (n.matches('.message-buttons') && n.offsetParent !== null) shown += n.querySelectorAll('button').length;
         n = n.nextElementSibling; }
-      return shown + [...rows[i].querySelectorAll('.message-buttons button')].filter(b => b.offsetParent !== null).length; }""", i)
+      return shown + [...rows[i].querySelectorAll('.message-buttons button')].filter(b => b.offsetParent !== null).length; }""",
+        i,
+    )
 
 
 def test_sources_first_queue_stop_copy_retry_reload_and_no_axe_violations(browser, served):
@@ -128,12 +132,15 @@ def test_sources_first_queue_stop_copy_retry_reload_and_no_axe_violations(browse
     seen_s = time.perf_counter() - t0
     clock = pg.evaluate("window.minutesClock")
     question_s, found_s = (clock["question"] - clock["click"]) / 1000, (clock["found"] - clock["click"]) / 1000
-    TIMINGS.update(question_on_screen_s=round(question_s, 3), evidence_on_screen_s=round(found_s, 3),
-                   evidence_seen_by_test_s=round(seen_s, 3))
+    TIMINGS.update(
+        question_on_screen_s=round(question_s, 3),
+        evidence_on_screen_s=round(found_s, 3),
+        evidence_seen_by_test_s=round(seen_s, 3),
+    )
     assert question_s < 0.5 and found_s < 0.5, clock
     found = pg.locator(BOT).first.inner_text()
     assert found.startswith("Hittat i ") and "Bättre arbetsvillkor för medicinska sekreterare!" in found, found
-    assert pg.locator(USER).first.inner_text() == Q1 and visible_thumbs(pg, 1) == 0   # no thumbs before an answer
+    assert pg.locator(USER).first.inner_text() == Q1 and visible_thumbs(pg, 1) == 0  # no thumbs before an answer
     assert pg.locator("#stop").is_visible()
     first = answered(pg, 0)
     assert "145 underskrifter" in first and "Källor" in first and "Hittat i" not in first
@@ -146,7 +153,7 @@ def test_sources_first_queue_stop_copy_retry_reload_and_no_axe_violations(browse
     pg.wait_for_selector(f"{BOT} >> nth=1 >> .found-list", timeout=10000)
     pg.fill("#question textarea", Q3)
     pg.click("#send")
-    pg.wait_for_function(f"document.querySelectorAll(\"{BOT}\").length === 3", timeout=10000)
+    pg.wait_for_function(f'document.querySelectorAll("{BOT}").length === 3', timeout=10000)
     assert pg.locator(BOT).nth(2).inner_text().startswith("I kön: besvaras när svaret ovanför är klart")
     assert pg.locator(USER).nth(2).inner_text() == Q3 and visible_thumbs(pg, 5) == 0
     assert "Gro Bengtson" in answered(pg, 1)
@@ -178,13 +185,16 @@ def test_sources_first_queue_stop_copy_retry_reload_and_no_axe_violations(browse
     pg.wait_for_function("window.minutesCopied !== undefined")
     copied = pg.evaluate("navigator.clipboard.readText()")
     assert copied == pg.evaluate("window.minutesCopied") and "<" not in copied
-    assert copied.startswith("I dokumenten:") and "\nKällor:\n[1] Bättre arbetsvillkor för medicinska sekreterare! · 17 mars 2023" in copied
+    assert (
+        copied.startswith("I dokumenten:")
+        and "\nKällor:\n[1] Bättre arbetsvillkor för medicinska sekreterare! · 17 mars 2023" in copied
+    )
     assert "“145 underskrifter på bara några timmar!”" in copied.split("Källor:")[1]
     assert "Kopierat" in pg.locator(BOT).first.locator(".copy-answer").inner_text()
 
     # ask again: the same question, answered again at the end of the chat
     pg.locator(BOT).nth(1).locator(".retry-answer").click()
-    pg.wait_for_function(f"document.querySelectorAll(\"{BOT}\").length === 5", timeout=10000)
+    pg.wait_for_function(f'document.querySelectorAll("{BOT}").length === 5', timeout=10000)
     assert pg.locator(USER).nth(4).inner_text() == Q2 and "Gro Bengtson" in answered(pg, 4)
 
     # the first answer with its sources open, and the document page it links to: no violations
@@ -192,7 +202,7 @@ def test_sources_first_queue_stop_copy_retry_reload_and_no_axe_violations(browse
     pg.wait_for_timeout(300)
     assert (answer_page := axe(pg)) == [], answer_page
     href = pg.locator(BOT).first.locator("a.open-doc").first.get_attribute("href")
-    doc = browser.new_context(locale="sv-SE", bypass_csp=True).new_page()   # the page's CSP forbids any script
+    doc = browser.new_context(locale="sv-SE", bypass_csp=True).new_page()  # the page's CSP forbids any script
     doc.goto(url + href, wait_until="load")
     assert "145 underskrifter" in doc.inner_text("#passage")
     assert (doc_page := axe(doc)) == [], doc_page
@@ -200,10 +210,12 @@ def test_sources_first_queue_stop_copy_retry_reload_and_no_axe_violations(browse
 
     # a reload keeps the chat, and a follow-up follows what the browser kept
     pg.evaluate("document.querySelectorAll('#chat details[open]').forEach((d) => { d.open = false; })")
-    pg.wait_for_function("!document.querySelector('#chat .copy-answer').innerText.includes('Kopierat')")   # back after 2 s
+    pg.wait_for_function(
+        "!document.querySelector('#chat .copy-answer').innerText.includes('Kopierat')"
+    )  # back after 2 s
     before = [pg.locator(BOT).nth(i).inner_text() for i in range(5)]
     pg.reload(wait_until="load")
-    pg.wait_for_function(f"document.querySelectorAll(\"{BOT}\").length === 5", timeout=30000)
+    pg.wait_for_function(f'document.querySelectorAll("{BOT}").length === 5', timeout=30000)
     assert [pg.locator(BOT).nth(i).inner_text() for i in range(5)] == before
     assert [pg.locator(USER).nth(i).inner_text() for i in range(5)] == [Q1, Q2, Q3, Q1, Q2]
     pg.fill("#question textarea", "Och hur många timmar tog det?")
@@ -215,11 +227,11 @@ def test_sources_first_queue_stop_copy_retry_reload_and_no_axe_violations(browse
 
     # a new chat; the old one waits under "Tidigare samtal" and opens again
     pg.click("#new-chat")
-    pg.wait_for_function(f"document.querySelectorAll(\"{BOT}\").length === 0", timeout=10000)
+    pg.wait_for_function(f'document.querySelectorAll("{BOT}").length === 0', timeout=10000)
     assert "Tidigare samtal (1)" in pg.inner_text("#past-box")
     pg.click("#past-box .label-wrap")
     pg.locator("#past-chats label").first.click()
-    pg.wait_for_function(f"document.querySelectorAll(\"{BOT}\").length === 6", timeout=10000)
+    pg.wait_for_function(f'document.querySelectorAll("{BOT}").length === 6', timeout=10000)
     assert pg.locator(BOT).first.inner_text() == before[0]
     pg.screenshot(path=str(ARTIFACTS / "chat-sv-desktop.png"))
 
@@ -234,7 +246,7 @@ def test_every_control_shows_its_focus(browser, served):
     pg.locator(BOT).first.locator("details.src summary").first.click()
     pg.locator("#question textarea").focus()
     seen, unseen = [], []
-    for _ in range(40):   # Tab from the question box through the page (and round again)
+    for _ in range(40):  # Tab from the question box through the page (and round again)
         pg.keyboard.press("Tab")
         el = pg.evaluate("""() => { const e = document.activeElement, cs = getComputedStyle(e);
           return {what: e.tagName + (e.id ? '#' + e.id : '') + '.' + (e.className || '').toString().split(' ')[0]
@@ -267,7 +279,7 @@ def test_a_phone_reads_the_title_and_the_whole_start_screen(browser, served):
     pg.screenshot(path=str(ARTIFACTS / "chat-sv-phone-start.png"))
     assert geo["title"] == "Protokollassistenten" and not geo["cut"] and geo["titleRight"] <= geo["vw"], geo
     assert geo["pageWidth"] <= 375, geo
-    assert geo["chatTop"] <= geo["h2Top"] and geo["h2Bottom"] <= geo["chatBottom"], geo   # the start heading in view
+    assert geo["chatTop"] <= geo["h2Top"] and geo["h2Bottom"] <= geo["chatBottom"], geo  # the start heading in view
     # and the rest of the start screen scrolls into view inside the chat box
     last = pg.locator("#chat .placeholder li").last
     last.scroll_into_view_if_needed()

@@ -1,6 +1,5 @@
 import json
 
-
 from assistant.app import cli
 
 
@@ -27,7 +26,7 @@ def test_cli_errors_are_clean(fake_cli, capsys):
 
 
 def test_json_commands_report_errors_as_json_on_stdout(fake_cli, capsys):
-    rc = cli.main(["--root", str(fake_cli.root), "ask", "anything", "--json"])   # no index yet
+    rc = cli.main(["--root", str(fake_cli.root), "ask", "anything", "--json"])  # no index yet
     out = capsys.readouterr()
     err = json.loads(out.out)["error"]
     assert rc == 5 == err["exit_code"] and err["type"] == "IndexMissingError" and "assistant index" in err["message"]
@@ -45,7 +44,7 @@ def test_index_progress_in_plain_lines_when_not_a_terminal(fake_cli, capsys):
     assert "reading documents …" in err and "writing index …" in err
     last = [line for line in err.splitlines() if line.startswith("embedding: ")][-1]
     done, total = last.split()[1].split("/")
-    assert done == total and int(total) > 80 and "/s, ETA 0s)" in last   # every chunk and sentence, with a rate
+    assert done == total and int(total) > 80 and "/s, ETA 0s)" in last  # every chunk and sentence, with a rate
 
 
 def test_progress_lines_are_spaced_and_end_complete():
@@ -82,7 +81,7 @@ def test_ask_streams_evidence_first_then_the_answer_with_citations(fake_cli, cap
 
 def test_run_rebuilds_an_index_of_an_earlier_chunker_before_serving(fake_cli, capsys, monkeypatch):
     root = str(fake_cli.root)
-    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "fake")   # no model fetch: the fake embedder is used
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "fake")  # no model fetch: the fake embedder is used
     monkeypatch.setenv("ASSISTANT_CHUNK_TOKENS", "100")
     assert cli.main(["--root", root, "index"]) == 0
     monkeypatch.delenv("ASSISTANT_CHUNK_TOKENS")
@@ -92,14 +91,14 @@ def test_run_rebuilds_an_index_of_an_earlier_chunker_before_serving(fake_cli, ca
     assert cli.main(["--root", root, "run"]) == 0
     out = capsys.readouterr().out
     assert "other chunker settings" in out and "full rebuild" in out and served
-    assert cli.main(["--root", root, "run"]) == 0           # now current: served without a rebuild
+    assert cli.main(["--root", root, "run"]) == 0  # now current: served without a rebuild
     assert "rebuild" not in capsys.readouterr().out and len(served) == 2
 
 
 def test_a_passage_count_below_one_is_refused(fake_cli, capsys):
     import pytest
 
-    for k in ("-5", "0", "many"):       # -5 read 25 passages, 0 meant "the default"
+    for k in ("-5", "0", "many"):  # -5 read 25 passages, 0 meant "the default"
         with pytest.raises(SystemExit) as e:
             cli.main(["--root", str(fake_cli.root), "ask", "skyddsombud", "-k", k])
         assert e.value.code == 2 and "1 or more" in capsys.readouterr().err
@@ -114,18 +113,32 @@ def test_a_bad_question_is_refused_before_anything_loads(tmp_path):
     import time
 
     long_question = "Hur många underskrifter fick namninsamlingen i Norrbotten? " * 2000
-    for question, message in (("", "Please type a question."), ("  \n\t ", "Please type a question."),
-                               (long_question, "Frågan är för lång (117999 tecken; högst 1000)")):
+    for question, message in (
+        ("", "Please type a question."),
+        ("  \n\t ", "Please type a question."),
+        (long_question, "Frågan är för lång (117999 tecken; högst 1000)"),
+    ):
         for extra in ([], ["--json"]):
             t0 = time.perf_counter()
-            r = subprocess.run([sys.executable, "-m", "assistant", "--root", str(tmp_path), "ask", question, *extra],
-                               capture_output=True, text=True, timeout=120)
+            r = subprocess.run(
+                [sys.executable, "-m", "assistant", "--root", str(tmp_path), "ask", question, *extra],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             seconds = time.perf_counter() - t0
             assert r.returncode == 2 and r.stderr.startswith(f"error: {message}"), (r.returncode, r.stderr[-500:])
             assert "Traceback" not in r.stderr and seconds < 20, seconds
             if extra:
-                assert json.loads(r.stdout)["error"] == {"type": "QuestionError", "message": r.stderr[7:].strip(),
-                                                         "exit_code": 2}
-    r = subprocess.run([sys.executable, "-m", "assistant", "--root", str(tmp_path), "retrieve", " "],
-                       capture_output=True, text=True, timeout=120)
+                assert json.loads(r.stdout)["error"] == {
+                    "type": "QuestionError",
+                    "message": r.stderr[7:].strip(),
+                    "exit_code": 2,
+                }
+    r = subprocess.run(
+        [sys.executable, "-m", "assistant", "--root", str(tmp_path), "retrieve", " "],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2 and "Please type a question." in r.stderr

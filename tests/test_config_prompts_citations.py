@@ -19,7 +19,7 @@ def test_unknown_and_bad_settings_are_clear(tmp_path):
         load_settings(tmp_path, env={})
     with pytest.raises(ConfigError, match="ASSISTANT_TOP_K"):
         load_settings(tmp_path / "nowhere", env={"ASSISTANT_TOP_K": "many"})
-    for name, raw in (("TOP_K", "-3"), ("TOP_K", "0"), ("QUESTION_MAX_CHARS", "-1")):   # read 27 passages; refused all
+    for name, raw in (("TOP_K", "-3"), ("TOP_K", "0"), ("QUESTION_MAX_CHARS", "-1")):  # read 27 passages; refused all
         with pytest.raises(ConfigError, match=f"at least 1.*ASSISTANT_{name}"):
             load_settings(tmp_path / "nowhere", env={f"ASSISTANT_{name}": raw})
     with pytest.raises(ConfigError, match="at least 0.*ASSISTANT_READER_CONTEXT_SEEDS"):

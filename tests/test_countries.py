@@ -9,18 +9,18 @@ def country(question: str, previous: str = "") -> str | None:
 def test_the_one_country_a_question_names():
     assert country("Och hur ser det ut i Danmark?") == "DK"
     assert country("Is the profession regulated in Norway?") == "NO"
-    assert country("Hur ser det ut i Sverige jämfört med Danmark?") is None   # several
+    assert country("Hur ser det ut i Sverige jämfört med Danmark?") is None  # several
     assert country("Hvornår skal udredningen være færdig?") is None
     assert country("Hvad er Danmarks startløn?") == "DK"
     # a follow-up: its own country counts, else the question it follows
     assert country("Og i Danmark?", "Hvor mye er inngangslønnen i Sverige?") == "DK"
     assert country("Og hvorfor?", "Hvor mye er inngangslønnen i Sverige?") == "SE"
-    assert country("Vad säger dokumenten om danskarna?") is None               # names only, not adjectives
+    assert country("Vad säger dokumenten om danskarna?") is None  # names only, not adjectives
 
 
 def test_country_names_come_from_cldr_in_the_four_languages():
     assert countries("Är yrket reglerat i Island, Norge och Tyskland?") == {"IS", "NO", "DE"}
-    assert countries("Hur är det i Sverige (Sweden)?") == {"SE"}           # two names, one country
+    assert countries("Hur är det i Sverige (Sweden)?") == {"SE"}  # two names, one country
     assert countries("Hvad med Færøerne, Færøyene og Grønland?") == {"FO", "GL"}
     assert countries("Hvordan er det i Finland og Tyskland?") == {"FI", "DE"}
     assert country("Hur många skyddsombud finns i Finland?") == "FI"

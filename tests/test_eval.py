@@ -2,11 +2,11 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import ROOT
 
 from assistant.app import cli
 from assistant.core.errors import EvalDataError
 from assistant.evaluation.run import calibrate, load_dataset
-from conftest import ROOT
 
 
 def test_dataset_is_complete_and_every_evidence_string_is_in_the_corpus():
@@ -25,11 +25,17 @@ def test_dataset_is_complete_and_every_evidence_string_is_in_the_corpus():
         assert all(isinstance(g, list) and g for g in it["answer_all"]) and (not it["answerable"] or it["answer_all"])
 
 
-@pytest.mark.parametrize("line,msg", [
-    ("not json", "not valid JSON"),
-    ('{"id": "a", "lang": "sv", "question": "q", "evidence": [], "answer_all": [], "answerable": true}', "needs at least one evidence"),
-    ('{"id": "a", "lang": "sv", "question": "q", "evidence": [], "answer_all": []}', "answerable"),
-])
+@pytest.mark.parametrize(
+    "line,msg",
+    [
+        ("not json", "not valid JSON"),
+        (
+            '{"id": "a", "lang": "sv", "question": "q", "evidence": [], "answer_all": [], "answerable": true}',
+            "needs at least one evidence",
+        ),
+        ('{"id": "a", "lang": "sv", "question": "q", "evidence": [], "answer_all": []}', "answerable"),
+    ],
+)
 def test_bad_dataset_lines_are_reported_with_line_numbers(tmp_path, line, msg):
     p = tmp_path / "d.jsonl"
     p.write_text(line + "\n")
@@ -49,14 +55,37 @@ def test_eval_command_runs_on_any_dataset(fake_cli, tmp_path, capsys):
     assert cli.main(["--root", root, "index"]) == 0
     ds = tmp_path / "mini.jsonl"
     rows = [
-        {"id": "x1", "lang": "da", "question": "Hvor mange personer er der i referencegruppen?",
-         "evidence": ["Består af 8-12 personer"], "answer_all": [["8-12"]], "answerable": True},
+        {
+            "id": "x1",
+            "lang": "da",
+            "question": "Hvor mange personer er der i referencegruppen?",
+            "evidence": ["Består af 8-12 personer"],
+            "answer_all": [["8-12"]],
+            "answerable": True,
+        },
         {"id": "x2", "lang": "en", "question": "zzzz qqqq", "evidence": [], "answer_all": [], "answerable": False},
     ]
     ds.write_text("\n".join(json.dumps(r) for r in rows))
     out, report = tmp_path / "res.jsonl", tmp_path / "rep" / "report.md"
-    assert cli.main(["--root", root, "eval", "--dataset", str(ds), "--out", str(out), "--baselines",
-                     "--report", str(report), "-k", "3"]) == 0
+    assert (
+        cli.main(
+            [
+                "--root",
+                root,
+                "eval",
+                "--dataset",
+                str(ds),
+                "--out",
+                str(out),
+                "--baselines",
+                "--report",
+                str(report),
+                "-k",
+                "3",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "| assistant | 2 | 1.000" in printed and "| bm25 |" in printed and "| langchain-textbook |" in printed
     recs = [json.loads(l) for l in out.read_text().splitlines()]
@@ -65,4 +94,7 @@ def test_eval_command_runs_on_any_dataset(fake_cli, tmp_path, capsys):
     assert len(recs[0]["retrieved"]) == 3
     assert report.is_file() and report.with_suffix(".png").is_file() and "## Per language" in report.read_text()
     from assistant.models import hardware
-    assert f"; {hardware.cpu_name()}, {hardware.physical_cores()} cores, documents " in report.read_text()   # figures vary by CPU
+
+    assert (
+        f"; {hardware.cpu_name()}, {hardware.physical_cores()} cores, documents " in report.read_text()
+    )  # figures vary by CPU

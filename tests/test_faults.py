@@ -1,21 +1,29 @@
 """Faults beyond single files: damaged index files, a file that breaks chunking or
 embedding, abusive questions, concurrent members. Each gives a bounded, isolated,
 clear result."""
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import FakeEmbedder
 
 from assistant.app import cli
 from assistant.core.errors import IndexCorruptError
 from assistant.index.indexer import build_index
+from assistant.index.stores import make_store
 from assistant.pipeline.assistant import Assistant
 from assistant.query.questions import QuestionError
-from assistant.index.stores import make_store
-from conftest import FakeEmbedder
 
-INDEX_FILES = ["vectors.faiss", "chunk_vectors.npy", "sentence_vectors.npy", "sentence_search_vectors.npy",
-               "sentence_offsets.npy", "chunks.jsonl", "documents.jsonl"]
+INDEX_FILES = [
+    "vectors.faiss",
+    "chunk_vectors.npy",
+    "sentence_vectors.npy",
+    "sentence_search_vectors.npy",
+    "sentence_offsets.npy",
+    "chunks.jsonl",
+    "documents.jsonl",
+]
 
 
 def _current(settings):
@@ -40,8 +48,17 @@ def test_damaged_index_file_is_an_index_error_and_index_repairs_it(fake_cli, nam
     assert cli.main(["--root", root, "ask", "Hvor mange personer er der i referencegruppen?"]) == 0
 
 
-@pytest.mark.parametrize("damage", ["garbage manifest", "pointer to nowhere", "manifest without file list",
-                                    "embedding as a string", "manifest a list", "document without hash"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "garbage manifest",
+        "pointer to nowhere",
+        "manifest without file list",
+        "embedding as a string",
+        "manifest a list",
+        "document without hash",
+    ],
+)
 def test_damaged_manifest_or_pointer(fake_cli, damage, capsys):
     root = str(fake_cli.root)
     assert cli.main(["--root", root, "index"]) == 0
@@ -50,8 +67,9 @@ def test_damaged_manifest_or_pointer(fake_cli, damage, capsys):
         (folder / "manifest.json").write_text("{not json")
     elif damage == "pointer to nowhere":
         (fake_cli.path("index_dir") / "CURRENT").write_text("v-gone\n")
-    else:   # hand-edited manifests: each was a traceback (TypeError) before the manifest's shape was checked
+    else:  # hand-edited manifests: each was a traceback (TypeError) before the manifest's shape was checked
         import json
+
         m = json.loads((folder / "manifest.json").read_text())
         if damage == "manifest without file list":
             del m["files"]
@@ -75,8 +93,8 @@ def test_two_index_runs_at_once_publish_in_turn_and_leave_a_readable_index(fake_
     from assistant.index.faiss_store import POINTER
 
     write = fs._write_version
-    monkeypatch.setattr(fs, "_write_version", lambda *a: (write(*a), time.sleep(0.3)))   # writes overlap for sure
-    with ThreadPoolExecutor(2) as pool:   # without the lock, one run's cleanup removed the other's published version
+    monkeypatch.setattr(fs, "_write_version", lambda *a: (write(*a), time.sleep(0.3)))  # writes overlap for sure
+    with ThreadPoolExecutor(2) as pool:  # without the lock, one run's cleanup removed the other's published version
         reps = list(pool.map(lambda _: build_index(fake_cli, fake_embedder, rebuild=True), range(4)))
     assert all(r.total_chunks == reps[0].total_chunks for r in reps)
     index_dir = fake_cli.path("index_dir")
@@ -85,15 +103,19 @@ def test_two_index_runs_at_once_publish_in_turn_and_leave_a_readable_index(fake_
     assert not [p for p in index_dir.iterdir() if p.name.startswith(".tmp-")]
 
 
-def test_a_file_with_too_many_passages_or_sentences_is_refused_with_what_to_do_and_the_rest_indexes(settings, fake_embedder):
+def test_a_file_with_too_many_passages_or_sentences_is_refused_with_what_to_do_and_the_rest_indexes(
+    settings, fake_embedder
+):
     corpus = settings.path("corpus_dir")
     (corpus / "log.txt").write_text("".join(f"Rad {i} loggades.\n\n" for i in range(400)), encoding="utf-8")
     rep = build_index(settings.replace(max_file_sentences=300), fake_embedder)
     assert [e.path for e in rep.errors] == ["log.txt"] and len(rep.added) == 5
     assert "400 sentences" in rep.errors[0].reason and "max_file_sentences" in rep.errors[0].reason
     rep = build_index(settings.replace(max_file_chunks=5), fake_embedder)
-    assert [e.path for e in rep.errors] == ["log.txt"] and "chunks to embed, over max_file_chunks = 5" in rep.errors[0].reason
-    assert "log.txt" in build_index(settings, fake_embedder).added   # the default limit takes it
+    assert [e.path for e in rep.errors] == ["log.txt"] and "chunks to embed, over max_file_chunks = 5" in rep.errors[
+        0
+    ].reason
+    assert "log.txt" in build_index(settings, fake_embedder).added  # the default limit takes it
 
 
 class BoomEmbedder(FakeEmbedder):
@@ -108,13 +130,15 @@ class BoomEmbedder(FakeEmbedder):
 def test_a_file_that_fails_to_embed_is_isolated_and_strict_exits_4(settings, capsys, monkeypatch):
     corpus = settings.path("corpus_dir")
     (corpus / "bad.txt").write_text("Protokoll\n\nDetta stycke får modellen att krascha: BOOM.\n", encoding="utf-8")
-    (corpus / "good.txt").write_text("Protokoll 2025\n\nStyrelsen beslutade om friskvårdsbidrag på 3500 kronor.\n",
-                                     encoding="utf-8")
+    (corpus / "good.txt").write_text(
+        "Protokoll 2025\n\nStyrelsen beslutade om friskvårdsbidrag på 3500 kronor.\n", encoding="utf-8"
+    )
     rep = build_index(settings, BoomEmbedder())
     assert [e.path for e in rep.errors] == ["bad.txt"] and "could not be embedded" in rep.errors[0].reason
     assert "good.txt" in rep.added and len(rep.added) == 6
     import assistant.models.embeddings as emb
     import assistant.pipeline.assistant as pl
+
     monkeypatch.setattr(emb, "load_embedder", lambda s: BoomEmbedder())
     monkeypatch.setattr(pl, "load_embedder", lambda s: BoomEmbedder())
     (corpus / "bad.txt").write_text("Ändrad men fortfarande BOOM.\n", encoding="utf-8")
@@ -143,10 +167,16 @@ def assistant(settings, fake_embedder):
     return Assistant(settings, embedder=fake_embedder).warm_up()
 
 
-@pytest.mark.parametrize("question,kind,lang", [
-    ("", "empty", "en"), ("   \n\t ", "empty", "en"), ("?!", "empty", "en"),
-    ("Hur många " + "underskrifter " * 200, "long", "sv"), ("Hvor mange personer er der i referencegruppen? " * 30, "long", "da"),
-])
+@pytest.mark.parametrize(
+    "question,kind,lang",
+    [
+        ("", "empty", "en"),
+        ("   \n\t ", "empty", "en"),
+        ("?!", "empty", "en"),
+        ("Hur många " + "underskrifter " * 200, "long", "sv"),
+        ("Hvor mange personer er der i referencegruppen? " * 30, "long", "da"),
+    ],
+)
 def test_empty_and_oversized_questions_are_refused_before_any_model(assistant, question, kind, lang):
     with pytest.raises(QuestionError) as e:
         assistant.ask(question)
@@ -172,8 +202,12 @@ def test_answer_latency_excludes_loading(settings, fake_embedder):
 
 
 def test_concurrent_members_get_the_same_answers_as_one_by_one(assistant):
-    qs = ["Hvor mange personer er der i referencegruppen?", "Vilka är hjärtefrågorna?", "distansarbete",
-          "Hvem er leder for Helsesekretærforbundet?"] * 4
+    qs = [
+        "Hvor mange personer er der i referencegruppen?",
+        "Vilka är hjärtefrågorna?",
+        "distansarbete",
+        "Hvem er leder for Helsesekretærforbundet?",
+    ] * 4
     alone = [assistant.ask(q).text for q in qs]
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(lambda q: assistant.ask(q).text, qs))
@@ -185,7 +219,8 @@ def test_noise_and_a_symlink_out_beside_a_good_file_leave_the_good_one_answerabl
     (corpus / "noise.txt").write_text("x" * 40_000 + "\n", encoding="utf-8")
     (corpus / "passwd.txt").symlink_to("/etc/passwd")
     (corpus / "2025-02-01_sv_styrelse.txt").write_text(
-        "Protokoll\n\nStyrelsen beslutade att friskvårdsbidraget blir 3500 kronor.\n", encoding="utf-8")
+        "Protokoll\n\nStyrelsen beslutade att friskvårdsbidraget blir 3500 kronor.\n", encoding="utf-8"
+    )
     rep = build_index(settings, fake_embedder)
     assert "2025-02-01_sv_styrelse.txt" in rep.added and "noise.txt" in rep.added
     assert [e.path for e in rep.errors] == ["passwd.txt"] and "outside the corpus" in rep.errors[0].reason

@@ -1,12 +1,15 @@
 """The grounding check: a pure function, on hand-written cases and a randomised property."""
+
 import random
 import re
 
 from assistant.answer.grounding import check_grounding, months, names, numbers, split_sentences
 
-P = {1: "Förbundet har idag 6496 skyddsombud.",
-     2: "Utredningen ska vara klar 30 maj 2025.",
-     3: "Danmark har höjt sin ingångslön till 40 000 kr. Anna-Lena Lindström och Malin Karlsson ingår i gruppen."}
+P = {
+    1: "Förbundet har idag 6496 skyddsombud.",
+    2: "Utredningen ska vara klar 30 maj 2025.",
+    3: "Danmark har höjt sin ingångslön till 40 000 kr. Anna-Lena Lindström och Malin Karlsson ingår i gruppen.",
+}
 
 
 def test_number_normalisation():
@@ -22,15 +25,21 @@ def test_month_normalisation():
 
 
 def test_grounded_sentences_kept_across_formats():
-    g = check_grounding("Forbundet har 6 496 verneombud [1]. The inquiry is due on May 30, 2025 [2]. "
-                        "I Danmark er startlønnen 40.000 kr. [3]", P)
+    g = check_grounding(
+        "Forbundet har 6 496 verneombud [1]. The inquiry is due on May 30, 2025 [2]. "
+        "I Danmark er startlønnen 40.000 kr. [3]",
+        P,
+    )
     assert not g.dropped, g.dropped
     assert len(g.kept) == 3 and g.text.startswith("Forbundet har 6 496 verneombud [1].")
 
 
 def test_ungrounded_number_date_name_currency_dropped_with_reason():
-    g = check_grounding("Förbundet har 6500 skyddsombud [1]. Utredningen ska vara klar 30 juni 2025 [2]. "
-                        "Gruppen leds av Karin Svensson [3]. Lönen är 40 000 NOK [3]. Malin Karlsson ingår [3].", P)
+    g = check_grounding(
+        "Förbundet har 6500 skyddsombud [1]. Utredningen ska vara klar 30 juni 2025 [2]. "
+        "Gruppen leds av Karin Svensson [3]. Lönen är 40 000 NOK [3]. Malin Karlsson ingår [3].",
+        P,
+    )
     reasons = [d.reason for d in g.dropped]
     assert g.kept == ("Malin Karlsson ingår [3].",)
     assert "number 6500" in reasons[0] and "month 6" in reasons[1]
@@ -38,7 +47,7 @@ def test_ungrounded_number_date_name_currency_dropped_with_reason():
 
 
 def test_fact_must_be_in_the_passage_that_sentence_cites():
-    g = check_grounding("Förbundet har 6496 skyddsombud [2].", P)      # true fact, wrong source
+    g = check_grounding("Förbundet har 6496 skyddsombud [2].", P)  # true fact, wrong source
     assert g.kept == () and "number 6496" in g.dropped[0].reason
 
 
@@ -48,14 +57,17 @@ def test_missing_or_unknown_citation_dropped():
 
 
 def test_marker_after_full_stop_and_combined_markers():
-    assert split_sentences("Klart 30 maj 2025. [2] Nästa mening [1].") == ["Klart 30 maj 2025. [2]", "Nästa mening [1]."]
+    assert split_sentences("Klart 30 maj 2025. [2] Nästa mening [1].") == [
+        "Klart 30 maj 2025. [2]",
+        "Nästa mening [1].",
+    ]
     g = check_grounding("Det finns 6496 skyddsombud och utredningen är klar 30 maj 2025 [1, 2].", P)
     assert len(g.kept) == 1
 
 
 def test_names_and_nordic_exonyms():
     assert names("Gruppen består av Malin Karlsson och NOLO. SSR deltog.") == {"malin", "karlsson", "nolo", "ssr"}
-    assert names("Utredningen är klar.") == set()                         # a sentence start is not a name
+    assert names("Utredningen är klar.") == set()  # a sentence start is not a name
     assert check_grounding("In Denmark the starting salary is 40 000 [3].", P).kept
     assert not check_grounding("In Sweden the starting salary is 40 000 [3].", P).kept
     assert check_grounding("The verb may is not a month [1].", {1: "verb"}).kept
@@ -66,10 +78,14 @@ def test_property_kept_text_never_has_a_fact_outside_its_cited_passages():
     pool_names = ["Malin Karlsson", "Karin Svensson", "Oslo", "Visby", "NOLO", "SSR"]
     pool_nums = ["6496", "6 496", "40 000", "4500", "12", "2025", "30 maj", "May 30", "3 juni", "1.234"]
     for _ in range(400):
-        passages = {n: f"Mötet i {rng.choice(pool_names)} hade {rng.choice(pool_nums)} deltagare."
-                    for n in range(1, rng.randint(2, 4))}
-        sents = [f"Det var {rng.choice(pool_nums)} personer hos {rng.choice(pool_names)} "
-                 f"[{rng.randint(1, 4)}]." for _ in range(rng.randint(1, 4))]
+        passages = {
+            n: f"Mötet i {rng.choice(pool_names)} hade {rng.choice(pool_nums)} deltagare."
+            for n in range(1, rng.randint(2, 4))
+        }
+        sents = [
+            f"Det var {rng.choice(pool_nums)} personer hos {rng.choice(pool_names)} [{rng.randint(1, 4)}]."
+            for _ in range(rng.randint(1, 4))
+        ]
         g = check_grounding(" ".join(sents), passages)
         for sent in g.kept:
             cited = "\n".join(passages[int(n)] for n in re.findall(r"\[(\d+)\]", sent) if int(n) in passages)

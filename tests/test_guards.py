@@ -1,5 +1,6 @@
 """Which quotes may answer: a number for a how-many or how-much question (guards.py), in
 every answer step."""
+
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answer import reader as reader_module
@@ -20,14 +21,20 @@ def test_a_how_many_question_keeps_the_quotes_with_a_number():
     assert judge(build_query("Vad säger dokumenten om lönen?"), [SV_NO_NUMBER]) == Verdict((True,))
     assert judge(build_query("Vad kostar kursen?"), [SV_NO_NUMBER]).reason == "no_number"
     assert judge(build_query("Hur mycket?"), []) == Verdict(())
-    assert judge(build_query("Hur mycket är lönen?"), [SV_NO_NUMBER], on=False) == Verdict((True,))   # switched off
+    assert judge(build_query("Hur mycket är lönen?"), [SV_NO_NUMBER], on=False) == Verdict((True,))  # switched off
 
 
 def test_a_how_many_question_is_not_answered_by_a_sum_of_money():
     reps = "I Danmark har forbundet 212 arbejdsmiljørepræsentanter."
-    assert judge(build_query("Hur många skyddsombud har förbundet i Danmark?"), [DK_PAY]) == Verdict((False,), "no_number")
-    assert judge(build_query("Hur många skyddsombud har förbundet i Danmark?"), [DK_PAY, reps]) == Verdict((False, True))
-    assert judge(build_query("Hur mycket är ingångslönen i Danmark?"), [DK_PAY]) == Verdict((True,))      # an amount is asked
+    assert judge(build_query("Hur många skyddsombud har förbundet i Danmark?"), [DK_PAY]) == Verdict(
+        (False,), "no_number"
+    )
+    assert judge(build_query("Hur många skyddsombud har förbundet i Danmark?"), [DK_PAY, reps]) == Verdict(
+        (False, True)
+    )
+    assert judge(build_query("Hur mycket är ingångslönen i Danmark?"), [DK_PAY]) == Verdict(
+        (True,)
+    )  # an amount is asked
     assert judge(build_query("Hur många kronor är ingångslönen i Danmark?"), [DK_PAY]) == Verdict((True,))
     assert judge(build_query("Hvor mange underskrifter fik de?"), ["145 underskrifter!"]) == Verdict((True,))
 
@@ -39,7 +46,7 @@ class Recording(FakeListChatModel):
         self.prompts.append(messages[-1].content)
         return super()._call(messages, *args, **kwargs)
 
-    def _stream(self, messages, *args, **kwargs):   # the writer streams
+    def _stream(self, messages, *args, **kwargs):  # the writer streams
         self.prompts.append(messages[-1].content)
         return super()._stream(messages, *args, **kwargs)
 
@@ -63,11 +70,12 @@ def test_the_writer_is_shown_only_sentences_that_may_answer(settings, fake_embed
     shown = model.prompts[0]
     seeds = seen[0]
     assert len(seeds) >= 3 and clean_text(seeds[1]) in shown and clean_text(seeds[0]) not in shown
-    assert len(seen) > 1                                                      # its neighbours were judged too
-    assert sum(line.startswith("[") for line in shown.splitlines()) == 1    # and left out
+    assert len(seen) > 1  # its neighbours were judged too
+    assert sum(line.startswith("[") for line in shown.splitlines()) == 1  # and left out
 
-    monkeypatch.setattr(reader_module, "judge", lambda query, quotes, on=True:
-                        Verdict(tuple(False for _ in quotes), "no_number"))
+    monkeypatch.setattr(
+        reader_module, "judge", lambda query, quotes, on=True: Verdict(tuple(False for _ in quotes), "no_number")
+    )
     model = Recording(responses=["Gruppen har 12 personer [1]."], prompts=[])
     ans = LLMReader(a.index, a.settings, model, "writer", count_tokens=lambda t: len(t.split())).answer(r)
     assert ans.abstained and ans.reason == "no_number" and not ans.citations and model.prompts == []

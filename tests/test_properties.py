@@ -2,6 +2,7 @@
 bytes, a loader gives a Document or one LoaderError; whatever the text, chunk and
 sentence spans are exact and within max_tokens; whatever the markers, every citation
 marker left in an answer names a returned citation, and the dropped ones are counted."""
+
 from __future__ import annotations
 
 import io
@@ -9,11 +10,12 @@ import re
 import zipfile
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from assistant.ingest.chunking import ChunkerSettings, chunk_document, tiktoken_counter
 from assistant.answer.citations import Passage, cite
 from assistant.core.errors import LoaderError
+from assistant.ingest.chunking import ChunkerSettings, chunk_document, tiktoken_counter
 from assistant.ingest.loaders import SUPPORTED, Document, load_file
 
 PROFILE = dict(derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,9 +35,17 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
     return buf.getvalue()
 
 
-_XML = st.sampled_from([b"", b"<", b"<w:document/>", b'<?xml version="1.0"?><a>', b"\x00\xff",
-                        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-                        b"<w:p><w:r><w:t>Hej</w:t></w:r></w:p></w:body></w:document>"])
+_XML = st.sampled_from(
+    [
+        b"",
+        b"<",
+        b"<w:document/>",
+        b'<?xml version="1.0"?><a>',
+        b"\x00\xff",
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        b"<w:p><w:r><w:t>Hej</w:t></w:r></w:p></w:body></w:document>",
+    ]
+)
 _PARTS = st.sampled_from(["[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/styles.xml", "x"])
 FILE_BYTES = st.one_of(
     st.binary(max_size=3000),
@@ -62,10 +72,36 @@ def test_any_bytes_give_a_document_or_one_loader_error(folder, data, ext):
     assert doc.text.strip() and doc.language in ("sv", "da", "no", "en") and doc.source == path.name
 
 
-_PIECES = st.sampled_from(["# ", "## ", "**", "__", "- ", "1. ", "\t", "\n", "\n\n", " ", ". ", "! ", "<b>", "»",
-                           "Mötet beslutade", "Styrelsen", "lön", "A", "x", "2024-11-06", "…", "\u2028", "\r"])
-_RUNS = st.builds(lambda c, n: c * n, st.sampled_from(["a", "_", " ", "*", "#", "\n", "ab1", "é", "😀"]),
-                  st.integers(1, 3000))
+_PIECES = st.sampled_from(
+    [
+        "# ",
+        "## ",
+        "**",
+        "__",
+        "- ",
+        "1. ",
+        "\t",
+        "\n",
+        "\n\n",
+        " ",
+        ". ",
+        "! ",
+        "<b>",
+        "»",
+        "Mötet beslutade",
+        "Styrelsen",
+        "lön",
+        "A",
+        "x",
+        "2024-11-06",
+        "…",
+        "\u2028",
+        "\r",
+    ]
+)
+_RUNS = st.builds(
+    lambda c, n: c * n, st.sampled_from(["a", "_", " ", "*", "#", "\n", "ab1", "é", "😀"]), st.integers(1, 3000)
+)
 TEXT = st.one_of(
     st.text(max_size=3000),
     st.lists(st.one_of(_PIECES, _RUNS, st.text(max_size=40)), max_size=60).map("".join),
@@ -82,7 +118,7 @@ def test_chunk_spans_are_exact_and_within_max_tokens(text, max_tokens):
     prev_end = 0
     for c in chunks:
         assert 0 <= c.start < c.end <= len(text) and c.start >= prev_end
-        assert c.text == text[c.start:c.end] and c.text.strip()
+        assert c.text == text[c.start : c.end] and c.text.strip()
         assert COUNT(c.text) <= max_tokens
         assert all(c.start <= s < e <= c.end for s, e in c.sentences)
         assert all(len(h) <= 1000 for h in c.headings)
@@ -95,9 +131,11 @@ _GROUP = st.lists(st.integers(0, 9), min_size=1, max_size=3)
 
 
 @settings(max_examples=200, **PROFILE)
-@given(n_passages=st.integers(0, 6), parts=st.lists(st.tuples(_FILLER, _GROUP, st.sampled_from([",", ", ", " , "])),
-                                                     max_size=8),
-       stray=st.sampled_from(["", "[", "]", "[x]", "[]", "[1", "2]"]))
+@given(
+    n_passages=st.integers(0, 6),
+    parts=st.lists(st.tuples(_FILLER, _GROUP, st.sampled_from([",", ", ", " , "])), max_size=8),
+    stray=st.sampled_from(["", "[", "]", "[x]", "[]", "[1", "2]"]),
+)
 @example(n_passages=1, parts=[("", [9], ","), ("", [1], ",")], stray="[")
 def test_every_citation_marker_names_a_returned_citation(n_passages, parts, stray):
     passages = [Passage(n, f"doc{n}.md", f"T{n}", None, "", f"Passage {n}.", 0, 11) for n in range(1, n_passages + 1)]
@@ -107,17 +145,24 @@ def test_every_citation_marker_names_a_returned_citation(n_passages, parts, stra
     assert out.dropped_markers == sum(len(g) for _, g, _ in parts) - len(valid)
     assert [c.n for c in out.citations] == list(range(1, len(out.citations) + 1))
     assert [c.source for c in out.citations] == [f"doc{n}.md" for n in dict.fromkeys(valid)]  # first-appearance order
-    shown = {int(n) for m in re.finditer(r"\[(\d+(?:\s*,\s*\d+)*)\]", out.text) for n in re.split(r"\s*,\s*", m.group(1))}
+    shown = {
+        int(n) for m in re.finditer(r"\[(\d+(?:\s*,\s*\d+)*)\]", out.text) for n in re.split(r"\s*,\s*", m.group(1))
+    }
     assert shown == {c.n for c in out.citations}
 
 
 @settings(max_examples=300, **PROFILE)
-@given(n_passages=st.integers(0, 4),
-       answer=st.lists(st.sampled_from(["[", "]", "1", "2", "9", ",", " ", "[1]", "[9]", "x", ".", "\x00"]),
-                       max_size=20).map("".join))
+@given(
+    n_passages=st.integers(0, 4),
+    answer=st.lists(
+        st.sampled_from(["[", "]", "1", "2", "9", ",", " ", "[1]", "[9]", "x", ".", "\x00"]), max_size=20
+    ).map("".join),
+)
 @example(n_passages=1, answer="[[9]1]")  # removing [9] joins the rest into a new marker
 def test_markers_in_any_text_name_returned_citations(n_passages, answer):
     passages = [Passage(n, f"doc{n}.md", f"T{n}", None, "", f"Passage {n}.", 0, 11) for n in range(1, n_passages + 1)]
     out = cite(answer, passages)
-    shown = {int(n) for m in re.finditer(r"\[(\d+(?:\s*,\s*\d+)*)\]", out.text) for n in re.split(r"\s*,\s*", m.group(1))}
+    shown = {
+        int(n) for m in re.finditer(r"\[(\d+(?:\s*,\s*\d+)*)\]", out.text) for n in re.split(r"\s*,\s*", m.group(1))
+    }
     assert shown == {c.n for c in out.citations}

@@ -1,5 +1,6 @@
 """The LLM readers with LangChain's fake chat models: evidence block, selection,
 abstention, grounding of written answers, fallbacks."""
+
 import dataclasses
 import math
 import re
@@ -7,12 +8,12 @@ import re
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.ingest.chunking import clean_text
-from assistant.index.indexer import build_index
-from assistant.pipeline.assistant import Assistant
-from assistant.query.quantities import states_quantity
 from assistant.answer.reader import LLMReader, compact_evidence
 from assistant.answer.selection import ids_grammar, parse_selection
+from assistant.index.indexer import build_index
+from assistant.ingest.chunking import clean_text
+from assistant.pipeline.assistant import Assistant
+from assistant.query.quantities import states_quantity
 from assistant.query.query import build_query
 
 Q = "Hvor mange personer er der i referencegruppen?"
@@ -30,8 +31,9 @@ def words(text):
 
 
 def reader(a, responses, mode="selector", **settings):
-    return LLMReader(a.index, a.settings.replace(**settings), FakeListChatModel(responses=responses), mode,
-                     count_tokens=words)
+    return LLMReader(
+        a.index, a.settings.replace(**settings), FakeListChatModel(responses=responses), mode, count_tokens=words
+    )
 
 
 def test_compact_evidence_numbered_budgeted_with_neighbours(built):
@@ -40,9 +42,9 @@ def test_compact_evidence_numbered_budgeted_with_neighbours(built):
     passages, block = compact_evidence(a.index, r, ranked, budget=60, count=words)
     assert [p.n for p in passages] == list(range(1, len(passages) + 1)) and 2 <= len(passages) <= 9
     assert sum(words(p.text) + 3 for p in passages) <= 60 + words(ranked[0].text) + 3
-    assert any(p.start == ranked[0].start for p in passages)              # the best sentence is in
+    assert any(p.start == ranked[0].start for p in passages)  # the best sentence is in
     for p in passages:
-        assert a.index.documents[p.source].text[p.start:p.end] == p.text and f"[{p.n}] " in block
+        assert a.index.documents[p.source].text[p.start : p.end] == p.text and f"[{p.n}] " in block
     many, _ = compact_evidence(a.index, r, ranked, budget=10_000, count=words)
     assert len(many) <= 9
     # only the first `context_seeds` come with neighbours: the rest of the room goes to seeds
@@ -58,13 +60,13 @@ def test_selector_quotes_chosen_sentences_with_exact_citations(built):
     assert not ans.abstained and ans.backend == "selector" and ans.text.startswith("I dokumenterne:")
     assert len(ans.citations) == 1 and ans.citations[0].text == passages[1].text
     c = ans.citations[0]
-    assert a.index.documents[c.source].text[c.start:c.end] == c.text and f"“{clean_text(c.text)}” [1]" in ans.text
+    assert a.index.documents[c.source].text[c.start : c.end] == c.text and f"“{clean_text(c.text)}” [1]" in ans.text
 
 
 def test_selector_pick_comes_first_then_extractive_quotes_from_the_same_document(built):
     a, r = built
     shown, _, _ = reader(a, ["x"]).shown_evidence(r)
-    last = [p for p in shown if states_quantity(p.text)][-1]   # Q asks "how many"
+    last = [p for p in shown if states_quantity(p.text)][-1]  # Q asks "how many"
     rd = reader(a, [f'{{"ids": [{last.n}]}}'], answer_max_sentences=3, sentence_margin=1.0)
     ranked, _ = rd.fallback.evidence(r)
     ans = rd.answer(r)
@@ -88,7 +90,10 @@ def test_a_lead_in_is_context_never_a_quote(built, monkeypatch):
     import dataclasses
 
     from assistant.answer.candidates import is_lead_in
-    assert is_lead_in("Fråga från Region Halland gällande akutmottagningarna: ") and not is_lead_in("Hjärtefrågor: A; B")
+
+    assert is_lead_in("Fråga från Region Halland gällande akutmottagningarna: ") and not is_lead_in(
+        "Hjärtefrågor: A; B"
+    )
     a, r = built
     rd = reader(a, ['{"ids": [1]}', '{"ids": [1, 2]}'], reader_add_extractive=False)
     passages, block, reason = rd.shown_evidence(r)
@@ -114,7 +119,7 @@ def test_model_failure_gives_extractive_answer_with_note(built):
     ans = rd.answer(r)
     assert ans.backend == "selector→extractive" and ans.citations
     assert ans.note == "Sprogmodellen kunne ikke svare; her er de afsnit, der passer bedst til spørgsmålet."
-    assert "model crashed" in ans.grounding["error"]          # the detail is kept for the log, not shown
+    assert "model crashed" in ans.grounding["error"]  # the detail is kept for the log, not shown
 
 
 def test_stop_ends_the_model_call_and_shows_the_quotes(built):
@@ -154,7 +159,7 @@ def test_writer_keeps_grounded_sentences_only(built):
 
 def test_writer_with_nothing_verifiable_falls_back_visibly(built):
     a, r = built
-    r = dataclasses.replace(r, query=build_query(Q, "en"))     # answered in English
+    r = dataclasses.replace(r, query=build_query(Q, "en"))  # answered in English
     ans = reader(a, ["Gruppen har 987654 medlemmer [1]."], "writer").answer(r)
     assert ans.backend == "writer→extractive" and "could not be verified" in ans.note and ans.citations
     assert reader(a, ["NONE"], "writer").answer(r).abstained
@@ -162,23 +167,47 @@ def test_writer_with_nothing_verifiable_falls_back_visibly(built):
 
 def test_parse_selection_reads_token_probabilities():
     def tok(t, tops):
-        return {"token": t, "logprob": math.log(tops[t]), "top_logprobs": [{"token": k, "logprob": math.log(v)} for k, v in tops.items()]}
+        return {
+            "token": t,
+            "logprob": math.log(tops[t]),
+            "top_logprobs": [{"token": k, "logprob": math.log(v)} for k, v in tops.items()],
+        }
 
-    lp = {"content": [tok('{"', {'{"': 1.0}), tok("ids", {"ids": 1.0}), tok('":', {'":': 1.0}),
-                      tok(" [", {" [": 0.8, " []": 0.2}), tok("3", {"3": 0.5, "1": 0.3, "7": 0.1, "0": 0.1}), tok("]}", {"]}": 1.0})]}
+    lp = {
+        "content": [
+            tok('{"', {'{"': 1.0}),
+            tok("ids", {"ids": 1.0}),
+            tok('":', {'":': 1.0}),
+            tok(" [", {" [": 0.8, " []": 0.2}),
+            tok("3", {"3": 0.5, "1": 0.3, "7": 0.1, "0": 0.1}),
+            tok("]}", {"]}": 1.0}),
+        ]
+    }
     sel = parse_selection('{"ids": [3]}', lp, n=5, second_ratio=0.5)
     assert sel.ids == (3, 1) and sel.p_none == pytest.approx(0.2) and sel.p_ids[3] == pytest.approx(0.5 / 0.8)
     assert parse_selection('{"ids": [3]}', lp, n=5, second_ratio=0.9).ids == (3,)
-    assert parse_selection('{"ids": [4, 9]}', None, n=5, second_ratio=0.5).ids == (4,)   # 9 is not a sentence
+    assert parse_selection('{"ids": [4, 9]}', None, n=5, second_ratio=0.5).ids == (4,)  # 9 is not a sentence
     assert ids_grammar(3).endswith('id ::= "1" | "2" | "3"\n')
     # more than nine sentences: letters, each one token after ' ["'
-    lp = {"content": [tok('{"', {'{"': 1.0}), tok("ids", {"ids": 1.0}), tok('":', {'":': 1.0}),
-                      tok(' ["', {' ["': 0.9, " []": 0.1}), tok("K", {"K": 0.6, "B": 0.3, "Z": 0.1}), tok('"]}', {'"]}': 1.0})]}
+    lp = {
+        "content": [
+            tok('{"', {'{"': 1.0}),
+            tok("ids", {"ids": 1.0}),
+            tok('":', {'":': 1.0}),
+            tok(' ["', {' ["': 0.9, " []": 0.1}),
+            tok("K", {"K": 0.6, "B": 0.3, "Z": 0.1}),
+            tok('"]}', {'"]}': 1.0}),
+        ]
+    }
     sel = parse_selection('{"ids": ["K"]}', lp, n=12, second_ratio=0.5)
-    assert sel.ids == (11, 2) and sel.p_none == pytest.approx(0.1) and set(sel.p_ids) == {11, 2}   # Z is not a label of 12
+    assert (
+        sel.ids == (11, 2) and sel.p_none == pytest.approx(0.1) and set(sel.p_ids) == {11, 2}
+    )  # Z is not a label of 12
     assert parse_selection('{"ids": ["C", "Q"]}', None, n=12, second_ratio=0.5).ids == (3,)
-    assert ids_grammar(12).endswith('id ::= "\\"A\\"" | "\\"B\\"" | "\\"C\\"" | "\\"D\\"" | "\\"E\\"" | "\\"F\\"" | '
-                                    '"\\"G\\"" | "\\"H\\"" | "\\"I\\"" | "\\"J\\"" | "\\"K\\"" | "\\"L\\""\n')
+    assert ids_grammar(12).endswith(
+        'id ::= "\\"A\\"" | "\\"B\\"" | "\\"C\\"" | "\\"D\\"" | "\\"E\\"" | "\\"F\\"" | '
+        '"\\"G\\"" | "\\"H\\"" | "\\"I\\"" | "\\"J\\"" | "\\"K\\"" | "\\"L\\""\n'
+    )
 
 
 @pytest.fixture
@@ -225,7 +254,7 @@ def test_an_endpoint_that_trickles_bytes_is_given_up_at_the_timeout(built, trick
     rd = LLMReader(a.index, cfg, make_chat_model(cfg), mode, count_tokens=words)
     t0 = time.monotonic()
     ans = rd.answer(r)
-    took = time.monotonic() - t0   # before: the answer waited for the whole minute of trickle
+    took = time.monotonic() - t0  # before: the answer waited for the whole minute of trickle
     assert took < 6 and ans.backend == f"{mode}→extractive" and ans.note.startswith("Sprogmodellen var for længe")
     assert "no answer within 2 s" in ans.grounding["error"]
     assert ans.citations
@@ -245,14 +274,16 @@ def test_a_follow_up_rewrite_that_hangs_is_given_up_and_the_previous_question_ke
             return "Hva er inngangslønnen i Danmark?"
 
     t0 = time.monotonic()
-    out = follow_up([("Hvor mye er inngangslønnen i Sverige?", "…")], "Og i Danmark?", Hangs(responses=["x"]), timeout_s=0.5)
+    out = follow_up(
+        [("Hvor mye er inngangslønnen i Sverige?", "…")], "Og i Danmark?", Hangs(responses=["x"]), timeout_s=0.5
+    )
     release.set()
     assert time.monotonic() - t0 < 3 and out == ("Hvor mye er inngangslønnen i Sverige?", "")
 
 
 def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built):
     a, _ = built
-    q = "Vad säger dokumenten om pandemin?"   # no glossary concept: each document by its best sentence
+    q = "Vad säger dokumenten om pandemin?"  # no glossary concept: each document by its best sentence
     r = a.retrieve(q)
     rd = reader(a, ['{"ids": [1]}'] * 2, reader_add_extractive=False, answer_max_sentences=3)
     passages, _, _ = rd.shown_evidence(r)
@@ -262,7 +293,7 @@ def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built
     ans = rd.answer(r)
     cited = [c.source for c in ans.citations]
     assert ans.citations[0].text == passages[0].text and len(set(cited)) == len(cited) and set(shown) <= set(cited)
-    for c in ans.citations[1:]:   # each other document by its best-ranked sentence, if shown or close enough
+    for c in ans.citations[1:]:  # each other document by its best-ranked sentence, if shown or close enough
         best = next(ev for ev in ranked if ev.source == c.source)
         assert c.text == best.text and (c.source in shown or best.similarity >= a.settings.abstain_threshold)
     one = rd.answer(dataclasses.replace(r, query=build_query("Vad säger protokollet om pandemin?")))  # the pick alone
@@ -294,8 +325,12 @@ def test_a_cross_language_answer_opens_with_a_grounded_sentence_in_the_members_l
     rd = reader(a, ["x"], reader_add_extractive=False)
     passages, _, _ = rd.shown_evidence(r)
     n = next(p.n for p in passages if "8-12" in p.text)
-    good = reader(a, [f'{{"ids": [{n}]}}', "The reference group has 8-12 people."], reader_restate=True,
-                  reader_add_extractive=False).answer(r)
+    good = reader(
+        a,
+        [f'{{"ids": [{n}]}}', "The reference group has 8-12 people."],
+        reader_restate=True,
+        reader_add_extractive=False,
+    ).answer(r)
     assert good.lead == "The reference group has 8-12 people. [1]" and good.text.startswith(good.lead)
     assert "In the documents:" in good.text and "8-12" in good.citations[0].text and good.grounding["restated"]
     # a number that is not in the quote, or a sentence in another language: no lead, the quotes stand alone
@@ -304,5 +339,6 @@ def test_a_cross_language_answer_opens_with_a_grounded_sentence_in_the_members_l
         assert bare.lead == "" and bare.text.startswith("In the documents:") and bare.citations, said
     # a question in the quotes' own language: no second call
     same = reader(a, [f'{{"ids": [{n}]}}'], reader_restate=True, reader_add_extractive=False).answer(
-        dataclasses.replace(r, query=build_query(Q)))
+        dataclasses.replace(r, query=build_query(Q))
+    )
     assert same.lead == "" and "restated" not in same.grounding

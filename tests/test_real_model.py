@@ -1,9 +1,9 @@
 """End to end with the real EmbeddingGemma model (fetched by `make test`)."""
 
 import pytest
+from conftest import ROOT, shipped_assistant
 
 from assistant.models import fetch as models
-from conftest import ROOT, shipped_assistant
 
 pytestmark = pytest.mark.model
 
@@ -15,19 +15,22 @@ def real(tmp_path_factory):
     return shipped_assistant(tmp_path_factory.mktemp("real"), answer_backend="extractive")
 
 
-@pytest.mark.parametrize("question,lang,source,fact", [
-    ("Hva er inngangslønnen i Danmark?", "no", "2024-11-06_sv", "40 000"),
-    ("Hvornår er udredningen om beskyttet titel færdig?", "da", "2024-11-06_sv", "30 maj 2025"),
-    ("How many people sit in the partnership's reference group?", "en", "2021-09-14_da", "8-12 personer"),
-    ("Vem är ledare för Helsesekretærforbundet i Delta?", "sv", "2018-12-05_no", "Gro Bengtson"),
-    ("Hur många medlemmar svarade på rapporten om distansarbete?", "sv", "2021-05-19_sv", "5000 medlemmar"),
-])
+@pytest.mark.parametrize(
+    "question,lang,source,fact",
+    [
+        ("Hva er inngangslønnen i Danmark?", "no", "2024-11-06_sv", "40 000"),
+        ("Hvornår er udredningen om beskyttet titel færdig?", "da", "2024-11-06_sv", "30 maj 2025"),
+        ("How many people sit in the partnership's reference group?", "en", "2021-09-14_da", "8-12 personer"),
+        ("Vem är ledare för Helsesekretærforbundet i Delta?", "sv", "2018-12-05_no", "Gro Bengtson"),
+        ("Hur många medlemmar svarade på rapporten om distansarbete?", "sv", "2021-05-19_sv", "5000 medlemmar"),
+    ],
+)
 def test_cross_lingual_answers_cite_the_right_passage(real, question, lang, source, fact):
     ans = real.ask(question)
     assert ans.language == lang and not ans.abstained, ans.text
     assert any(c.source.startswith(source) and fact in c.text for c in ans.citations), ans.to_json()["citations"]
     for c in ans.citations:
-        assert real.index.documents[c.source].text[c.start:c.end] == c.text
+        assert real.index.documents[c.source].text[c.start : c.end] == c.text
 
 
 def test_the_glossary_finds_a_swedish_term_for_an_english_question(real):
@@ -36,7 +39,7 @@ def test_the_glossary_finds_a_swedish_term_for_an_english_question(real):
 
 
 def test_a_short_sentence_is_found_by_what_its_neighbours_say(real):
-    """"6496 skyddsombud." alone is a bare figure; read with its neighbours it is about the
+    """ "6496 skyddsombud." alone is a bare figure; read with its neighbours it is about the
     work environment and its safety representatives (sentence_text.py)."""
     r = real.retrieve("How many safety representatives are there?", k=5)
     top = r.hits[0]
@@ -51,15 +54,19 @@ def test_who_wrote_is_answered_with_the_byline_alone(real):
     with sentences about the topic); `byline_bonus` finds it, the guard quotes only it."""
     ans = real.ask("Hvem skrev innlegget om helsesekretærer i skranken?")
     assert not ans.abstained and [c.text for c in ans.citations] == [
-        "Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta"], ans.text
-    minutes = real.ask("Who wrote the minutes of the network meeting?")   # the minutes name no writer
+        "Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta"
+    ], ans.text
+    minutes = real.ask("Who wrote the minutes of the network meeting?")  # the minutes name no writer
     assert minutes.abstained and not minutes.citations, minutes.text
 
 
-@pytest.mark.parametrize("question,text", [
-    ("What is the recipe for Swedish meatballs?", "The documents do not say anything about this."),
-    ("Hvad koster en togbillet fra København til Aarhus?", "Dokumenterne siger ikke noget om dette."),
-])
+@pytest.mark.parametrize(
+    "question,text",
+    [
+        ("What is the recipe for Swedish meatballs?", "The documents do not say anything about this."),
+        ("Hvad koster en togbillet fra København til Aarhus?", "Dokumenterne siger ikke noget om dette."),
+    ],
+)
 def test_unanswerable_questions_abstain(real, question, text):
     ans = real.ask(question)
     assert ans.abstained and ans.text == text and not ans.citations
@@ -72,10 +79,18 @@ def test_new_docx_and_pdf_become_answerable_and_only_they_are_embedded(real):
     corpus = real.settings.path("corpus_dir")
     d = docx.Document()
     d.add_heading("Protokoll styrelsemöte 2025-03-12", 1)
-    d.add_paragraph("Styrelsen beslutade att friskvårdsbidraget för medicinska sekreterare höjs till 3500 kronor per år.")
+    d.add_paragraph(
+        "Styrelsen beslutade att friskvårdsbidraget för medicinska sekreterare höjs till 3500 kronor per år."
+    )
     d.save(corpus / "2025-03-12_sv_styrelsemote.docx")
-    pdf = FPDF(); pdf.add_page(); pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, "Referat 2025-04-02\nHovedstyret vedtok at helsesekretaerenes kurs i medisinsk koding skal holdes i Tromso i oktober.")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(
+        0,
+        8,
+        "Referat 2025-04-02\nHovedstyret vedtok at helsesekretaerenes kurs i medisinsk koding skal holdes i Tromso i oktober.",
+    )
     pdf.output(str(corpus / "2025-04-02_no_referat.pdf"))
     report = real.reindex()
     assert sorted(report.added) == ["2025-03-12_sv_styrelsemote.docx", "2025-04-02_no_referat.pdf"]

@@ -1,10 +1,11 @@
 """The extractive ranking of evidence sentences (evidence.rank_sentences), on hand-made vectors."""
+
 import numpy as np
 
 from assistant.answer.evidence import rank_sentences
 from assistant.ingest.chunking import Chunk
-from assistant.retrieval.hybrid import Hit, Retrieval
 from assistant.query.query import build_query
+from assistant.retrieval.hybrid import Hit, Retrieval
 
 TEXT = "Informerar om utredningen. Det regnade i går kväll. Utredningen ska vara klar 30 maj. Kaffe serverades."
 
@@ -12,7 +13,7 @@ TEXT = "Informerar om utredningen. Det regnade i går kväll. Utredningen ska va
 def retrieval(sims: list[float], question: str = "Hvad sker der?") -> Retrieval:
     """One chunk of four sentences whose cosines to the query are `sims`."""
     spans, pos = [], 0
-    for sent in TEXT.split(". "):   # each sentence with its full stop
+    for sent in TEXT.split(". "):  # each sentence with its full stop
         s = TEXT.index(sent, pos)
         end = min(s + len(sent.rstrip(".")) + 1, len(TEXT))
         spans.append((s, end))
@@ -31,10 +32,10 @@ def test_without_a_prior_the_order_is_the_cosine_order():
 
 def test_the_answer_type_prior_orders_and_the_similarity_stays_raw():
     ranked = rank_sentences(retrieval([0.40, 0.10, 0.35, 0.30], "Hvornår er den klar?"), type_bonus=0.08)
-    assert ranked[0].text.startswith("Utredningen")      # the only sentence with a date
+    assert ranked[0].text.startswith("Utredningen")  # the only sentence with a date
     assert round(ranked[0].score, 3) == round(0.35 + 0.08, 3) and round(ranked[0].similarity, 3) == 0.35
     reason = rank_sentences(retrieval([0.40, 0.10, 0.35, 0.30], "Varför regnade det?"), type_bonus=0.08)
-    assert [round(ev.score, 3) for ev in reason] == [0.40, 0.35, 0.30, 0.10]   # no sentence gives a reason
+    assert [round(ev.score, 3) for ev in reason] == [0.40, 0.35, 0.30, 0.10]  # no sentence gives a reason
 
 
 def test_a_bare_link_is_neither_evidence_nor_a_neighbour_offered_to_the_model():
@@ -51,7 +52,9 @@ def test_a_bare_link_is_neither_evidence_nor_a_neighbour_offered_to_the_model():
         pos = s + len(sent)
     chunk = Chunk("c1", "doc.md", "Doc", "sv", None, (), 0, len(text), text, tuple(spans))
     vecs = np.array([[0.3, 0.954], [0.2, 0.98], [0.6, 0.8]], np.float32)
-    r = Retrieval(build_query("Vad kräver namninsamlingen?"), np.array([1.0, 0.0], np.float32), (Hit(0, chunk, 0.5, 0.5, vecs),))
+    r = Retrieval(
+        build_query("Vad kräver namninsamlingen?"), np.array([1.0, 0.0], np.float32), (Hit(0, chunk, 0.5, 0.5, vecs),)
+    )
     ranked = rank_sentences(r)
     assert [ev.text for ev in ranked] == ["Namninsamlingen kräver bättre villkor.", "Läs mer här."]
     assert not can_be_evidence("https://vision.se/opinion/2023/x") and can_be_evidence("a\tb")
@@ -74,4 +77,4 @@ def test_a_sentence_naming_the_questions_glossary_concept_moves_up_for_the_reade
     ranked = rank_sentences(r, topic_bonus=0.1)
     assert [ev.text[:10] for ev in ranked][:3] == ["Informerar", "Utredninge", "Kaffe serv"]
     assert round(ranked[1].score, 3) == 0.45 and round(ranked[1].similarity, 3) == 0.35
-    assert round(ranked[2].score, 3) == 0.38          # names no concept: unchanged
+    assert round(ranked[2].score, 3) == 0.38  # names no concept: unchanged

@@ -1,5 +1,6 @@
 """The chat app's logic without a server: interface text in four languages, answer and
 source rendering (links, escaping), filters, feedback records, uploads, the admin password."""
+
 import json
 import re
 import string
@@ -8,16 +9,33 @@ import pytest
 
 from assistant.answer.base import Answer
 from assistant.answer.citations import Citation
-from assistant.index.filters import Filters
-from assistant.retrieval.hybrid import Retrieval
-from assistant.index.store import DocRecord
-from assistant.app.ui import (append_feedback, filter_choices, filter_summary, make_filters, matching_documents,
-                          message_text, set_feedback_reason)
-from assistant.app.admin import password_ok, safe_filename, save_uploads, UploadError
+from assistant.app.admin import UploadError, password_ok, safe_filename, save_uploads
 from assistant.app.render import answer_html, document_page, link_markers, md_text, sources_block, start_screen
-from assistant.core.i18n import (LANGS, MessageError, catalogue, examples, human_date, language_name, month_names,
-                                 own_name, t, ui_language)
+from assistant.app.ui import (
+    append_feedback,
+    filter_choices,
+    filter_summary,
+    make_filters,
+    matching_documents,
+    message_text,
+    set_feedback_reason,
+)
+from assistant.core.i18n import (
+    LANGS,
+    MessageError,
+    catalogue,
+    examples,
+    human_date,
+    language_name,
+    month_names,
+    own_name,
+    t,
+    ui_language,
+)
+from assistant.index.filters import Filters
+from assistant.index.store import DocRecord
 from assistant.query.query import build_query
+from assistant.retrieval.hybrid import Retrieval
 
 # the same word in English and the other language, on purpose
 SAME_AS_ENGLISH = {("sv", "admin"), ("da", "admin"), ("da", "send"), ("no", "send"), ("da", "stop")}
@@ -28,6 +46,7 @@ def _fields(s: str) -> set[str]:
 
 
 # ---------- interface text ----------
+
 
 def test_every_text_exists_in_all_four_languages_with_the_same_placeholders():
     texts = {lang: {k: v for k, v in catalogue(lang).items() if isinstance(v, str)} for lang in LANGS}
@@ -58,7 +77,7 @@ def test_page_language_from_stored_choice_or_browser():
     assert ui_language("da") == "da" and ui_language("sv-SE,sv;q=0.9,en;q=0.8") == "sv"
     assert ui_language("nb-NO,nb;q=0.9,en;q=0.5") == "no" and ui_language("nn") == "no"
     assert ui_language("de-DE,fr") == "en" and ui_language(None) == "en" and ui_language("") == "en"
-    assert ui_language("de,da-DK") == "da"   # the first of the four in the browser's list
+    assert ui_language("de,da-DK") == "da"  # the first of the four in the browser's list
 
 
 def test_human_dates():
@@ -69,9 +88,11 @@ def test_human_dates():
 
 # ---------- answers and sources ----------
 
-EVIL = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'>'
-DOC_TEXT = ("# Protokoll\n\nInledning om mötet.\n\n\n\nStyrelsen beslutade att höstmötet hålls i Luleå. "
-            f"Mer text {EVIL} och slut.\n")
+EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'>"
+DOC_TEXT = (
+    "# Protokoll\n\nInledning om mötet.\n\n\n\nStyrelsen beslutade att höstmötet hålls i Luleå. "
+    f"Mer text {EVIL} och slut.\n"
+)
 
 
 def _doc(text=DOC_TEXT, title="Styrelsemöte", source="2025-05-20_sv_mote.txt"):
@@ -84,21 +105,31 @@ def _citation(doc, phrase, n=1):
 
 
 def _answer(text, citations, abstained=False, reason="", note="", language="sv"):
-    return Answer("q", language, text, abstained, tuple(citations), Retrieval(build_query("q"), None, ()), 0.5,
-                  note=note, reason=reason)
+    return Answer(
+        "q",
+        language,
+        text,
+        abstained,
+        tuple(citations),
+        Retrieval(build_query("q"), None, ()),
+        0.5,
+        note=note,
+        reason=reason,
+    )
 
 
 def test_answer_markers_link_to_this_answers_own_sources():
     doc = _doc()
     c1, c2 = _citation(doc, "höstmötet hålls i Luleå", 1), _citation(doc, "Inledning om mötet.", 2)
-    html = answer_html(_answer("I dokumenten: “höstmötet hålls i Luleå” [1] och [2], inte [7].", [c1, c2]),
-                       {doc.source: doc}, 5, "sv")
+    html = answer_html(
+        _answer("I dokumenten: “höstmötet hålls i Luleå” [1] och [2], inte [7].", [c1, c2]), {doc.source: doc}, 5, "sv"
+    )
     assert html.count('<a class="cite"') == 2
-    for n in (1, 2):   # every link has its target, and the target is under this answer
+    for n in (1, 2):  # every link has its target, and the target is under this answer
         assert f'href="#a5-s{n}"' in html and f'id="a5-s{n}"' in html
-    assert '\\[7\\]' in html                      # a marker with no source stays plain text
+    assert "\\[7\\]" in html  # a marker with no source stays plain text
     other = answer_html(_answer("Svar [1].", [c1]), {doc.source: doc}, 7, "sv")
-    assert 'id="a7-s1"' in other and 'id="a5-s1"' not in other   # each answer keeps its own ids
+    assert 'id="a7-s1"' in other and 'id="a5-s1"' not in other  # each answer keeps its own ids
     # human title, date and heading; the file name and character span are not shown
     sources = html.split('<div class="sources"')[1]
     assert "Styrelsemöte" in sources and "20 maj 2025" in sources and "Beslut › Höstmöte" in sources
@@ -117,9 +148,13 @@ def test_sources_escape_document_text_and_titles():
         assert raw not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
     # a quote cannot become a markdown link or emphasis either
-    assert md_text("[klick](javascript:alert(1)) *fet* _kursiv_") == r"\[klick\](javascript:alert(1)) \*fet\* \_kursiv\_"
+    assert (
+        md_text("[klick](javascript:alert(1)) *fet* _kursiv_") == r"\[klick\](javascript:alert(1)) \*fet\* \_kursiv\_"
+    )
     assert link_markers("**x** [1]", (c,), 1, "en").startswith(r"\*\*x\*\* <a class=")
-    screen = start_screen({"a.txt": {"title": f"T {EVIL}", "date": "2024-01-02", "language": "da", "n_chunks": 1}}, "sv")
+    screen = start_screen(
+        {"a.txt": {"title": f"T {EVIL}", "date": "2024-01-02", "language": "da", "n_chunks": 1}}, "sv"
+    )
     assert "<script" not in screen and "<img" not in screen and "2 januari 2024 · danska" in screen
 
 
@@ -138,7 +173,7 @@ def test_sources_block_is_one_html_block():
     """A blank line inside would end the HTML block and let markdown mangle the rest."""
     doc = _doc()
     block = sources_block((_citation(doc, "Styrelsen beslutade", 1),), {doc.source: doc}, 1, "sv")
-    assert "\n" not in block and "<br>" in block and "<br><br>" not in block   # blank lines collapsed
+    assert "\n" not in block and "<br>" in block and "<br><br>" not in block  # blank lines collapsed
     # when the document changed since the answer, the quote is shown alone
     changed = sources_block((_citation(doc, "Styrelsen beslutade", 1),), {doc.source: _doc("annan text")}, 1, "sv")
     assert "<mark>Styrelsen beslutade</mark></div>" in changed
@@ -157,19 +192,31 @@ def test_context_reads_as_text_and_long_headings_are_shortened():
 
 
 def test_abstention_for_filters_names_the_filters_and_shows_no_sources():
-    html = answer_html(_answer("Inget dokument matchar dina filter.", [], abstained=True, reason="filters",
-                               note="Språkmodellen kunde inte nås"), {}, 3, "sv")
+    html = answer_html(
+        _answer(
+            "Inget dokument matchar dina filter.",
+            [],
+            abstained=True,
+            reason="filters",
+            note="Språkmodellen kunde inte nås",
+        ),
+        {},
+        3,
+        "sv",
+    )
     assert 'class="abstained reason-filters"' in html and "sources" not in html
     assert "Språkmodellen kunde inte nås" in html
 
 
 def test_start_screen_lists_documents_newest_first_with_years():
-    docs = {"a": {"title": "Äldre", "date": "2018-12-05", "language": "no", "n_chunks": 3},
-            "b": {"title": "Nyare", "date": "2024-11-06", "language": "sv", "n_chunks": 5},
-            "c": {"title": "Odaterad", "date": None, "language": "en", "n_chunks": 1}}
+    docs = {
+        "a": {"title": "Äldre", "date": "2018-12-05", "language": "no", "n_chunks": 3},
+        "b": {"title": "Nyare", "date": "2024-11-06", "language": "sv", "n_chunks": 5},
+        "c": {"title": "Odaterad", "date": None, "language": "en", "n_chunks": 1},
+    }
     md = start_screen(docs, "sv")
     assert "3 dokumenten (2018–2024)" in md and md.index("Nyare") < md.index("Äldre")
-    assert md.startswith("## Fråga om")     # under the page's h1: an h2
+    assert md.startswith("## Fråga om")  # under the page's h1: an h2
     assert "6 november 2024 · svenska" in md and "Odaterad** — engelska" in md
     assert "… och 1 till" in start_screen(docs, "sv", limit=2)
     assert "Inga dokument" in start_screen({}, "sv")
@@ -179,12 +226,20 @@ def test_a_count_of_one_reads_as_one_in_every_language():
     from assistant.core.i18n import t_count
 
     one = {lang: t_count(lang, "found", 1) for lang in LANGS}
-    assert one == {"sv": "Hittat i 1 dokument:", "da": "Fundet i 1 dokument:", "no": "Funnet i 1 dokument:",
-                   "en": "Found in 1 document:"}
-    assert t_count("no", "found", 2) == "Funnet i 2 dokumenter:" and t_count("en", "found", 3) == "Found in 3 documents:"
-    assert t_count("sv", "waiting_n", 2) == "2 frågor före din i kön …"     # no <key>_1: the text itself
+    assert one == {
+        "sv": "Hittat i 1 dokument:",
+        "da": "Fundet i 1 dokument:",
+        "no": "Funnet i 1 dokument:",
+        "en": "Found in 1 document:",
+    }
+    assert (
+        t_count("no", "found", 2) == "Funnet i 2 dokumenter:" and t_count("en", "found", 3) == "Found in 3 documents:"
+    )
+    assert t_count("sv", "waiting_n", 2) == "2 frågor före din i kön …"  # no <key>_1: the text itself
     single = {"a": {"title": "Ett", "date": "2024-11-06", "language": "no", "n_chunks": 1}}
-    assert "fra dette dokumentet (2024)" in start_screen(single, "no") and "1 dokument" not in start_screen(single, "no")
+    assert "fra dette dokumentet (2024)" in start_screen(single, "no") and "1 dokument" not in start_screen(
+        single, "no"
+    )
     assert "this document (2024)" in start_screen(single, "en")
 
 
@@ -206,19 +261,28 @@ def test_an_answer_copies_as_text_with_its_sources_and_quotes():
     c1, c2 = _citation(doc, "höstmötet hålls i Luleå", 1), _citation(doc, f"Mer text {EVIL} och slut.", 2)
     ans = _answer("I dokumenten: “höstmötet hålls i Luleå” [1] och [2].", [c1, c2], note="Stoppat; här är …")
     text = copy_text(ans, "sv")
-    assert text.splitlines() == ["I dokumenten: “höstmötet hålls i Luleå” [1] och [2].", "", "⚠ Stoppat; här är …", "",
-                                 "Källor:", "[1] Styrelsemöte · 20 maj 2025 · Beslut › Höstmöte", "“höstmötet hålls i Luleå”",
-                                 "[2] Styrelsemöte · 20 maj 2025 · Beslut › Höstmöte", "“Mer text alert(1)\"'> och slut.”"]
+    assert text.splitlines() == [
+        "I dokumenten: “höstmötet hålls i Luleå” [1] och [2].",
+        "",
+        "⚠ Stoppat; här är …",
+        "",
+        "Källor:",
+        "[1] Styrelsemöte · 20 maj 2025 · Beslut › Höstmöte",
+        "“höstmötet hålls i Luleå”",
+        "[2] Styrelsemöte · 20 maj 2025 · Beslut › Höstmöte",
+        "“Mer text alert(1)\"'> och slut.”",
+    ]
     # the quotes as the sources show them (tags and markdown marks left out); an abstention copies its text alone
     assert copy_text(_answer("Det står inte i dokumenten.", [], abstained=True), "en") == "Det står inte i dokumenten."
     msg = answer_message(ans, {doc.source: doc}, 4, "sv")
-    tools = msg.split("\n\n")[-1]     # the tools: the last block, one line (a blank line would end the HTML block)
+    tools = msg.split("\n\n")[-1]  # the tools: the last block, one line (a blank line would end the HTML block)
     assert tools.startswith('<div class="answer-tools" id="a4-tools">') and "\n" not in tools
     assert ">Kopiera</span>" in tools and ">Fråga igen</span>" in tools and "<script" not in tools
     import html as html_lib
+
     value = re.search(r'class="copy-text" value="([^"]*)"', tools).group(1)
     assert html_lib.unescape(value) == text and "&#10;" in value
-    assert "copy-answer" not in answer_tools(4, "sv")      # a question not answered: ask again only
+    assert "copy-answer" not in answer_tools(4, "sv")  # a question not answered: ask again only
     assert ">Spør igjen</span>" in answer_tools(4, "no")
 
 
@@ -228,19 +292,21 @@ def test_document_page_marks_the_passage():
     page = document_page(doc, c.start, c.end, "da")
     assert '<mark id="passage">höstmötet hålls i Luleå</mark>' in page and '<html lang="da">' in page
     assert "20. maj 2025" in page and "<script" not in page and "alert" in page
-    assert "<mark" not in document_page(doc, 10**6, 10**6 + 5, "sv")   # a span outside the text marks nothing
+    assert "<mark" not in document_page(doc, 10**6, 10**6 + 5, "sv")  # a span outside the text marks nothing
     md = _doc("# Protokoll\n\n**Beslut:** lönen höjs med <b>3 %</b> & mer.\n")
     page = document_page(md, md.text.index("lönen"), md.text.index(" & mer"), "sv")
-    assert 'Beslut: <mark id="passage">lönen höjs med 3 %</mark> &amp; mer.' in page   # markup as a reader sees it
+    assert 'Beslut: <mark id="passage">lönen höjs med 3 %</mark> &amp; mer.' in page  # markup as a reader sees it
     assert "**" not in page and "&lt;b&gt;" not in page and "# Protokoll" not in page and "Protokoll" in page
     assert "finns inte" in document_page(None, 0, 0, "sv")
 
 
 # ---------- filters ----------
 
-DOCS = {"2021-09-14_da_plan.md": {"title": "Projektplan", "date": "2021-09-14", "language": "da", "n_chunks": 3},
-        "2023-03-17_sv_namn.txt": {"title": "Bättre arbetsvillkor", "date": "2023-03-17", "language": "sv", "n_chunks": 2},
-        "2024-11-06_sv_host.md": {"title": "Nätverket höst 2024", "date": "2024-11-06", "language": "sv", "n_chunks": 4}}
+DOCS = {
+    "2021-09-14_da_plan.md": {"title": "Projektplan", "date": "2021-09-14", "language": "da", "n_chunks": 3},
+    "2023-03-17_sv_namn.txt": {"title": "Bättre arbetsvillkor", "date": "2023-03-17", "language": "sv", "n_chunks": 2},
+    "2024-11-06_sv_host.md": {"title": "Nätverket höst 2024", "date": "2024-11-06", "language": "sv", "n_chunks": 4},
+}
 
 
 def test_filter_choices_use_human_names_and_empty_defaults():
@@ -249,7 +315,7 @@ def test_filter_choices_use_human_names_and_empty_defaults():
     assert ch["languages"] == [("svenska (2)", "sv"), ("danska (1)", "da")]
     assert ch["years"] == [("Alla år", ""), ("2021", "2021"), ("2023", "2023"), ("2024", "2024")]
     assert make_filters([], [], "", "") == Filters() and not make_filters(None, None, None, None).active
-    assert make_filters([], [], "2024", "2021") == Filters((), (), 2021, 2024)   # reversed years are swapped
+    assert make_filters([], [], "2024", "2021") == Filters((), (), 2021, 2024)  # reversed years are swapped
 
 
 def test_filter_summary_says_what_is_on_and_when_nothing_matches():
@@ -264,6 +330,7 @@ def test_filter_summary_says_what_is_on_and_when_nothing_matches():
 
 # ---------- feedback ----------
 
+
 def test_feedback_records_keep_question_answer_citations_and_a_later_reason(tmp_path):
     from assistant.evaluation.run import read_feedback
 
@@ -273,10 +340,13 @@ def test_feedback_records_keep_question_answer_citations_and_a_later_reason(tmp_
     down = append_feedback(p, "q2", "a2", "down")
     assert set_feedback_reason(p, down["id"], "  Fel   källa \n") and not set_feedback_reason(p, "nope", "x")
     recs = [json.loads(line) for line in p.read_text().splitlines()]
-    assert [r["id"] for r in recs] == [up["id"], down["id"]]     # still one record per line
+    assert [r["id"] for r in recs] == [up["id"], down["id"]]  # still one record per line
     assert recs[0]["citations"] == cites and recs[0]["reason"] == "" and recs[0]["language"] == "sv"
     assert recs[1]["reason"] == "Fel källa" and recs[1]["question"] == "q2"
-    assert set_feedback_reason(p, down["id"], "x" * 900) and len(json.loads(p.read_text().splitlines()[1])["reason"]) == 500
+    assert (
+        set_feedback_reason(p, down["id"], "x" * 900)
+        and len(json.loads(p.read_text().splitlines()[1])["reason"]) == 500
+    )
     assert read_feedback(p) == {"up": 1, "down": 1, "total": 2}
     assert message_text([{"text": "Hej", "type": "text"}, {"text": " då", "type": "text"}]) == "Hej då"
     assert message_text("x") == "x" and message_text({"text": "y"}) == "y"
@@ -284,9 +354,19 @@ def test_feedback_records_keep_question_answer_citations_and_a_later_reason(tmp_
 
 # ---------- uploads ----------
 
+
 def test_uploads_are_checked(tmp_path):
-    res = save_uploads([("../../etc/passwd.txt", b"hej"), ("möte 2025.md", b"# M\n\ntext"), ("x.exe", b"MZ"),
-                        ("big.pdf", b"x" * 3000), ("empty.txt", b"  ")], tmp_path, max_mb=0.001)
+    res = save_uploads(
+        [
+            ("../../etc/passwd.txt", b"hej"),
+            ("möte 2025.md", b"# M\n\ntext"),
+            ("x.exe", b"MZ"),
+            ("big.pdf", b"x" * 3000),
+            ("empty.txt", b"  "),
+        ],
+        tmp_path,
+        max_mb=0.001,
+    )
     assert res.saved == ["passwd.txt", "mote_2025.md"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mote_2025.md", "passwd.txt"]
     assert any("x.exe" in e and "not allowed" in e for e in res.errors)
@@ -319,6 +399,7 @@ def test_an_uploaded_readme_is_indexed_like_any_document(tmp_path):
 
 # ---------- admin ----------
 
+
 def test_admin_password_check():
     # who may be an admin, lockouts and sessions: tests/test_admin_web.py
     assert password_ok("s3cret", "s3cret") and not password_ok("s3cret", "s3cre") and not password_ok("", "")
@@ -327,6 +408,6 @@ def test_admin_password_check():
 
 def test_the_highlighted_quote_reads_as_text_too():
     doc = _doc("Projektplan\n\n**Referencegruppen (RG)** Består af 8-12 personer.\n")
-    c = _citation(doc, "Referencegruppen (RG)** Består af 8-12 personer.")   # a sentence span can start inside bold
+    c = _citation(doc, "Referencegruppen (RG)** Består af 8-12 personer.")  # a sentence span can start inside bold
     block = sources_block((c,), {doc.source: doc}, 1, "da")
     assert "<mark>Referencegruppen (RG) Består af 8-12 personer.</mark>" in block and "**" not in block

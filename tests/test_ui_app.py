@@ -3,6 +3,7 @@
 the answer; questions queued behind the answer being made; ask again; the conversation
 restored from the browser; new and earlier chats; follow-ups keeping their own sources;
 feedback; the admin handlers' own checks; language updates and the document page."""
+
 import json
 import threading
 
@@ -11,10 +12,10 @@ import pytest
 
 from assistant.answer.base import Waiting
 from assistant.app.chat import Session
+from assistant.app.web import build_app, make_server
+from assistant.core.i18n import catalogue
 from assistant.index.indexer import build_index
 from assistant.pipeline.assistant import Assistant
-from assistant.core.i18n import catalogue
-from assistant.app.web import build_app, make_server
 
 QUESTION = "Hur många underskrifter fick namninsamlingen på några timmar?"
 
@@ -51,13 +52,13 @@ def bot(chat, i=-1):
 
 def test_app_builds_and_answers_several_members_at_once(app):
     _, demo = app
-    assert demo.title == "Minutes assistant"     # replaced in the browser by the member's language
+    assert demo.title == "Minutes assistant"  # replaced in the browser by the member's language
     loops = [f for f in demo.fns.values() if f.name == "on_work"]
-    assert len(loops) == 4 and len({f.concurrency_id for f in loops}) == 1      # Send, Enter, an example, ask again
+    assert len(loops) == 4 and len({f.concurrency_id for f in loops}) == 1  # Send, Enter, an example, ask again
     assert all(f.concurrency_limit >= 2 for f in loops)
     quick = [f for f in demo.fns.values() if f.name in ("on_ask", "on_example", "on_retry")]
     assert len(quick) == 4 and all(f.concurrency_limit is None and f.trigger_mode == "multiple" for f in quick)
-    assert not [f for f in demo.fns.values() if f.name in ("on_upload", "on_reindex", "on_signin")]   # admin: /admin
+    assert not [f for f in demo.fns.values() if f.name in ("on_upload", "on_reindex", "on_signin")]  # admin: /admin
 
 
 def test_admin_actions_run_one_at_a_time(app):
@@ -78,7 +79,7 @@ def test_bad_questions_show_the_message_and_run_nothing(app, monkeypatch):
     for text, expected in (("   \n ", "Skriv en fråga."), ("x" * 5000, "Frågan är för lång")):
         chat, stored, msg, notice = send(demo, sess, text)
         assert notice["visible"] and expected in notice["value"] and sess.conv["turns"] == []
-        assert chat == stored == msg == gr.skip()       # the chat as it was, what was typed stays
+        assert chat == stored == msg == gr.skip()  # the chat as it was, what was typed stays
     assert work(demo, sess) == [(gr.skip(),) * 3] and calls == [] and not sess.busy
 
 
@@ -98,7 +99,7 @@ def test_the_documents_found_show_then_the_answer_with_its_sources(app, monkeypa
     assistant, demo = app
     real = assistant.stream
 
-    def queued(question, **kw):   # the real stream, queued behind two other questions
+    def queued(question, **kw):  # the real stream, queued behind two other questions
         items = real(question, **kw)
         yield next(items)
         yield Waiting(ahead=2)
@@ -108,16 +109,16 @@ def test_the_documents_found_show_then_the_answer_with_its_sources(app, monkeypa
     sess = Session()
     states = ask(demo, sess, QUESTION)
     shown = [bot(s[0]) for s in states if isinstance(s[0], list)]
-    assert "Söker i dokumenten …" in shown[0] and states[0][2]["visible"]           # Stop shows while it works
+    assert "Söker i dokumenten …" in shown[0] and states[0][2]["visible"]  # Stop shows while it works
     found = shown[1]
     assert "Hittat i " in found and '<ul class="found-list">' in found and "Bättre arbetsvillkor" in found
-    assert "Svaret skrivs …" in found and "2 frågor före din i kön" in shown[2]       # Preview, then Waiting
+    assert "Svaret skrivs …" in found and "2 frågor före din i kön" in shown[2]  # Preview, then Waiting
     final = shown[-1]
     assert '<a class="cite" href="#a1-s1"' in final and 'id="a1-s1"' in final and "Källor" in final
-    assert 'class="answer-tools" id="a1-tools"' in final and "Hittat i" not in final   # the answer replaces the list
-    assert states[-1][2]["visible"] is False                                          # and Stop goes
+    assert 'class="answer-tools" id="a1-tools"' in final and "Hittat i" not in final  # the answer replaces the list
+    assert states[-1][2]["visible"] is False  # and Stop goes
     stored = [s[1] for s in states if isinstance(s[1], dict) and "turns" in s[1]]
-    assert len(stored) == 1 and stored[0]["turns"][0]["state"] == "done"           # stored once, when finished
+    assert len(stored) == 1 and stored[0]["turns"][0]["state"] == "done"  # stored once, when finished
     rec = stored[0]["turns"][0]["rec"]
     assert rec["question"] == QUESTION and rec["citations"][0]["n"] == 1 and rec["answer"].startswith("I dokumenten:")
     assert rec["citations"][0]["text"] in rec["answer"] and stored[0]["turns"][0]["html"] == final
@@ -141,8 +142,11 @@ def test_a_question_sent_while_answering_is_queued_then_answered(app, monkeypatc
     loop.start()
     assert started.wait(10)
     chat, stored, msg, _ = send(demo, sess, "Vem leder Helsesekretærforbundet i Delta?")
-    assert [m["role"] for m in chat] == ["user", "assistant"] * 2 and "I kön: besvaras när svaret ovanför är klart" in bot(chat)
-    assert work(demo, sess) == [(gr.skip(), gr.skip(), gr.skip())]    # its own loop leaves it to the one running
+    assert [m["role"] for m in chat] == [
+        "user",
+        "assistant",
+    ] * 2 and "I kön: besvaras när svaret ovanför är klart" in bot(chat)
+    assert work(demo, sess) == [(gr.skip(), gr.skip(), gr.skip())]  # its own loop leaves it to the one running
     release.set()
     loop.join(20)
     chat = first[-2][0]
@@ -168,13 +172,15 @@ def test_ask_again_asks_the_same_question_with_its_own_context(app, monkeypatch)
     ask(demo, sess, "Vem leder Helsesekretærforbundet i Delta?")
     seen = []
     real = assistant.query
-    monkeypatch.setattr(assistant, "query", lambda text, history, **kw: seen.append((text, list(history))) or real(text, history, **kw))
+    monkeypatch.setattr(
+        assistant, "query", lambda text, history, **kw: seen.append((text, list(history))) or real(text, history, **kw)
+    )
     chat, *_ = handler(demo, "on_retry").fn("1", sess, [], [], "", "", "sv")
     assert chat[-2] == {"role": "user", "content": QUESTION} and "Söker" in bot(chat)
     chat = work(demo, sess)[-2][0]
     assert len(chat) == 6 and "145 underskrifter" in bot(chat) and 'id="a3-s1"' in bot(chat)
-    assert seen == [(QUESTION, [])]       # asked as it was first: nothing before it to follow up
-    assert handler(demo, "on_retry").fn("99", sess, [], [], "", "", "sv") == (gr.skip(),) * 4   # no such answer
+    assert seen == [(QUESTION, [])]  # asked as it was first: nothing before it to follow up
+    assert handler(demo, "on_retry").fn("99", sess, [], [], "", "", "sv") == (gr.skip(),) * 4  # no such answer
     assert handler(demo, "on_retry").fn("<x>", sess, [], [], "", "", "sv") == (gr.skip(),) * 4
 
 
@@ -183,14 +189,16 @@ def test_the_conversation_comes_back_from_the_browser(app, monkeypatch):
     sess = Session()
     states = ask(demo, sess, QUESTION)
     stored = [s[1] for s in states if isinstance(s[1], dict) and "turns" in s[1]][-1]
-    stored = json.loads(json.dumps(stored))          # what the browser keeps: JSON
-    page = Session()                                 # the page reloaded: a new session
+    stored = json.loads(json.dumps(stored))  # what the browser keeps: JSON
+    page = Session()  # the page reloaded: a new session
     chat, again, *_ = handler(demo, "on_restore").fn(stored, [], page, "sv")
     assert chat == states[-2][0] and again["turns"] == stored["turns"]
     # a follow-up asked after the reload follows the stored answer
     seen = []
     real = assistant.query
-    monkeypatch.setattr(assistant, "query", lambda text, history, **kw: seen.append(list(history)) or real(text, history, **kw))
+    monkeypatch.setattr(
+        assistant, "query", lambda text, history, **kw: seen.append(list(history)) or real(text, history, **kw)
+    )
     ask(demo, page, "Och hur många timmar tog det?")
     assert seen == [[(QUESTION, stored["turns"][0]["rec"]["answer"])]]
     # something else in the browser's storage is no conversation: an empty chat
@@ -207,21 +215,32 @@ def test_new_chat_keeps_the_old_one_to_reopen_and_the_bin_forgets(app):
     chat, stored, past, radio, box, *_ = handler(demo, "on_new").fn(sess, [], "sv")
     assert chat == [] and stored["turns"] == [] and [p["id"] for p in past] == [first_id]
     from assistant.core.i18n import human_date
-    assert radio["choices"] == [(f"Hur många underskrifter fick namninsamlingen på några … · {human_date(past[0]['ts'][:10], 'sv')}",
-                                 first_id)] and radio["value"] is None
+
+    assert (
+        radio["choices"]
+        == [
+            (
+                f"Hur många underskrifter fick namninsamlingen på några … · {human_date(past[0]['ts'][:10], 'sv')}",
+                first_id,
+            )
+        ]
+        and radio["value"] is None
+    )
     assert box["visible"] and box["label"] == "Tidigare samtal (1)"
     ask(demo, sess, "Vem leder Helsesekretærforbundet i Delta?")
     chat, stored, past, radio, box, *_ = handler(demo, "on_open").fn(first_id, sess, past, "sv")
     assert "145 underskrifter" in bot(chat) and stored["id"] == first_id and sess.conv["id"] == first_id
-    assert len(past) == 1 and "Helsesekretærforbundet" in past[0]["turns"][0]["q"]    # the other one waits there now
+    assert len(past) == 1 and "Helsesekretærforbundet" in past[0]["turns"][0]["q"]  # the other one waits there now
     assert handler(demo, "on_open").fn("no-such-chat", sess, past, "sv")[0] == gr.skip()
     chat, stored, past2, *_ = handler(demo, "on_clear").fn(sess, past, "sv")
-    assert chat == [] and stored["turns"] == [] and past2 == past    # forgotten, not kept
+    assert chat == [] and stored["turns"] == [] and past2 == past  # forgotten, not kept
 
 
 def test_filters_that_exclude_everything_say_so(app):
     _, demo = app
-    chat = ask(demo, Session(), QUESTION, docs=["2021-09-14_da_projektplan-partnerskab-hk-rltn.md"], langs=["sv"])[-2][0]
+    chat = ask(demo, Session(), QUESTION, docs=["2021-09-14_da_projektplan-partnerskab-hk-rltn.md"], langs=["sv"])[-2][
+        0
+    ]
     assert 'class="abstained reason-filters"' in bot(chat) and "Inget dokument matchar dina filter" in bot(chat)
     summary = handler(demo, "on_filters").fn(["2021-09-14_da_projektplan-partnerskab-hk-rltn.md"], ["sv"], "", "", "sv")
     assert summary[0]["value"].endswith("Inga dokument matchar dina filter.") and summary[1]["visible"]
@@ -235,7 +254,12 @@ def test_thumbs_down_confirms_and_stores_a_reason_with_the_citations(app, settin
     ask(demo, sess, QUESTION)
     like = handler(demo, "on_like").fn
     box, msg, reason_row, fid = like(gr.LikeData(None, {"index": 1, "value": "", "liked": False}), sess, "da")
-    assert box["visible"] and "Tak! Din vurdering er gemt. Hvad var galt?" in msg["value"] and reason_row["visible"] and fid
+    assert (
+        box["visible"]
+        and "Tak! Din vurdering er gemt. Hvad var galt?" in msg["value"]
+        and reason_row["visible"]
+        and fid
+    )
     msg, reason_row, *_ = handler(demo, "on_reason").fn("Forkert kilde", fid, "da")
     assert msg["value"] == "Tak, det er gemt." and not reason_row["visible"]
     box, msg, reason_row, fid2 = like(gr.LikeData(None, {"index": 1, "value": "", "liked": True}), sess, "sv")
@@ -264,6 +288,7 @@ def test_the_api_answers_one_question_with_its_citations(app):
 class AdminRequest:
     """What Gradio hands an admin handler: the session cookie, the name its auth
     dependency gave, the client's address."""
+
     username = "admin"
     client = type("Client", (), {"host": "127.0.0.1"})()
     headers = {"accept-language": "sv"}
@@ -283,7 +308,7 @@ def test_admin_handlers_check_the_caller_themselves(settings, fake_embedder, tmp
     upload_file = tmp_path / "gradio" / "abc" / "2025-05-20_sv_nytt.txt"
     upload_file.parent.mkdir(parents=True)
     upload_file.write_text("Protokoll\n\nStyrelsen beslutade att sommarmötet hålls i Visby.\n", encoding="utf-8")
-    admin.upload_file_set.add(str(upload_file))        # as Gradio's upload route records it
+    admin.upload_file_set.add(str(upload_file))  # as Gradio's upload route records it
     upload, reindex, status = (handler(admin, n).fn for n in ("on_upload", "on_reindex", "on_status"))
     ended = "Din administratörssession har tagit slut. Ladda om sidan och logga in igen."
     for request in (AdminRequest(), AdminRequest("forged-token"), None):
@@ -321,16 +346,16 @@ def test_every_label_follows_the_page_language(app):
     english = {v for k, v in en.items() if isinstance(v, str) and v != sv[k]}
     on_load = handler(demo, "on_load").fn
 
-    class Request:   # what Gradio passes: headers and the address's query
+    class Request:  # what Gradio passes: headers and the address's query
         headers = {"accept-language": "en-US"}
-        query_params = {"admin": ""}   # the old way to the admin panel: nothing now
+        query_params = {"admin": ""}  # the old way to the admin panel: nothing now
 
     updates = on_load("sv", Request())
     texts = [str(u.get(key)) for u in updates for key in ("value", "label", "placeholder", "info") if u.get(key)]
     texts += [str(c[0]) for u in updates for c in u.get("choices") or []]
     assert any("Protokollassistenten" in x for x in texts) and not any("dministrat" in x for x in texts)
     assert not [x for x in texts if x in english or any(e in x for e in english if len(e) > 12)]
-    assert on_load("", Request())[1]["value"] == "en"     # no stored choice: the browser's language
+    assert on_load("", Request())[1]["value"] == "en"  # no stored choice: the browser's language
 
 
 def test_document_page_route(app, settings):

@@ -1,9 +1,11 @@
 """Answer backends by name (setting `answer_backend`). Each factory gets the index, the
 settings and a function that returns the shared LLM (created on first call only, and
 kept by the Assistant across re-indexing)."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from assistant.answer.base import Answerer, ExtractiveAnswerer
 from assistant.core.config import Settings

@@ -4,27 +4,29 @@ precomputed sentence embeddings), cites them, frames them in the question's lang
 and abstains when the best evidence is below a threshold calibrated on data.
 
 `build_chain` wires retrieval and an answerer into one LangChain (LCEL) runnable."""
+
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from assistant.ingest.chunking import clean_text, flat_list
+from assistant.answer.candidates import Admit
 from assistant.answer.citations import Citation, Passage, cite
+from assistant.answer.each_document import other_documents
+from assistant.answer.evidence import Evidence, rank_sentences, select_evidence
+from assistant.answer.guards import judge
+from assistant.answer.updates import newest_first
 from assistant.core.config import Settings
 from assistant.core.i18n import t
 from assistant.index.filters import Filters
-from assistant.answer.evidence import Evidence, rank_sentences, select_evidence
-from assistant.answer.candidates import Admit
-from assistant.answer.guards import judge
-from assistant.retrieval.hybrid import HybridRetriever, Retrieval
-from assistant.answer.updates import newest_first
-from assistant.answer.each_document import other_documents
 from assistant.index.store import SearchIndex
+from assistant.ingest.chunking import clean_text, flat_list
+from assistant.retrieval.hybrid import HybridRetriever, Retrieval
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,12 @@ class Answer:
     retrieval: Retrieval
     best_score: float
     latency_s: float = 0.0
-    backend: str = "extractive"     # the answerer that produced the text
-    note: str = ""                  # e.g. "LLM unreachable; extractive answer shown"
+    backend: str = "extractive"  # the answerer that produced the text
+    note: str = ""  # e.g. "LLM unreachable; extractive answer shown"
     dropped_citations: int = 0
-    grounding: dict = field(default_factory=dict)   # what the grounding check kept/dropped (LLM answers)
-    reason: str = ""                # why it abstained: "weak_evidence", "no_match", "filters", "model", ...
-    lead: str = ""                  # the grounded sentence in the member's language before the quotes, if any
+    grounding: dict = field(default_factory=dict)  # what the grounding check kept/dropped (LLM answers)
+    reason: str = ""  # why it abstained: "weak_evidence", "no_match", "filters", "model", ...
+    lead: str = ""  # the grounded sentence in the member's language before the quotes, if any
 
     def to_json(self) -> dict:
         return {
@@ -50,11 +52,30 @@ class Answer:
             "language": self.language,
             "answer": self.text,
             "abstained": self.abstained,
-            "citations": [{"n": c.n, "source": c.source, "title": c.title, "date": c.date, "heading": c.heading,
-                           "text": c.text, "start": c.start, "end": c.end} for c in self.citations],
-            "retrieved": [{"source": h.chunk.source, "text": h.chunk.text, "score": round(h.score, 6),
-                           "dense": round(h.dense, 4), "start": h.chunk.start, "end": h.chunk.end}
-                          for h in self.retrieval.hits],
+            "citations": [
+                {
+                    "n": c.n,
+                    "source": c.source,
+                    "title": c.title,
+                    "date": c.date,
+                    "heading": c.heading,
+                    "text": c.text,
+                    "start": c.start,
+                    "end": c.end,
+                }
+                for c in self.citations
+            ],
+            "retrieved": [
+                {
+                    "source": h.chunk.source,
+                    "text": h.chunk.text,
+                    "score": round(h.score, 6),
+                    "dense": round(h.dense, 4),
+                    "start": h.chunk.start,
+                    "end": h.chunk.end,
+                }
+                for h in self.retrieval.hits
+            ],
             "latency_s": round(self.latency_s, 4),
             "answerer": self.backend,
             "backend": self.backend,
@@ -76,6 +97,7 @@ class Answerer(Protocol):
 @dataclass(frozen=True)
 class Preview:
     """The first item of a stream: what retrieval found, shown before the answer is ready."""
+
     language: str
     retrieval: Retrieval
 
@@ -84,16 +106,26 @@ class Preview:
 class Waiting:
     """Streamed while the answer waits for the (single) language model: how many
     questions are ahead of this one."""
+
     ahead: int
 
 
 def passage_for(index: SearchIndex, ev: Evidence, n: int) -> Passage:
     doc = index.documents[ev.source]
-    return Passage(n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start:ev.end], ev.start, ev.end)
+    return Passage(
+        n, ev.source, doc.title, doc.date, doc.heading_at(ev.start), doc.text[ev.start : ev.end], ev.start, ev.end
+    )
 
 
-def quoted_answer(retrieval: Retrieval, best: float, passages: list[Passage], backend: str, lead: str = "",
-                  settings: Settings | None = None, **fields) -> Answer:
+def quoted_answer(
+    retrieval: Retrieval,
+    best: float,
+    passages: list[Passage],
+    backend: str,
+    lead: str = "",
+    settings: Settings | None = None,
+    **fields,
+) -> Answer:
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
     in the question's language's frame (after `lead`, a grounded sentence, if any). For a
     question about one country, passages about another are left out, and an answer whose
@@ -111,8 +143,19 @@ def quoted_answer(retrieval: Retrieval, best: float, passages: list[Passage], ba
     text = t(q.language, "answer_frame", quotes=quotes)
     cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
     lead = cited.text.split("\n\n", 1)[0] if lead else ""
-    return Answer(q.text, q.language, cited.text, False, cited.citations, retrieval, best, backend=backend,
-                  dropped_citations=cited.dropped_markers, lead=lead, **fields)
+    return Answer(
+        q.text,
+        q.language,
+        cited.text,
+        False,
+        cited.citations,
+        retrieval,
+        best,
+        backend=backend,
+        dropped_citations=cited.dropped_markers,
+        lead=lead,
+        **fields,
+    )
 
 
 def stream_answer(ans: Answer) -> Iterator[str | Answer]:
@@ -128,10 +171,22 @@ def abstain_text(language: str, reason: str = "") -> str:
 
 
 def abstention(retrieval: Retrieval, best: float, backend: str, reason: str = "", **fields) -> Answer:
-    reason = reason or ("filters" if retrieval.documents_searched == 0 else "no_match" if not retrieval.hits else "weak_evidence")
+    reason = reason or (
+        "filters" if retrieval.documents_searched == 0 else "no_match" if not retrieval.hits else "weak_evidence"
+    )
     q = retrieval.query
-    return Answer(q.text, q.language, abstain_text(q.language, reason), True, (), retrieval, best, backend=backend,
-                  reason=reason, **fields)
+    return Answer(
+        q.text,
+        q.language,
+        abstain_text(q.language, reason),
+        True,
+        (),
+        retrieval,
+        best,
+        backend=backend,
+        reason=reason,
+        **fields,
+    )
 
 
 class ExtractiveAnswerer:
@@ -142,14 +197,16 @@ class ExtractiveAnswerer:
     def __init__(self, index: SearchIndex, settings: Settings):
         self.index, self.s = index, settings
 
-    def evidence(self, retrieval: Retrieval, expanded: bool = False,
-                 topic_bonus: float = 0.0) -> tuple[list[Evidence], float]:
+    def evidence(
+        self, retrieval: Retrieval, expanded: bool = False, topic_bonus: float = 0.0
+    ) -> tuple[list[Evidence], float]:
         """Ranked candidate sentences and the best raw similarity (the abstention signal: the
         answer-type prior and `topic_bonus` only order sentences, they do not make evidence
         stronger)."""
         s = self.s
-        ranked = rank_sentences(retrieval, type_bonus=s.answer_type_bonus, expanded=expanded, topic_bonus=topic_bonus,
-                                admit=Admit.of(s))
+        ranked = rank_sentences(
+            retrieval, type_bonus=s.answer_type_bonus, expanded=expanded, topic_bonus=topic_bonus, admit=Admit.of(s)
+        )
         return ranked, max((ev.similarity for ev in ranked), default=float("-inf"))
 
     def heading_of(self, ev: Evidence) -> str:
@@ -165,10 +222,16 @@ class ExtractiveAnswerer:
             return abstention(retrieval, best, self.name)
         chosen = select_evidence(ranked, self.s.answer_max_sentences, self.s.sentence_margin)
         if self.s.rule_each_document:
-            chosen += other_documents(retrieval.query, ranked, {ev.source for ev in chosen},
-                                      self.s.answer_max_sentences - len(chosen), self.s.abstain_threshold,
-                                      topic_count=retrieval.topic_count, language_of=retrieval.document_language,
-                                      heading_of=self.heading_of)
+            chosen += other_documents(
+                retrieval.query,
+                ranked,
+                {ev.source for ev in chosen},
+                self.s.answer_max_sentences - len(chosen),
+                self.s.abstain_threshold,
+                topic_count=retrieval.topic_count,
+                language_of=retrieval.document_language,
+                heading_of=self.heading_of,
+            )
         passages = [passage_for(self.index, ev, 0) for ev in chosen]
         return quoted_answer(retrieval, best, self.newest_first(retrieval, passages), self.name, settings=self.s)
 
@@ -187,6 +250,7 @@ def make_prepare(retriever: HybridRetriever) -> Runnable:
     """First step of the chain: retrieve for the query.
 
     Input: {"query": Query, "k": int | None, "filters": Filters | None}."""
+
     def prepare(inp: dict) -> Retrieval:
         return retriever.retrieve(inp["query"], inp.get("k"), inp.get("filters") or Filters())
 
@@ -201,6 +265,7 @@ def build_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
 def build_stream_chain(prepare: Runnable, answerer: Answerer) -> Runnable:
     """The same chain for `.stream()`: yields a Preview (the evidence, as soon as
     retrieval is done), then the answer's text pieces, then the final Answer."""
+
     def answer_stream(inputs: Iterator[Retrieval]) -> Iterator[Preview | Waiting | str | Answer]:
         for retrieval in inputs:
             yield Preview(retrieval.query.language, retrieval)

@@ -9,6 +9,7 @@ Swedish, Danish, Norwegian and English, not words of any corpus.
 Neither is a sentence that carries no statement: a bare heading or title line ("Referat
 fra styremøte"), a line of times and dates only ("Kl. 10.15", "2024-11-06"), or a
 list's lead-in ("… följande:"). Such lines are context for the sentences below them."""
+
 from __future__ import annotations
 
 import re
@@ -20,24 +21,35 @@ from assistant.answer.grounding import MONTH_RE
 _IGNORE = re.compile(
     r"\b(?:ignore|disregard|forget|override|ignorera|strunta i|glöm|bortse från|ignorer|glem|se bort fra|"
     r"tilsidesæt|overse)\b[^.!?\n]{0,40}?\b(?:instructions?|prompts?|rules|system message|instruktion(?:er|erna)?|"
-    r"instruks(?:er|ene|jon(?:er|ene)?)?|instruktioner(?:ne)?|regler(?:na|ne)?|regl(?:er)?)\b", re.I)
+    r"instruks(?:er|ene|jon(?:er|ene)?)?|instruktioner(?:ne)?|regler(?:na|ne)?|regl(?:er)?)\b",
+    re.I,
+)
 # an imperative to answer or say something, opening a sentence: "Answer that …", "Svara att …", "Svar at …"
 _SAY_THAT = re.compile(
-    r"^\W*(?:please\s+|now\s+|nu\s+|snälla\s+|venligst\s+|vennligst\s+)?(?:answer|respond|reply|say|state|tell (?:the )?"
+    r"^\W*(?:please\s+|now\s+|nu\s+|snälla\s+|venligst\s+|vennligst\s+)?"
+    r"(?:answer|respond|reply|say|state|tell (?:the )?"
     r"(?:user|member|reader)s?|svara|säg|uppge|svar|sig|si|oppgi|angiv|opgiv)\b[^.!?\n]{0,20}?\b(?:that|att|at)\b",
-    re.I)
+    re.I,
+)
 # the model or assistant addressed or named as the reader: "You are an AI assistant", "Note to the AI:",
 # "Du er en sprogmodel", "som språkmodell ska du"
-_MODEL = r"(?:AI|A\.I\.|assistant|assistent(?:en)?|language model|LLM|chat ?bot|språkmodell(?:en)?|sprogmodel(?:len)?|model(?:l)?en)"
+_MODEL = (
+    r"(?:AI|A\.I\.|assistant|assistent(?:en)?|language model|LLM|chat ?bot|"
+    r"språkmodell(?:en)?|sprogmodel(?:len)?|model(?:l)?en)"
+)
 _ADDRESSED = re.compile(
     rf"\b(?:you are|you're|du är|du er|act as|agera som|fungera som|opptre som|optræd som)\s+(?:now\s+|nu\s+|nå\s+)?"
     rf"(?:an?|en|ett|et|the)?\s*{_MODEL}\b|"
     rf"\b(?:to|for|til|till|note to|besked till|beskjed til|besked til)\s+(?:the\s+|den\s+|det\s+)?{_MODEL}\s*:|"
     rf"\b(?:system prompt|systemprompt|system message|prompt injection)\b|"
-    rf"\bif you are (?:an?\s+)?{_MODEL}\b|\bom du är (?:en\s+)?{_MODEL}\b|\bhvis du er (?:en\s+)?{_MODEL}\b", re.I)
+    rf"\bif you are (?:an?\s+)?{_MODEL}\b|\bom du är (?:en\s+)?{_MODEL}\b|\bhvis du er (?:en\s+)?{_MODEL}\b",
+    re.I,
+)
 
 # a time ("kl. 10.15", "10:15", "09.00–09.30") or a date ("2024-11-06", "6/11", "14. sept. 2021")
-_STAMP = re.compile(rf"\b(?:kl|klockan|klokken|at)\.?\s*|\d{{1,4}}(?:[-./:]\d{{1,4}})*\.?|[–—-]|{MONTH_RE.pattern}", re.I)
+_STAMP = re.compile(
+    rf"\b(?:kl|klockan|klokken|at)\.?\s*|\d{{1,4}}(?:[-./:]\d{{1,4}})*\.?|[–—-]|{MONTH_RE.pattern}", re.I
+)
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -58,17 +70,18 @@ def is_bare_heading(sentence: str, headings: tuple[str, ...] = ()) -> bool:
     s = sentence.strip().strip("*_#").strip()
     if s in headings:
         return True
-    return (len(s.split()) <= 6 and "\n" not in s and not re.search(r"[\d,:;.!?…()]", s))
+    return len(s.split()) <= 6 and "\n" not in s and not re.search(r"[\d,:;.!?…()]", s)
 
 
 @dataclass(frozen=True)
 class Admit:
     """Which sentences may be candidates (the settings rule_instructions, rule_clean_candidates,
     rule_lead_in say which of the checks apply)."""
-    instructions: bool = True     # a sentence addressing the reader or a model is never one
-    clean: bool = True            # nor a bare heading or a line of times and dates
-    lead_in: bool = True          # nor a list's lead-in
-    min_words: int = 2            # nor a bare link or label (a table row always may be)
+
+    instructions: bool = True  # a sentence addressing the reader or a model is never one
+    clean: bool = True  # nor a bare heading or a line of times and dates
+    lead_in: bool = True  # nor a list's lead-in
+    min_words: int = 2  # nor a bare link or label (a table row always may be)
 
     @classmethod
     def of(cls, settings) -> "Admit":

@@ -1,6 +1,7 @@
 """Citations: a pure function from an answer text and the numbered source passages
 it was written from, to citation records. A marker that points at no source is
 removed from the text (and counted), so an invalid citation cannot be shown."""
+
 from __future__ import annotations
 
 import re
@@ -12,12 +13,13 @@ _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 @dataclass(frozen=True)
 class Passage:
     """A numbered source the answer may cite (n is 1-based)."""
+
     n: int
     source: str
     title: str
     date: str | None
     heading: str
-    text: str       # the quoted passage: exactly Document.text[start:end]
+    text: str  # the quoted passage: exactly Document.text[start:end]
     start: int
     end: int
 
@@ -67,7 +69,17 @@ def cite(answer: str, passages: list[Passage]) -> CitedAnswer:
         text = _MARKER.sub(repl, text)
     text = re.sub("\x00(\\d+)\x01", r"[\1]", text)
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
-    cites = tuple(Citation(new, by_n[old].source, by_n[old].title, by_n[old].date, by_n[old].heading,
-                           by_n[old].text, by_n[old].start, by_n[old].end)
-                  for old, new in sorted(order.items(), key=lambda kv: kv[1]))
+    cites = tuple(
+        Citation(
+            new,
+            by_n[old].source,
+            by_n[old].title,
+            by_n[old].date,
+            by_n[old].heading,
+            by_n[old].text,
+            by_n[old].start,
+            by_n[old].end,
+        )
+        for old, new in sorted(order.items(), key=lambda kv: kv[1])
+    )
     return CitedAnswer(text, cites, dropped)

@@ -2,6 +2,7 @@
 that may be candidates (candidates.py), ranked by their similarity to the question plus a
 small prior for the kind of answer it asks for (`rank_sentences`), and the best of them
 (`select_evidence`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,17 +16,22 @@ from assistant.retrieval.hybrid import Retrieval
 
 @dataclass(frozen=True)
 class Evidence:
-    hit_rank: int       # rank of the chunk in the retrieval
+    hit_rank: int  # rank of the chunk in the retrieval
     source: str
     start: int
     end: int
     text: str
-    score: float        # ranking score: similarity + answer-type prior
-    similarity: float   # cosine similarity to the question (or to it with its glossary terms, if higher)
+    score: float  # ranking score: similarity + answer-type prior
+    similarity: float  # cosine similarity to the question (or to it with its glossary terms, if higher)
 
 
-def rank_sentences(retrieval: Retrieval, type_bonus: float = 0.0, expanded: bool = False, topic_bonus: float = 0.0,
-                   admit: Admit = Admit()) -> list[Evidence]:
+def rank_sentences(
+    retrieval: Retrieval,
+    type_bonus: float = 0.0,
+    expanded: bool = False,
+    topic_bonus: float = 0.0,
+    admit: Admit = Admit(),
+) -> list[Evidence]:
     """All candidate sentences of the retrieved chunks, best first by similarity to the
     question plus `type_bonus` for a sentence of the kind the question asks for (a number for
     "how many", a name for "who"). `expanded`: the similarity is the better of the question's

@@ -10,12 +10,13 @@ are not facts; a currency code (SEK, NOK, DKK, EUR, €) is.
 
 Guarantee: the kept text contains no number, month, currency code or name that is not
 in a passage its sentence cites (numbers written as words are not recognised)."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from assistant.query.places import spellings
 
@@ -23,11 +24,18 @@ _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # a number: digits with optional thousands groups ("6 496", "6.496", "1,234,567") or decimals ("4,5")
 _NUMBER = re.compile(r"(?<![\w])\d+(?:[ \u00a0\u202f.,]\d+)*(?![\w])")
 _MONTHS = {
-    1: ("januari", "januar", "january", "jan"), 2: ("februari", "februar", "february", "feb"),
-    3: ("mars", "marts", "march", "mar"), 4: ("april", "apr"), 5: ("maj", "mai", "may"),
-    6: ("juni", "june", "jun"), 7: ("juli", "july", "jul"), 8: ("augusti", "august", "aug"),
-    9: ("september", "sept", "sep"), 10: ("oktober", "october", "okt", "oct"),
-    11: ("november", "nov"), 12: ("december", "desember", "dec", "des"),
+    1: ("januari", "januar", "january", "jan"),
+    2: ("februari", "februar", "february", "feb"),
+    3: ("mars", "marts", "march", "mar"),
+    4: ("april", "apr"),
+    5: ("maj", "mai", "may"),
+    6: ("juni", "june", "jun"),
+    7: ("juli", "july", "jul"),
+    8: ("augusti", "august", "aug"),
+    9: ("september", "sept", "sep"),
+    10: ("oktober", "october", "okt", "oct"),
+    11: ("november", "nov"),
+    12: ("december", "desember", "dec", "des"),
 }
 _MONTH_OF = {name: m for m, names in _MONTHS.items() for name in names}
 MONTH_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_MONTH_OF, key=len, reverse=True)) + r")\.?(?![\w])", re.I)
@@ -45,7 +53,7 @@ class Dropped:
 
 @dataclass(frozen=True)
 class Grounded:
-    text: str                      # the kept sentences, joined as they were
+    text: str  # the kept sentences, joined as they were
     kept: tuple[str, ...]
     dropped: tuple[Dropped, ...]
 
@@ -60,13 +68,13 @@ def _readings(raw: str) -> set[str]:
     parts = re.split(r"[ \u00a0\u202f.,]", raw)
     seps = re.findall(r"[ \u00a0\u202f.,]", raw)
     if len(parts) > 1 and all(len(p) == 3 for p in parts[1:]) and len(parts[0]) <= 3:
-        out = {"".join(parts).lstrip("0") or "0"}                 # thousands groups
+        out = {"".join(parts).lstrip("0") or "0"}  # thousands groups
         if len(parts) == 2 and seps[0] in ".,":
-            out.add(f"{parts[0]}.{parts[1]}")                      # "6.496" may also be a decimal
+            out.add(f"{parts[0]}.{parts[1]}")  # "6.496" may also be a decimal
         return out
     if len(parts) == 2 and seps[0] in ".,":
-        return {f"{parts[0].lstrip('0') or '0'}.{parts[1]}"}       # "4,5" -> 4.5
-    return {p.lstrip("0") or "0" for p in parts}                   # "3 juni 2025" etc.: separate numbers
+        return {f"{parts[0].lstrip('0') or '0'}.{parts[1]}"}  # "4,5" -> 4.5
+    return {p.lstrip("0") or "0" for p in parts}  # "3 juni 2025" etc.: separate numbers
 
 
 def number_groups(text: str) -> list[tuple[str, set[str]]]:
@@ -102,7 +110,7 @@ def _fact_months(text: str) -> set[int]:
     out = set()
     for m in MONTH_RE.finditer(text):
         word = m.group(1).lower()
-        near = re.search(r"\d\.?\s*$", text[:m.start()]) or re.match(r"\s*\d", text[m.end():])
+        near = re.search(r"\d\.?\s*$", text[: m.start()]) or re.match(r"\s*\d", text[m.end() :])
         if len(word) > 4 or near:
             out.add(_MONTH_OF[word])
     return out
@@ -121,7 +129,7 @@ def names(text: str) -> set[str]:
         w = m.group()
         if not w[0].isupper():
             continue
-        before = text[:m.start()].rstrip(" \t\"'“”«»(")
+        before = text[: m.start()].rstrip(" \t\"'“”«»(")
         at_start = not before or before[-1] in ".!?:;\n]"
         acronym = sum(c.isupper() for c in w) >= 2
         if (acronym or not at_start) and w.lower() not in _MONTH_OF:
@@ -142,14 +150,14 @@ def split_sentences(text: str) -> list[str]:
     a quotation “…” with its markers is one unit."""
     out: list[str] = []
     for k, part in enumerate(_QUOTE.split(text.strip())):
-        if k % 2:                              # a quotation
+        if k % 2:  # a quotation
             out.append(part.strip())
             continue
         for piece in _SENTENCE_END.split(part.strip()):
             if not piece.strip():
                 continue
             lead = re.match(r"^((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(.*)$", piece, re.S)
-            if lead and out:                  # "… 2025. [1]" -> marker belongs to the previous sentence
+            if lead and out:  # "… 2025. [1]" -> marker belongs to the previous sentence
                 out[-1] = out[-1] + " " + lead.group(1).strip()
                 piece = lead.group(2)
             if piece.strip():

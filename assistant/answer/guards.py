@@ -5,10 +5,11 @@ how-many question by one that is not only a sum of money (quantities.py): other 
 about the topic, not the figure asked for, and quoted with citations they still look like
 an answer. None left is an abstention ("no_number"). Pure function over the quotes' texts,
 best first."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from assistant.query.quantities import states_quantity
 from assistant.query.query import Query
@@ -16,8 +17,8 @@ from assistant.query.query import Query
 
 @dataclass(frozen=True)
 class Verdict:
-    keep: tuple[bool, ...]   # which quotes may be shown, in the order given
-    reason: str = ""         # set when none may: "no_number"
+    keep: tuple[bool, ...]  # which quotes may be shown, in the order given
+    reason: str = ""  # set when none may: "no_number"
 
     @property
     def all_kept(self) -> bool:

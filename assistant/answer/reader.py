@@ -16,39 +16,48 @@ grouped by passage, budgeted in the model's own tokens.
 A who-wrote question is answered without the model: the byline or signature of the
 document retrieval ranks first (evidence.first_byline, guards.py; backend "selector→byline").
 Any model failure or timeout gives the extractive answer with a visible note."""
+
 from __future__ import annotations
 
 import dataclasses
 import logging
 import re
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from assistant.answer.base import Answer, ExtractiveAnswerer, Waiting, abstention, passage_for, quoted_answer, stream_answer
+from assistant.answer.base import (
+    Answer,
+    ExtractiveAnswerer,
+    Waiting,
+    abstention,
+    passage_for,
+    quoted_answer,
+    stream_answer,
+)
 from assistant.answer.candidates import Admit, is_lead_in
-from assistant.ingest.chunking import clean_text, flat_list
 from assistant.answer.citations import Passage, cite
-from assistant.core.config import Settings
-from assistant.core.i18n import t
+from assistant.answer.each_document import other_documents
 from assistant.answer.evidence import Evidence, select_evidence
 from assistant.answer.grounding import check_grounding
 from assistant.answer.guards import judge
-from assistant.core.lang import detect_language
-from assistant.models.llm import LLMStopped, LLMTimeout, within_deadline
-from assistant.core.prompting import render
-from assistant.retrieval.hybrid import Retrieval
 from assistant.answer.selection import ids_grammar, labels, parse_selection
-from assistant.answer.each_document import other_documents
+from assistant.core.config import Settings
+from assistant.core.i18n import t
+from assistant.core.lang import detect_language
+from assistant.core.prompting import render
 from assistant.index.store import SearchIndex
+from assistant.ingest.chunking import clean_text, flat_list
+from assistant.models.llm import LLMStopped, LLMTimeout, within_deadline
+from assistant.retrieval.hybrid import Retrieval
 
 LANGUAGE_NAMES = {"sv": "Swedish", "da": "Danish", "no": "Norwegian (bokmål)", "en": "English"}
 
 
 log = logging.getLogger(__name__)
-
 
 
 def neighbours(retrieval: Retrieval, ev: Evidence, admit: Admit = Admit()) -> list[Evidence]:
@@ -59,15 +68,25 @@ def neighbours(retrieval: Retrieval, ev: Evidence, admit: Admit = Admit()) -> li
     if (ev.start, ev.end) not in spans:
         return [ev]
     i = spans.index((ev.start, ev.end))
-    return [ev if j == i else Evidence(ev.hit_rank, ev.source, *spans[j], texts[j], float("nan"), float("nan"))
-            for j in range(max(0, i - 1), min(len(spans), i + 2))
-            if j == i or admit(texts[j], (chunk.title, *chunk.headings))]
+    return [
+        ev if j == i else Evidence(ev.hit_rank, ev.source, *spans[j], texts[j], float("nan"), float("nan"))
+        for j in range(max(0, i - 1), min(len(spans), i + 2))
+        if j == i or admit(texts[j], (chunk.title, *chunk.headings))
+    ]
 
 
-def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evidence], budget: int,
-                     count: Callable[[str], int], max_seeds: int = 6, max_sentences: int = 9,
-                     admit: Callable[[Evidence], bool] = lambda e: True,
-                     context_seeds: int | None = None, context: Admit = Admit(lead_in=False)) -> tuple[list[Passage], str]:
+def compact_evidence(
+    index: SearchIndex,
+    retrieval: Retrieval,
+    ranked: list[Evidence],
+    budget: int,
+    count: Callable[[str], int],
+    max_seeds: int = 6,
+    max_sentences: int = 9,
+    admit: Callable[[Evidence], bool] = lambda e: True,
+    context_seeds: int | None = None,
+    context: Admit = Admit(lead_in=False),
+) -> tuple[list[Passage], str]:
     """Best sentences, the first `context_seeds` (default: all) with their neighbours, in
     document order per passage, numbered 1..N, as many seeds as fit in `budget` tokens; a
     neighbour is shown only if `admit` lets it. Returns (numbered passages, prompt block)."""
@@ -80,7 +99,7 @@ def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evid
         if chosen and (used + cost > budget or len(chosen) + len(group) > max_sentences):
             if (ev.hit_rank, ev.start) in chosen or used + count(ev.text) + 3 > budget or len(chosen) >= max_sentences:
                 continue
-            group, cost = [ev], count(ev.text) + 3     # the seed alone still fits
+            group, cost = [ev], count(ev.text) + 3  # the seed alone still fits
         used += cost
         chosen.update({(e.hit_rank, e.start): e for e in group})
     passages: list[Passage] = []
@@ -102,8 +121,15 @@ def compact_evidence(index: SearchIndex, retrieval: Retrieval, ranked: list[Evid
 class LLMReader:
     """`mode` is "selector" or "writer"."""
 
-    def __init__(self, index: SearchIndex, settings: Settings, chat_model: BaseChatModel, mode: str = "selector",
-                 count_tokens: Callable[[str], int] | None = None, restate: bool | None = None):
+    def __init__(
+        self,
+        index: SearchIndex,
+        settings: Settings,
+        chat_model: BaseChatModel,
+        mode: str = "selector",
+        count_tokens: Callable[[str], int] | None = None,
+        restate: bool | None = None,
+    ):
         if mode not in ("selector", "writer"):
             raise ValueError(f"mode must be selector or writer, not {mode!r}")
         self.index, self.s, self.llm, self.mode, self.name = index, settings, chat_model, mode, mode
@@ -153,11 +179,21 @@ class LLMReader:
             return self._write(retrieval, ranked, best, passages, block, deadline)
         except Exception as e:  # model failure, timeout or stop: the extractive answer, said so in a short note
             ans = self.fallback.answer_from(retrieval, ranked, best)
-            note = "note_timeout" if isinstance(e, LLMTimeout) else "note_stopped" if isinstance(e, LLMStopped) else "note_failed"
+            note = (
+                "note_timeout"
+                if isinstance(e, LLMTimeout)
+                else "note_stopped"
+                if isinstance(e, LLMStopped)
+                else "note_failed"
+            )
             if note == "note_failed":
                 log.warning("the language model failed: %s: %s", e.__class__.__name__, str(e)[:300])
-            return dataclasses.replace(ans, note=t(retrieval.query.language, note), backend=f"{self.name}→extractive",
-                                       grounding={"error": f"{e.__class__.__name__}: {str(e)[:120]}"})
+            return dataclasses.replace(
+                ans,
+                note=t(retrieval.query.language, note),
+                backend=f"{self.name}→extractive",
+                grounding={"error": f"{e.__class__.__name__}: {str(e)[:120]}"},
+            )
 
     def shown_evidence(self, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
         """What the model is shown: (numbered passages, prompt block, abstention reason).
@@ -174,10 +210,21 @@ class LLMReader:
                 return [], "", verdict.reason
             seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
             admit = lambda e: judge(retrieval.query, [e.text], self.s.rule_quantity).all_kept  # noqa: E731
-        return (*compact_evidence(self.index, retrieval, seeds, self.s.llm_evidence_tokens, self.count, self.s.reader_seeds,
-                                  max_sentences=self.s.reader_max_sentences, admit=admit,
-                                  context_seeds=self.s.reader_context_seeds,
-                                  context=dataclasses.replace(Admit.of(self.s), lead_in=False)), "")
+        return (
+            *compact_evidence(
+                self.index,
+                retrieval,
+                seeds,
+                self.s.llm_evidence_tokens,
+                self.count,
+                self.s.reader_seeds,
+                max_sentences=self.s.reader_max_sentences,
+                admit=admit,
+                context_seeds=self.s.reader_context_seeds,
+                context=dataclasses.replace(Admit.of(self.s), lead_in=False),
+            ),
+            "",
+        )
 
     def stream(self, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
         """The answer is only shown once verified, so it streams after the model has
@@ -189,31 +236,57 @@ class LLMReader:
 
     def _select(self, retrieval, ranked, best, passages, block, deadline) -> Answer:
         q = retrieval.query
-        kw: dict[str, Any] = ({"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10}
-                              if self.constrained else {})
-        system, user = render("reader_select_system"), render("reader_select_user", question=q.search_text, evidence=block)
+        kw: dict[str, Any] = (
+            {"grammar": ids_grammar(len(passages)), "logprobs": True, "top_logprobs": 10} if self.constrained else {}
+        )
+        system, user = (
+            render("reader_select_system"),
+            render("reader_select_user", question=q.search_text, evidence=block),
+        )
         out, meta = self._invoke(system, user, deadline, max_tokens=12, **kw)
         sel = parse_selection(out, meta.get("logprobs"), len(passages), self.s.reader_second_ratio)
-        diag = {"evidence": len(passages), "p_none": round(sel.p_none, 4), "ids": list(sel.ids),
-                "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()}, **_tokens(meta)}
-        chosen = [passages[i - 1] for i in sel.ids  # a lead-in is shown as context only
-                  if not (self.s.rule_lead_in and is_lead_in(passages[i - 1].text))]
+        diag = {
+            "evidence": len(passages),
+            "p_none": round(sel.p_none, 4),
+            "ids": list(sel.ids),
+            "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()},
+            **_tokens(meta),
+        }
+        chosen = [
+            passages[i - 1]
+            for i in sel.ids  # a lead-in is shown as context only
+            if not (self.s.rule_lead_in and is_lead_in(passages[i - 1].text))
+        ]
         if not chosen or sel.p_none > self.s.reader_max_p_none:
             return dataclasses.replace(abstention(retrieval, best, self.name, "model"), grounding=diag)
         picked = len(chosen)
-        if self.s.rule_each_document:   # "the documents", two years or countries: each one's best sentence too
-            chosen += [passage_for(self.index, ev, 0) for ev in other_documents(
-                q, ranked, {p.source for p in chosen}, self.s.answer_max_sentences - len(chosen),
-                self.s.abstain_threshold, frozenset(p.source for p in passages), retrieval.topic_count,
-                retrieval.document_language, self.fallback.heading_of)]
+        if self.s.rule_each_document:  # "the documents", two years or countries: each one's best sentence too
+            chosen += [
+                passage_for(self.index, ev, 0)
+                for ev in other_documents(
+                    q,
+                    ranked,
+                    {p.source for p in chosen},
+                    self.s.answer_max_sentences - len(chosen),
+                    self.s.abstain_threshold,
+                    frozenset(p.source for p in passages),
+                    retrieval.topic_count,
+                    retrieval.document_language,
+                    self.fallback.heading_of,
+                )
+            ]
         if self.s.reader_add_extractive:  # then what the extractive ranking quotes from the same document(s)
             seen, docs = {(p.source, p.start) for p in chosen}, {p.source for p in chosen}
             for ev in select_evidence(ranked, len(ranked), self.s.sentence_margin):
-                if len(chosen) < self.s.answer_max_sentences and ev.source in docs and (ev.source, ev.start) not in seen:
+                if (
+                    len(chosen) < self.s.answer_max_sentences
+                    and ev.source in docs
+                    and (ev.source, ev.start) not in seen
+                ):
                     chosen.append(passage_for(self.index, ev, 0))
                     seen.add((ev.source, ev.start))
         newest = self.fallback.newest_first(retrieval, chosen)
-        updated = newest != chosen    # a later document updates the pick: it leads, the older one follows
+        updated = newest != chosen  # a later document updates the pick: it leads, the older one follows
         if updated:
             chosen, picked = newest, picked + 1
             diag["updated"] = True
@@ -231,8 +304,13 @@ class LLMReader:
         numbered = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
         quotes = "\n".join(f"“{flat_list(clean_text(p.text))}”" for p in chosen)
         ask = render("reader_restate_turn", language_name=LANGUAGE_NAMES[q.language], quotes=quotes)
-        out, _ = self._call(system, user, deadline, turns=(AIMessage(reply), HumanMessage(ask)),
-                            max_tokens=self.s.reader_restate_max_tokens)
+        out, _ = self._call(
+            system,
+            user,
+            deadline,
+            turns=(AIMessage(reply), HumanMessage(ask)),
+            max_tokens=self.s.reader_restate_max_tokens,
+        )
         first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()
         first = re.sub(r"\s*\[\d+\]", "", first).strip()
         if len(first.split()) < 3 or detect_language(first) != q.language:
@@ -244,29 +322,51 @@ class LLMReader:
     def _write(self, retrieval, ranked, best, passages, block, deadline) -> Answer:
         q = retrieval.query
         name = LANGUAGE_NAMES[q.language]
-        out, meta = self._call(render("reader_write_system"),
-                               render("reader_write_user", question=q.search_text, evidence=block, language_name=name),
-                               deadline, max_tokens=self.s.reader_write_max_tokens)
+        out, meta = self._call(
+            render("reader_write_system"),
+            render("reader_write_user", question=q.search_text, evidence=block, language_name=name),
+            deadline,
+            max_tokens=self.s.reader_write_max_tokens,
+        )
         if not out.strip() or out.strip().upper().startswith("NONE"):
-            return dataclasses.replace(abstention(retrieval, best, self.name, "model"),
-                                       grounding={"evidence": len(passages), **_tokens(meta)})
+            return dataclasses.replace(
+                abstention(retrieval, best, self.name, "model"), grounding={"evidence": len(passages), **_tokens(meta)}
+            )
         g = check_grounding(out, {p.n: p.text for p in passages})
-        diag = {"evidence": len(passages), "kept": len(g.kept), **_tokens(meta),
-                "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in g.dropped]}
+        diag = {
+            "evidence": len(passages),
+            "kept": len(g.kept),
+            **_tokens(meta),
+            "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in g.dropped],
+        }
         if not g.kept:
             ans = self.fallback.answer_from(retrieval, ranked, best)
-            return dataclasses.replace(ans, note=t(q.language, "note_unverified"), backend=f"{self.name}→extractive",
-                                       grounding=diag)
+            return dataclasses.replace(
+                ans, note=t(q.language, "note_unverified"), backend=f"{self.name}→extractive", grounding=diag
+            )
         cited = cite(g.text, passages)
-        return Answer(q.text, q.language, cited.text, False, cited.citations, retrieval, best, backend=self.name,
-                      dropped_citations=cited.dropped_markers, grounding=diag)
+        return Answer(
+            q.text,
+            q.language,
+            cited.text,
+            False,
+            cited.citations,
+            retrieval,
+            best,
+            backend=self.name,
+            dropped_citations=cited.dropped_markers,
+            grounding=diag,
+        )
 
 
 def _tokens(meta: dict) -> dict:
     """Prompt tokens (evaluated + reused from the cache) and generated tokens of a call."""
     t = meta.get("timings") or {}
-    return {"prompt_tokens": t.get("prompt_n", 0) + t.get("cache_n", 0), "prompt_evaluated": t.get("prompt_n", 0),
-            "generated_tokens": t.get("predicted_n", 0)}
+    return {
+        "prompt_tokens": t.get("prompt_n", 0) + t.get("cache_n", 0),
+        "prompt_evaluated": t.get("prompt_n", 0),
+        "generated_tokens": t.get("predicted_n", 0),
+    }
 
 
 def _tiktoken_count() -> Callable[[str], int]:

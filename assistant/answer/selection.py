@@ -3,6 +3,7 @@ labels, and the reading of its choice from the token probabilities. Pure functio
 
 Up to nine sentences are labelled 1..9; more are labelled A, B, C, … (quoted JSON strings).
 Either way a label is one token, so one token position carries the choice."""
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,12 @@ def ids_grammar(n: int, max_ids: int = 2) -> str:
 
 @dataclass(frozen=True)
 class Selection:
-    ids: tuple[int, ...]         # chosen sentence numbers (1..n), best first
-    p_none: float                # probability the model gave to the empty list
-    p_ids: dict                  # sentence number -> probability as the first id
+    ids: tuple[int, ...]  # chosen sentence numbers (1..n), best first
+    p_none: float  # probability the model gave to the empty list
+    p_ids: dict  # sentence number -> probability as the first id
 
 
-_OPEN = (" [", "[", ' ["', '["')          # the list opens with an id next
+_OPEN = (" [", "[", ' ["', '["')  # the list opens with an id next
 _EMPTY = (" []", "[]")
 
 
@@ -54,7 +55,7 @@ def parse_selection(text: str, logprobs: dict | None, n: int, second_ratio: floa
     p_open = sum(v for tok, v in top.items() if tok.strip() in ("[", '["'))
     p_none = p_none / (p_none + p_open) if p_none + p_open > 0 else (0.0 if said else 1.0)
     firsts: dict[int, float] = {}
-    for t in toks[k + 1].get("top_logprobs", []):       # a label, or a label with its opening quote ('"L')
+    for t in toks[k + 1].get("top_logprobs", []):  # a label, or a label with its opening quote ('"L')
         x = t["token"].strip().lstrip('"')
         if x in number:
             firsts[number[x]] = firsts.get(number[x], 0.0) + math.exp(t["logprob"])

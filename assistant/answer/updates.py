@@ -8,6 +8,7 @@ states a number or date the quote does not. The answer then leads with the newes
 statement and keeps the older one after it; each citation carries its document's date
 (shown with the sources), so a member sees which is current. Nothing is picked silently:
 both stay. The dates are not written into the answer text: every date in it is quoted."""
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,9 @@ def _sentence_vector(retrieval: Retrieval, p: Passage) -> np.ndarray | None:
     return None
 
 
-def newer_statement(index: SearchIndex, retrieval: Retrieval, quote: Passage, min_similarity: float,
-                    pool: int = 20) -> Newer | None:
+def newer_statement(
+    index: SearchIndex, retrieval: Retrieval, quote: Passage, min_similarity: float, pool: int = 20
+) -> Newer | None:
     """The statement of a later document that updates `quote`, or None."""
     date = index.documents[quote.source].date if quote.source in index.documents else None
     vec = _sentence_vector(retrieval, quote)
@@ -49,7 +51,7 @@ def newer_statement(index: SearchIndex, retrieval: Retrieval, quote: Passage, mi
     facts = numbers(quote.text)
     best: Newer | None = None
     keys = [key for key, _ in index.dense(vec, pool, Filters(year_from=int(date[:4])))]
-    for key, chunk, svecs in zip(keys, index.chunks(keys), index.sentence_vectors(keys)):
+    for chunk, svecs in zip(index.chunks(keys), index.sentence_vectors(keys)):
         later = index.documents[chunk.source].date if chunk.source in index.documents else None
         if chunk.source == quote.source or not later or later <= date or not len(svecs):
             continue
@@ -65,7 +67,9 @@ def newer_statement(index: SearchIndex, retrieval: Retrieval, quote: Passage, mi
     return best
 
 
-def newest_first(index: SearchIndex, retrieval: Retrieval, passages: list[Passage], min_similarity: float) -> list[Passage]:
+def newest_first(
+    index: SearchIndex, retrieval: Retrieval, passages: list[Passage], min_similarity: float
+) -> list[Passage]:
     """`passages` led by the statement that updates the first one, when a later document has one."""
     if not passages:
         return passages

@@ -5,6 +5,7 @@ upload cache, the index status table and the re-index report, all localized.
 The admin panel is its own page (`/admin`, see `admin_web.py`). With no password set
 (`admin_password` / ASSISTANT_ADMIN_PASSWORD) there is no admin at all, whatever address
 the server listens on."""
+
 from __future__ import annotations
 
 import hmac
@@ -15,14 +16,14 @@ import threading
 import time
 import unicodedata
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
-from assistant.ingest.loaders import SUPPORTED
 from assistant.core.i18n import human_date, language_name, t
+from assistant.ingest.loaders import SUPPORTED
 
-PREVIOUS_DIR = ".previous"   # old versions of replaced files (hidden: the indexer skips it)
+PREVIOUS_DIR = ".previous"  # old versions of replaced files (hidden: the indexer skips it)
 log = logging.getLogger("assistant.admin")
 
 
@@ -32,12 +33,13 @@ def password_ok(configured_password: str, given: str | None) -> bool:
 
 # ---------- failed sign-ins ----------
 
+
 @dataclass
 class _Failures:
-    count: int = 0          # failures in a row (since the last lockout or success)
-    lockouts: int = 0       # lockouts so far; each one lasts twice as long as the one before
-    until: float = 0.0      # locked until this time
-    last: float = 0.0       # time of the last failure
+    count: int = 0  # failures in a row (since the last lockout or success)
+    lockouts: int = 0  # lockouts so far; each one lasts twice as long as the one before
+    until: float = 0.0  # locked until this time
+    last: float = 0.0  # time of the last failure
 
 
 class SignInGuard:
@@ -48,19 +50,27 @@ class SignInGuard:
     addresses). A success clears its address's count; `forget_s` without a failure
     forgets an address. Thread-safe; `clock` is injectable for tests."""
 
-    def __init__(self, per_address: int = 5, overall: int = 20, window_s: float = 600.0, lockout_s: float = 60.0,
-                 max_lockout_s: float = 3600.0, forget_s: float = 3600.0, max_addresses: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        per_address: int = 5,
+        overall: int = 20,
+        window_s: float = 600.0,
+        lockout_s: float = 60.0,
+        max_lockout_s: float = 3600.0,
+        forget_s: float = 3600.0,
+        max_addresses: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.per_address, self.overall, self.window_s = per_address, overall, window_s
         self.lockout_s, self.max_lockout_s, self.forget_s = lockout_s, max_lockout_s, forget_s
         self.max_addresses, self.clock = max_addresses, clock
         self._by_address: dict[str, _Failures] = {}
-        self._recent: deque[float] = deque()        # times of failures from any address, within window_s
-        self._all = _Failures()                     # the overall lockout (count unused)
+        self._recent: deque[float] = deque()  # times of failures from any address, within window_s
+        self._all = _Failures()  # the overall lockout (count unused)
         self._lock = threading.Lock()
 
     def _lockout(self, f: _Failures, now: float) -> float:
-        wait = min(self.max_lockout_s, self.lockout_s * 2 ** f.lockouts)
+        wait = min(self.max_lockout_s, self.lockout_s * 2**f.lockouts)
         f.lockouts += 1
         f.until, f.count = now + wait, 0
         return wait
@@ -70,7 +80,7 @@ class SignInGuard:
             self._recent.popleft()
         if self._all.lockouts and now - self._all.last > self.forget_s and now >= self._all.until:
             self._all = _Failures()
-        if len(self._by_address) > self.max_addresses:   # many addresses: forget the quiet ones, then the oldest
+        if len(self._by_address) > self.max_addresses:  # many addresses: forget the quiet ones, then the oldest
             for addr, f in sorted(self._by_address.items(), key=lambda kv: kv[1].last):
                 if len(self._by_address) <= self.max_addresses // 2:
                     break
@@ -103,8 +113,12 @@ class SignInGuard:
             if len(self._recent) >= self.overall:
                 self._recent.clear()
                 overall = self._lockout(self._all, now)
-                log.warning("admin sign-in: %d failed attempts within %.0f s from all addresses; everyone waits %.0f s",
-                            self.overall, self.window_s, overall)
+                log.warning(
+                    "admin sign-in: %d failed attempts within %.0f s from all addresses; everyone waits %.0f s",
+                    self.overall,
+                    self.window_s,
+                    overall,
+                )
                 wait = max(wait, overall)
             return wait
 
@@ -115,13 +129,14 @@ class SignInGuard:
 
 # ---------- sessions ----------
 
+
 class AdminSessions:
     """Signed-in admins: random tokens (kept in the server's memory only, so a restart
     signs everyone out), each valid until `ttl_s` after its last use."""
 
     def __init__(self, ttl_s: float = 8 * 3600.0, clock: Callable[[], float] = time.monotonic):
         self.ttl_s, self.clock = ttl_s, clock
-        self._tokens: dict[str, float] = {}      # token -> expiry
+        self._tokens: dict[str, float] = {}  # token -> expiry
         self._lock = threading.Lock()
 
     def create(self) -> str:
@@ -156,7 +171,7 @@ ADMIN_USER = "admin"
 class SignIn:
     ok: bool
     token: str = ""
-    wait_s: float = 0.0     # > 0: locked out, the password was not even checked
+    wait_s: float = 0.0  # > 0: locked out, the password was not even checked
 
 
 @dataclass
@@ -186,8 +201,9 @@ class AdminGate:
             log.info("admin signed in from %s", address)
             return SignIn(True, self.sessions.create())
         wait = self.guard.failed(address)
-        log.warning("admin sign-in from %s: wrong password%s", address,
-                    f"; locked out for {wait:.0f} s" if wait else "")
+        log.warning(
+            "admin sign-in from %s: wrong password%s", address, f"; locked out for {wait:.0f} s" if wait else ""
+        )
         return SignIn(False, wait_s=wait)
 
     def user(self, token: str | None) -> str | None:
@@ -231,13 +247,14 @@ def safe_filename(name: str) -> str:
 
 @dataclass(frozen=True)
 class UploadResult:
-    saved: list[str]        # names written into the corpus (new, renamed or replaced)
-    errors: list[str]       # one message per refused file
-    lines: list[str]        # every outcome in upload order, for the log
+    saved: list[str]  # names written into the corpus (new, renamed or replaced)
+    errors: list[str]  # one message per refused file
+    lines: list[str]  # every outcome in upload order, for the log
 
 
-def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, max_mb: float, replace: bool = False,
-                 lang: str = "en") -> UploadResult:
+def save_uploads(
+    files: list[tuple[str, bytes]], corpus_dir: Path, max_mb: float, replace: bool = False, lang: str = "en"
+) -> UploadResult:
     """files: (original name, content). Each file is checked on its own. An existing file
     is never overwritten silently: same content -> unchanged; other content -> refused,
     unless `replace`, which moves the old version to corpus/.previous/ first."""
@@ -248,7 +265,7 @@ def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, max_mb: float
             try:
                 fname = safe_filename(name)
             except UploadError:
-                raise UploadError(t(lang, "up_badname", name=name))
+                raise UploadError(t(lang, "up_badname", name=name)) from None
             ext = Path(fname).suffix.lower()
             if ext not in SUPPORTED:
                 raise UploadError(t(lang, "up_type", name=name, ext=ext, allowed=", ".join(SUPPORTED)))
@@ -291,8 +308,14 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def read_uploads(paths: Iterable[str], cache_dir: Path | str, uploaded: set[str] | None, max_mb: float,
-                 lang: str = "en", who: str = "?") -> tuple[list[tuple[str, bytes]], list[str]]:
+def read_uploads(
+    paths: Iterable[str],
+    cache_dir: Path | str,
+    uploaded: set[str] | None,
+    max_mb: float,
+    lang: str = "en",
+    who: str = "?",
+) -> tuple[list[tuple[str, bytes]], list[str]]:
     """The files an upload request names, as (original name, content), and one message
     per refused file. Only files Gradio itself stored in its upload cache are read: the
     path must lie inside `cache_dir` after resolving links, be a regular file and not a
@@ -307,12 +330,19 @@ def read_uploads(paths: Iterable[str], cache_dir: Path | str, uploaded: set[str]
         name = path.name or str(raw)
         try:
             real = path.resolve(strict=True)
-            ok = (path.is_absolute() and not path.is_symlink() and real.is_file() and _inside(real, root)
-                  and (uploaded is None or str(raw) in uploaded or str(real) in uploaded))
+            ok = (
+                path.is_absolute()
+                and not path.is_symlink()
+                and real.is_file()
+                and _inside(real, root)
+                and (uploaded is None or str(raw) in uploaded or str(real) in uploaded)
+            )
         except (OSError, RuntimeError, ValueError):
             ok = False
         if not ok:
-            log.warning("admin upload from %s refused: %r is not a file uploaded to this app (cache %s)", who, str(raw), root)
+            log.warning(
+                "admin upload from %s refused: %r is not a file uploaded to this app (cache %s)", who, str(raw), root
+            )
             refused.append(t(lang, "up_refused", name=name))
             continue
         size = real.stat().st_size
@@ -327,20 +357,38 @@ def index_status(index, lang: str = "en") -> str:
     """Markdown: counts, model, last build, and one row per document (human title first)."""
     m = index.manifest
     cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    rows = "\n".join(f"| {cell(d['title'][:60])} | {human_date(d.get('date'), lang)} | {language_name(d['language'], lang)} "
-                     f"| {d['n_chunks']} | {cell(s)} |" for s, d in m["documents"].items())
+    rows = "\n".join(
+        f"| {cell(d['title'][:60])} | {human_date(d.get('date'), lang)} | {language_name(d['language'], lang)} "
+        f"| {d['n_chunks']} | {cell(s)} |"
+        for s, d in m["documents"].items()
+    )
     head = " | ".join(t(lang, k) for k in ("col_title", "col_date", "col_lang", "col_chunks", "col_file"))
-    return (t(lang, "status", n=m["n_documents"], c=m["n_chunks"], when=m["built_at"][:16].replace("T", " "))
-            + f" · `{m['embedding']['model_id']}`\n\n| {head} |\n|---|---|---|---|---|\n{rows}")
+    return (
+        t(lang, "status", n=m["n_documents"], c=m["n_chunks"], when=m["built_at"][:16].replace("T", " "))
+        + f" · `{m['embedding']['model_id']}`\n\n| {head} |\n|---|---|---|---|---|\n{rows}"
+    )
 
 
 def reindex_summary(report, lang: str) -> str:
-    lines = [t(lang, "rx_summary", a=len(report.added), u=len(report.updated), r=len(report.removed),
-               n=len(report.unchanged), s=f"{report.seconds:.0f}")]
-    for key, items in (("rx_added", report.added), ("rx_updated", report.updated), ("rx_removed", report.removed),
-                       ("rx_kept", report.kept_on_error)):
+    lines = [
+        t(
+            lang,
+            "rx_summary",
+            a=len(report.added),
+            u=len(report.updated),
+            r=len(report.removed),
+            n=len(report.unchanged),
+            s=f"{report.seconds:.0f}",
+        )
+    ]
+    for key, items in (
+        ("rx_added", report.added),
+        ("rx_updated", report.updated),
+        ("rx_removed", report.removed),
+        ("rx_kept", report.kept_on_error),
+    ):
         lines += [f"  {t(lang, key)}: {s}" for s in items]
-    lines += [f"  {t(lang, 'rx_error')}: {e}" for e in report.errors]   # loader messages are in English
+    lines += [f"  {t(lang, 'rx_error')}: {e}" for e in report.errors]  # loader messages are in English
     return "\n".join(lines)
 
 

@@ -17,19 +17,28 @@ sign-in that every request passes.
   refuses a larger file before sending it, with the app's message; the handler checks
   again; Gradio's own limit is set higher (`gradio_upload_limit`) so that it never
   answers first with a bare HTTP 413 for a file the handler would have refused anyway."""
+
 from __future__ import annotations
 
 import html
 import json
 import logging
+from typing import Any
 
 import gradio as gr
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from gradio.utils import get_upload_folder
 
-from assistant.app.admin import (AdminGate, index_status, progress_text, read_uploads, reindex_summary, save_uploads,
-                                 wait_text)
+from assistant.app.admin import (
+    AdminGate,
+    index_status,
+    progress_text,
+    read_uploads,
+    reindex_summary,
+    save_uploads,
+    wait_text,
+)
 from assistant.app.assets import HEAD
 from assistant.core.i18n import LANGS, own_name, t, ui_language
 from assistant.ingest.loaders import SUPPORTED
@@ -79,17 +88,24 @@ window.minutesTitles = %(titles)s;
 
 def admin_head(settings) -> str:
     mb = upload_limit_mb(settings)
-    script = _SIZE_SCRIPT % {"max_bytes": int(mb * 1024 * 1024), "max_mb": json.dumps(f"{mb:g}"),
-                             "titles": json.dumps({c: t(c, "admin_title") for c in LANGS}, ensure_ascii=False),
-                             "too_big": json.dumps({c: t(c, "up_big", name="{name}", mb="{mb}", max="{max}") for c in LANGS},
-                                                   ensure_ascii=False)}
+    script = _SIZE_SCRIPT % {
+        "max_bytes": int(mb * 1024 * 1024),
+        "max_mb": json.dumps(f"{mb:g}"),
+        "titles": json.dumps({c: t(c, "admin_title") for c in LANGS}, ensure_ascii=False),
+        "too_big": json.dumps(
+            {c: t(c, "up_big", name="{name}", mb="{mb}", max="{max}") for c in LANGS}, ensure_ascii=False
+        ),
+    }
     return HEAD + "<script>" + script + "</script>"
 
 
 def _sign_out_html(code: str) -> str:
     # relative addresses: the page is /admin/ (also behind a proxy that adds a prefix)
-    return (f'<form method="post" action="signout" class="admin-links"><a href="../">{html.escape(t(code, "back_to_chat"))}</a>'
-            f' <button type="submit" id="sign-out">{html.escape(t(code, "sign_out"))}</button></form>')
+    return (
+        f'<form method="post" action="signout" class="admin-links">'
+        f'<a href="../">{html.escape(t(code, "back_to_chat"))}</a>'
+        f' <button type="submit" id="sign-out">{html.escape(t(code, "sign_out"))}</button></form>'
+    )
 
 
 def build_admin_app(assistant, gate: AdminGate) -> gr.Blocks:
@@ -103,13 +119,23 @@ def build_admin_app(assistant, gate: AdminGate) -> gr.Blocks:
         hint = gr.Textbox(visible=False)
         with gr.Row(elem_id="header"):
             heading = gr.HTML(elem_id="heading")
-            lang = gr.Dropdown([(own_name(c), c) for c in LANGS], value="en", elem_id="lang", filterable=False,
-                               label=t("en", "language"), show_label=False, container=False, scale=0)
+            lang = gr.Dropdown(
+                [(own_name(c), c) for c in LANGS],
+                value="en",
+                elem_id="lang",
+                filterable=False,
+                label=t("en", "language"),
+                show_label=False,
+                container=False,
+                scale=0,
+            )
         with gr.Row(elem_id="admin-bar"):
             note = gr.Markdown(elem_id="admin-note")
             links = gr.HTML(elem_id="admin-links")
         with gr.Column(elem_id="admin"):
-            upload = gr.UploadButton(file_count="multiple", type="filepath", elem_id="upload", file_types=list(SUPPORTED))
+            upload = gr.UploadButton(
+                file_count="multiple", type="filepath", elem_id="upload", file_types=list(SUPPORTED)
+            )
             replace = gr.Checkbox(value=False, elem_id="replace")
             upload_log = gr.Textbox(lines=3, interactive=False, elem_id="upload-log")
             reindex_btn = gr.Button(elem_id="reindex")
@@ -122,13 +148,18 @@ def build_admin_app(assistant, gate: AdminGate) -> gr.Blocks:
 
         def texts(code, request: gr.Request):
             ok = gate.caller_ok(request)
-            return [gr.update(value=f"<h1>{html.escape(t(code, 'admin_title'))}</h1>"),
-                    gr.update(value=code, label=t(code, "language")),
-                    gr.update(value=t(code, "signed_in") if ok else t(code, "not_admin")),
-                    gr.update(value=_sign_out_html(code)),
-                    gr.update(label=t(code, "upload"), visible=ok), gr.update(label=t(code, "replace"), visible=ok),
-                    gr.update(label=t(code, "upload_log")), gr.update(value=t(code, "reindex"), visible=ok),
-                    gr.update(label=t(code, "reindex_log"))]
+            return [
+                gr.update(value=f"<h1>{html.escape(t(code, 'admin_title'))}</h1>"),
+                gr.update(value=code, label=t(code, "language")),
+                gr.update(value=t(code, "signed_in") if ok else t(code, "not_admin")),
+                gr.update(value=_sign_out_html(code)),
+                gr.update(label=t(code, "upload"), visible=ok),
+                gr.update(label=t(code, "replace"), visible=ok),
+                gr.update(label=t(code, "upload_log")),
+                gr.update(value=t(code, "reindex"), visible=ok),
+                gr.update(label=t(code, "reindex_log")),
+            ]
+
         labelled = [heading, lang, note, links, upload, replace, upload_log, reindex_btn, reindex_log]
 
         def on_load(stored, request: gr.Request):
@@ -146,27 +177,31 @@ def build_admin_app(assistant, gate: AdminGate) -> gr.Blocks:
                 return t(code, "not_admin")
             paths = [files] if isinstance(files, str) else list(files or [])
             items, refused = read_uploads(paths, get_upload_folder(), demo.upload_file_set, limit, code, who(request))
-            lines = refused + (save_uploads(items, s.path("corpus_dir"), limit, bool(replace_existing), code).lines
-                               if items or not refused else [])
+            lines = refused + (
+                save_uploads(items, s.path("corpus_dir"), limit, bool(replace_existing), code).lines
+                if items or not refused
+                else []
+            )
             return "\n".join(lines)
 
         def on_reindex(code, request: gr.Request, progress=gr.Progress()):
             if not gate.caller_ok(request):
                 log.warning("admin re-index from %s refused: not signed in", who(request))
                 return t(code, "not_admin"), gr.skip()
-            report = assistant.reindex(progress=lambda done, total, m: progress((done, max(total, 1)),
-                                                                                desc=progress_text(m, code)))
+            report = assistant.reindex(
+                progress=lambda done, total, m: progress((done, max(total, 1)), desc=progress_text(m, code))
+            )
             return reindex_summary(report, code), index_status(assistant.index, code)
 
-        quiet = dict(show_progress="hidden", api_visibility="private")
+        quiet: dict[str, Any] = dict(show_progress="hidden", api_visibility="private")
         apply_js = "(code) => window.minutesApplyLanguage(code)"
-        demo.load(on_load, [hint], labelled, js="(h) => window.minutesStoredLanguage()", **quiet) \
-            .then(on_status, [lang], [status], show_progress="hidden", api_name="index_status") \
-            .then(None, [lang], None, js=apply_js)
-        lang.input(None, [lang], None, js="(code) => window.minutesStoreLanguage(code)") \
-            .then(texts, [lang], labelled, **quiet).then(on_status, [lang], [status], **quiet) \
-            .then(None, [lang], None, js=apply_js)
-        admin = dict(concurrency_limit=1, concurrency_id="admin")
+        demo.load(on_load, [hint], labelled, js="(h) => window.minutesStoredLanguage()", **quiet).then(
+            on_status, [lang], [status], show_progress="hidden", api_name="index_status"
+        ).then(None, [lang], None, js=apply_js)
+        lang.input(None, [lang], None, js="(code) => window.minutesStoreLanguage(code)").then(
+            texts, [lang], labelled, **quiet
+        ).then(on_status, [lang], [status], **quiet).then(None, [lang], None, js=apply_js)
+        admin: dict[str, Any] = dict(concurrency_limit=1, concurrency_id="admin")
         upload.upload(on_upload, [upload, replace, lang], upload_log, api_name="upload_documents", **admin)
         reindex_btn.click(on_reindex, [lang], [reindex_log, status], api_name="reindex", **admin)
     return demo
@@ -174,42 +209,60 @@ def build_admin_app(assistant, gate: AdminGate) -> gr.Blocks:
 
 # ---------- sign-in pages and the guard in front of /admin ----------
 
-_PAGE_CSS = ("body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}"
-             "h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .3rem;font-weight:600}"
-             "input[type=password]{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}"
-             "button{margin-top:.8rem;padding:.5rem 1.2rem;font-size:1rem;background:#b93c0a;color:#fff;border:0;"
-             "border-radius:6px;font-weight:600;cursor:pointer}.msg{padding:.5rem .7rem;border-radius:6px;"
-             "background:#fef2f2;color:#991b1b;border:1px solid #fecaca}.ok{background:#f0fdf4;color:#166534;"
-             "border-color:#bbf7d0}nav a{margin-right:.8rem}code{background:#f3f4f6;padding:0 .2em}")
-_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                       "frame-ancestors 'none'; base-uri 'none'",
-            "X-Frame-Options": "DENY", "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+_PAGE_CSS = (
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}"
+    "h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .3rem;font-weight:600}"
+    "input[type=password]{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}"
+    "button{margin-top:.8rem;padding:.5rem 1.2rem;font-size:1rem;background:#b93c0a;color:#fff;border:0;"
+    "border-radius:6px;font-weight:600;cursor:pointer}.msg{padding:.5rem .7rem;border-radius:6px;"
+    "background:#fef2f2;color:#991b1b;border:1px solid #fecaca}.ok{background:#f0fdf4;color:#166534;"
+    "border-color:#bbf7d0}nav a{margin-right:.8rem}code{background:#f3f4f6;padding:0 .2em}"
+)
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def _page(code: str, title: str, body: str) -> str:
     langs = " ".join(f'<a href="?lang={c}" hreflang="{c}">{html.escape(own_name(c))}</a>' for c in LANGS)
-    return (f'<!doctype html><html lang="{"nb" if code == "no" else code}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title>'
-            f'<style>{_PAGE_CSS}</style></head><body><nav>{langs}</nav>{body}'
-            f'<p><a href="../">{html.escape(t(code, "back_to_chat"))}</a></p></body></html>')
+    return (
+        f'<!doctype html><html lang="{"nb" if code == "no" else code}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title>'
+        f"<style>{_PAGE_CSS}</style></head><body><nav>{langs}</nav>{body}"
+        f'<p><a href="../">{html.escape(t(code, "back_to_chat"))}</a></p></body></html>'
+    )
 
 
 def off_page(code: str) -> str:
     text = html.escape(t(code, "admin_off"))
     for snippet in ("ASSISTANT_ADMIN_PASSWORD=… assistant serve", "admin_password = &quot;…&quot;", "assistant.toml"):
         text = text.replace(snippet, f"<code>{snippet}</code>", 1)
-    return _page(code, t(code, "admin_off_head"), f'<main><h1>{html.escape(t(code, "admin_off_head"))}</h1>'
-                                                  f'<p id="admin-off">{text}</p></main>')
+    return _page(
+        code,
+        t(code, "admin_off_head"),
+        f'<main><h1>{html.escape(t(code, "admin_off_head"))}</h1><p id="admin-off">{text}</p></main>',
+    )
 
 
 def signin_page(code: str, message: str = "", ok: bool = False) -> str:
-    msg = f'<p class="msg{" ok" if ok else ""}" role="alert" id="signin-message">{html.escape(message)}</p>' if message else ""
-    return _page(code, t(code, "admin_title"),
-                 f'<main><h1>{html.escape(t(code, "signin_head"))}</h1><p>{html.escape(t(code, "signin_note"))}</p>{msg}'
-                 f'<form method="post" action="signin"><input type="hidden" name="lang" value="{code}">'
-                 f'<label for="password">{html.escape(t(code, "password"))}</label>'
-                 f'<input type="password" id="password" name="password" autocomplete="current-password" required autofocus>'
-                 f'<button type="submit" id="sign-in">{html.escape(t(code, "sign_in"))}</button></form></main>')
+    msg = (
+        f'<p class="msg{" ok" if ok else ""}" role="alert" id="signin-message">{html.escape(message)}</p>'
+        if message
+        else ""
+    )
+    return _page(
+        code,
+        t(code, "admin_title"),
+        f"<main><h1>{html.escape(t(code, 'signin_head'))}</h1><p>{html.escape(t(code, 'signin_note'))}</p>{msg}"
+        f'<form method="post" action="signin"><input type="hidden" name="lang" value="{code}">'
+        f'<label for="password">{html.escape(t(code, "password"))}</label>'
+        f'<input type="password" id="password" name="password" autocomplete="current-password" required autofocus>'
+        f'<button type="submit" id="sign-in">{html.escape(t(code, "sign_in"))}</button></form></main>',
+    )
 
 
 def _language(request, given: str | None = None) -> str:
@@ -223,6 +276,7 @@ def _cookie_path(request) -> str:
 def add_admin_routes(app, gate: AdminGate) -> None:
     """/admin/signin (GET: the form; POST: the check) and /admin/signout, on the outer
     FastAPI app, before the admin Blocks is mounted (so these routes answer first)."""
+
     def page(content: str, status: int = 200, **headers) -> HTMLResponse:
         return HTMLResponse(content, status_code=status, headers={**_HEADERS, **headers})
 
@@ -249,12 +303,22 @@ def add_admin_routes(app, gate: AdminGate) -> None:
         result = gate.sign_in(address, given[:MAX_PASSWORD_CHARS])
         if result.ok:
             response = RedirectResponse("./", status_code=303)
-            response.set_cookie(gate.COOKIE, result.token, httponly=True, samesite="strict", path=_cookie_path(request),
-                                secure=request.url.scheme == "https", max_age=int(gate.sessions.ttl_s))
+            response.set_cookie(
+                gate.COOKIE,
+                result.token,
+                httponly=True,
+                samesite="strict",
+                path=_cookie_path(request),
+                secure=request.url.scheme == "https",
+                max_age=int(gate.sessions.ttl_s),
+            )
             return response
         if result.wait_s:
-            return page(signin_page(code, t(code, "locked_out", wait=wait_text(result.wait_s))), 429,
-                        **{"Retry-After": str(int(result.wait_s + 0.999))})
+            return page(
+                signin_page(code, t(code, "locked_out", wait=wait_text(result.wait_s))),
+                429,
+                **{"Retry-After": str(int(result.wait_s + 0.999))},
+            )
         return page(signin_page(code, t(code, "wrong_password")), 401)
 
     @app.post(PREFIX + "/signout", include_in_schema=False)
@@ -288,7 +352,7 @@ class AdminGuardMiddleware:
             return await PlainTextResponse("Not found", status_code=404)(scope, receive, send)
         if path != PREFIX and not path.startswith(PREFIX + "/"):
             return await self.app(scope, receive, send)
-        sub = path[len(PREFIX):]
+        sub = path[len(PREFIX) :]
         conn = HTTPConnection(scope)
         if sub in ("/signin", "/signout"):
             return await self.app(scope, receive, send)
@@ -328,18 +392,26 @@ def startup_lines(settings) -> list[str]:
     base = f"http://{settings.app_host}:{settings.app_port}"
     lines = [f"chat on {base}/"]
     if settings.admin_password:
-        lines.append(f"admin on {base}/admin (enabled: sign in with the admin password; 5 failed sign-ins "
-                     "lock an address out for 60 s, longer each time)")
+        lines.append(
+            f"admin on {base}/admin (enabled: sign in with the admin password; 5 failed sign-ins "
+            "lock an address out for 60 s, longer each time)"
+        )
         if len(settings.admin_password) < 12:
             lines.append("warning: the admin password has fewer than 12 characters; choose a longer one")
     else:
-        lines.append(f"admin: off ({base}/admin says how to turn it on): no admin password is set. Set "
-                     "ASSISTANT_ADMIN_PASSWORD (or admin_password in assistant.toml) and restart to enable it.")
+        lines.append(
+            f"admin: off ({base}/admin says how to turn it on): no admin password is set. Set "
+            "ASSISTANT_ADMIN_PASSWORD (or admin_password in assistant.toml) and restart to enable it."
+        )
     return lines
 
 
 def admin_mount_kwargs(assistant, gate: AdminGate) -> dict:
     s = assistant.settings
-    return dict(auth_dependency=lambda request: gate.user(request.cookies.get(gate.COOKIE)), head=admin_head(s),
-                footer_links=[], show_error=False, max_file_size=gradio_upload_limit(s))
-
+    return dict(
+        auth_dependency=lambda request: gate.user(request.cookies.get(gate.COOKIE)),
+        head=admin_head(s),
+        footer_links=[],
+        show_error=False,
+        max_file_size=gradio_upload_limit(s),
+    )

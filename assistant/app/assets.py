@@ -3,6 +3,7 @@ to its content area, and the phone layout also needs the page around it): [n] li
 page's language is stored in the browser, the few labels Gradio draws itself
 (thumbs, clear) follow the page's language instead of the browser's, and the buttons
 under an answer copy it (with its sources, as text) or ask its question again."""
+
 from __future__ import annotations
 
 import json
@@ -82,14 +83,18 @@ textarea::placeholder, input::placeholder {color: #5b6170 !important; opacity: 1
 .dark :is(a, button, summary, input, textarea, select, [tabindex]):focus-visible {outline-color: #93c5fd !important;}
 /* Gradio's "processing | 1.2s" / "queue: 2/3" are English only; the chat shows its own
    localized status ("Söker i dokumenten …", "2 frågor före din i kön …") instead */
-#chat .progress-text, #ask-row .progress-text, #notice .progress-text, #feedback .progress-text {display: none !important;}
+#chat .progress-text, #ask-row .progress-text, #notice .progress-text, #feedback .progress-text {
+  display: none !important;
+}
 #admin {border: 1px solid #d4d4d8; border-radius: 8px; padding: .6rem;}
 #admin-bar {align-items: center;}
 #admin-links .admin-links {display: flex; gap: 1rem; justify-content: flex-end; align-items: center; margin: 0;}
 #sign-out {padding: .35em 1em; border: 1px solid #a1a1aa; border-radius: 6px; background: #f4f4f5; color: #18181b;
            font-weight: 600; cursor: pointer;}
 #status table {font-size: .85em;}
-#status th, #status td:nth-child(2), #status td:nth-child(3), #status td:nth-child(4) {white-space: nowrap; word-break: normal;}
+#status th, #status td:nth-child(2), #status td:nth-child(3), #status td:nth-child(4) {
+  white-space: nowrap; word-break: normal;
+}
 #notice {color: #991b1b;}
 .dark #notice {color: #fca5a5;}
 @media (max-width: 640px) {
@@ -228,10 +233,22 @@ _SCRIPT = """
 })();
 """
 
-HEAD = "<style>" + CSS + "</style><script>" + _SCRIPT % {
-    "key": json.dumps(STORAGE_KEY),
-    "titles": json.dumps({lang: t(lang, "title") for lang in LANGS}, ensure_ascii=False),
-    "labels": json.dumps({lang: {k: t(lang, k) for k in [*_GRADIO_LABELS, "chat_label", "copied", "examples_label"]}
-                          for lang in LANGS}, ensure_ascii=False),
-    "gradio": json.dumps(_GRADIO_LABELS, ensure_ascii=False),
-} + "</script>"
+HEAD = (
+    "<style>"
+    + CSS
+    + "</style><script>"
+    + _SCRIPT
+    % {
+        "key": json.dumps(STORAGE_KEY),
+        "titles": json.dumps({lang: t(lang, "title") for lang in LANGS}, ensure_ascii=False),
+        "labels": json.dumps(
+            {
+                lang: {k: t(lang, k) for k in [*_GRADIO_LABELS, "chat_label", "copied", "examples_label"]}
+                for lang in LANGS
+            },
+            ensure_ascii=False,
+        ),
+        "gradio": json.dumps(_GRADIO_LABELS, ensure_ascii=False),
+    }
+    + "</script>"
+)

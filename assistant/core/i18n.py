@@ -5,6 +5,7 @@ answer frames, the notes and the errors. `t(lang, key, **values)` formats one te
 value the text needs and is not given raises `MessageError`. Names of languages, months
 and dates come from CLDR through Babel. `ui_language()` picks the page's language from a
 stored choice or the browser's languages."""
+
 from __future__ import annotations
 
 import datetime
@@ -19,8 +20,8 @@ from babel.dates import format_date
 from assistant.core.errors import AssistantError
 
 LANGS = ("sv", "da", "no", "en")
-LOCALES = {"sv": "sv", "da": "da", "no": "nb", "en": "en_GB"}   # the CLDR locale of each language
-STORAGE_KEY = "minutes-assistant-lang"   # localStorage key for the member's choice
+LOCALES = {"sv": "sv", "da": "da", "no": "nb", "en": "en_GB"}  # the CLDR locale of each language
+STORAGE_KEY = "minutes-assistant-lang"  # localStorage key for the member's choice
 
 
 class MessageError(AssistantError):
@@ -40,8 +41,9 @@ def t(lang: str, key: str, **values: object) -> str:
     """The text `key` in `lang` (English for an unknown language), with `values` filled in."""
     texts = catalogue(lang if lang in LANGS else "en")
     if key not in texts:
-        raise MessageError(f"The {lang} message catalogue has no text {key!r}. Add it to "
-                           f"assistant/core/messages/{lang}.toml.")
+        raise MessageError(
+            f"The {lang} message catalogue has no text {key!r}. Add it to assistant/core/messages/{lang}.toml."
+        )
     text = texts[key]
     needed = {name for _, name, _, _ in string.Formatter().parse(text) if name}
     missing = needed - values.keys()

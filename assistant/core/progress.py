@@ -1,6 +1,7 @@
 """Progress of long work (indexing, model fetch) on the terminal: a live tqdm bar with
 rate and ETA when stderr is a terminal, plain lines (at most every few seconds)
 otherwise, e.g. in CI logs or under `make run`'s output capture."""
+
 from __future__ import annotations
 
 import sys

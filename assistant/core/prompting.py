@@ -2,6 +2,7 @@
 package as `assistant.prompts` and read with importlib.resources (so a regular wheel
 install has them), rendered with `string.Template` syntax ($name). A missing variable
 raises PromptError."""
+
 from __future__ import annotations
 
 import string
@@ -15,8 +16,10 @@ from assistant.core.errors import PromptError
 def load_prompt(name: str) -> string.Template:
     path = resources.files("assistant.prompts").joinpath(f"{name}.txt")
     if not path.is_file():
-        raise PromptError(f"Prompt {name!r} not found in the package's prompts. Restore prompts/{name}.txt "
-                          "from the repository (and reinstall).")
+        raise PromptError(
+            f"Prompt {name!r} not found in the package's prompts. Restore prompts/{name}.txt "
+            "from the repository (and reinstall)."
+        )
     return string.Template(path.read_text(encoding="utf-8").rstrip("\n"))
 
 

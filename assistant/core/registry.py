@@ -1,9 +1,11 @@
 """Implementations chosen by name (loaders by file extension, embedders, stores, answer
 backends), as simonw/llm registers models: a module registers what it provides, and
 settings name what to use. An unknown name is a ConfigError that lists the known ones."""
+
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 from assistant.core.errors import ConfigError
 
@@ -17,10 +19,12 @@ class Registry(Generic[T]):
 
     def register(self, *names: str) -> Callable[[T], T]:
         """Decorator: `@LOADERS.register(".txt", ".md")`. Names are case-insensitive."""
+
         def deco(obj: T) -> T:
             for name in names:
                 self._items[name.lower()] = obj
             return obj
+
         return deco
 
     def get(self, name: str) -> T:

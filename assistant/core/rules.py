@@ -4,6 +4,7 @@ A rule is a step written by hand (a pattern, a prior, a guard) rather than learn
 model. Every rule has a switch in `Settings`, and `assistant eval --ablate` runs the
 evaluation once per rule with it switched off, so each rule's effect on each half of each
 evaluation set is measured (docs/evaluation.md)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from assistant.core.registry import Registry
 @dataclass(frozen=True)
 class Rule:
     name: str
-    stage: str                   # retrieval, evidence, reader or guard
-    what: str                    # one line: what the rule does
-    off: dict[str, Any]          # the settings that switch it off
+    stage: str  # retrieval, evidence, reader or guard
+    what: str  # one line: what the rule does
+    off: dict[str, Any]  # the settings that switch it off
 
 
 RULES: Registry[Rule] = Registry("rule")
@@ -31,20 +32,37 @@ def rule(name: str, stage: str, what: str, **off: Any) -> Rule:
 
 rule("glossary", "retrieval", "the question is searched with its glossary terms in the other languages", glossary="")
 rule("cognates", "retrieval", "candidates score by shared character 4-grams with the question", cognate_weight=0.0)
-rule("type_prior", "evidence", "sentences of the kind the question asks for (number, name) rank higher",
-     answer_type_bonus=0.0)
-rule("each_document", "evidence", "a question about each document quotes each one's best sentence",
-     rule_each_document=False)
+rule(
+    "type_prior",
+    "evidence",
+    "sentences of the kind the question asks for (number, name) rank higher",
+    answer_type_bonus=0.0,
+)
+rule(
+    "each_document",
+    "evidence",
+    "a question about each document quotes each one's best sentence",
+    rule_each_document=False,
+)
 rule("lead_in", "evidence", "list lead-ins ('… följande:') are not quoted", rule_lead_in=False)
-rule("instructions", "evidence", "a sentence addressing the reader or a model is never evidence", rule_instructions=False)
-rule("clean_candidates", "evidence", "bare headings and lines of times and dates are not candidates",
-     rule_clean_candidates=False)
+rule(
+    "instructions", "evidence", "a sentence addressing the reader or a model is never evidence", rule_instructions=False
+)
+rule(
+    "clean_candidates",
+    "evidence",
+    "bare headings and lines of times and dates are not candidates",
+    rule_clean_candidates=False,
+)
 rule("topic_seed", "reader", "the model's candidates naming a glossary concept rank higher", reader_topic_bonus=0.0)
-rule("add_extractive", "reader", "after the model's pick, the extractive ranking's sentences of the same document",
-     reader_add_extractive=False)
+rule(
+    "add_extractive",
+    "reader",
+    "after the model's pick, the extractive ranking's sentences of the same document",
+    reader_add_extractive=False,
+)
 rule("newest", "evidence", "a later document's statement that updates the quote leads the answer", rule_newest=False)
-rule("quantity", "guard", "a how-many/how-much question is answered only by quotes with a number",
-     rule_quantity=False)
+rule("quantity", "guard", "a how-many/how-much question is answered only by quotes with a number", rule_quantity=False)
 
 
 def switched_off(name: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ test half is refused (`frozen_digest`).
 
 `scratch_settings` indexes such a set the way an administrator adds minutes: the corpus
 first, then the new documents beside it, incrementally, in a scratch folder."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,7 @@ SPLITS = ("tune", "test")
 class EvalSet:
     path: Path
     items: tuple[dict, ...]
-    docs_dir: Path | None = None            # the set's own documents, indexed beside the corpus
+    docs_dir: Path | None = None  # the set's own documents, indexed beside the corpus
     doc_split: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -103,8 +104,10 @@ def check_frozen(evalset: EvalSet) -> None:
         return
     want = evalset.digest_file.read_text(encoding="utf-8").split()[0]
     if frozen_digest(evalset) != want:
-        raise EvalDataError(f"The frozen test half of {evalset.path.parent} has changed (its digest is not "
-                            f"{want[:12]}…). Restore it from git: the test half is never edited after it is frozen.")
+        raise EvalDataError(
+            f"The frozen test half of {evalset.path.parent} has changed (its digest is not "
+            f"{want[:12]}…). Restore it from git: the test half is never edited after it is frozen."
+        )
 
 
 def scratch_settings(settings: Settings, evalset: EvalSet, scratch: Path, with_docs: bool = True) -> Settings:

@@ -4,14 +4,16 @@ The local reader decodes greedily, so the same messages with the same arguments 
 same output. An ablation that changes nothing the model is shown (a guard after the
 model's pick, say) then costs no model time. Latencies measured through a cache are not
 the product's: `assistant eval` reports how many calls were answered from it."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
@@ -48,7 +50,9 @@ class CachedChat:
 
     def _put(self, key: str, content: str, meta: dict) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO calls VALUES (?, ?, ?)", (key, content, json.dumps(meta, default=str)))
+            self._db.execute(
+                "INSERT OR REPLACE INTO calls VALUES (?, ?, ?)", (key, content, json.dumps(meta, default=str))
+            )
             self._db.commit()
 
     def invoke(self, messages: Any, **kw: Any) -> AIMessage:

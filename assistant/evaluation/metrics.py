@@ -1,5 +1,6 @@
 """Evaluation metrics as pure functions over plain data (unit-tested on hand-computed
 fixtures in tests/test_metrics.py)."""
+
 from __future__ import annotations
 
 import math
@@ -104,16 +105,28 @@ def summarize(items: list[dict], records: list[dict]) -> dict:
     ans_pairs = [(it, r) for it, r in zip(items, records) if it["answerable"]]
     un_pairs = [(it, r) for it, r in zip(items, records) if not it["answerable"]]
     ranks = [evidence_rank(it["evidence"], [x["text"] for x in r["retrieved"]]) for it, r in ans_pairs]
-    out = {"n": len(items), "answerable": len(ans_pairs), "unanswerable": len(un_pairs),
-           "hit@1": hit_at(ranks, 1), "hit@3": hit_at(ranks, 3), "hit@5": hit_at(ranks, 5), "mrr": mrr(ranks)}
+    out = {
+        "n": len(items),
+        "answerable": len(ans_pairs),
+        "unanswerable": len(un_pairs),
+        "hit@1": hit_at(ranks, 1),
+        "hit@3": hit_at(ranks, 3),
+        "hit@5": hit_at(ranks, 5),
+        "mrr": mrr(ranks),
+    }
     if records and records[0].get("answer") is not None:
-        out["key_fact_acc"] = rate([not r["abstained"] and key_facts_ok(r["answer"], it["answer_all"]) for it, r in ans_pairs])
-        out["cited_evidence"] = rate([evidence_cited(it["evidence"], [c["text"] for c in r["citations"]]) for it, r in ans_pairs])
+        out["key_fact_acc"] = rate(
+            [not r["abstained"] and key_facts_ok(r["answer"], it["answer_all"]) for it, r in ans_pairs]
+        )
+        out["cited_evidence"] = rate(
+            [evidence_cited(it["evidence"], [c["text"] for c in r["citations"]]) for it, r in ans_pairs]
+        )
         out["abstain_unanswerable"] = rate([r["abstained"] for _, r in un_pairs])
         out["false_abstain"] = rate([r["abstained"] for _, r in ans_pairs])
         updated = [(it, r) for it, r in ans_pairs if it.get("stale")]
-        out["newest_first"] = rate([not r["abstained"] and newest_first(r["answer"], it["answer_all"], it["stale"])
-                                    for it, r in updated])
+        out["newest_first"] = rate(
+            [not r["abstained"] and newest_first(r["answer"], it["answer_all"], it["stale"]) for it, r in updated]
+        )
         out["lang_match"] = rate([answer_language(r) == it["lang"] for it, r in zip(items, records)])
         crossed = [r for it, r in zip(items, records) if it.get("kind") == "cross-lang" and not r["abstained"]]
         out["restated"] = rate([bool(r.get("lead")) for r in crossed])

@@ -1,17 +1,35 @@
 """Evaluation output: markdown tables (overall, per split, per language, per question
 kind), a PNG plot of retrieval metrics, and the misses of the assistant with what was
 retrieved."""
+
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from assistant.evaluation.metrics import evidence_rank, summarize
 
-COLS = ["hit@1", "hit@3", "hit@5", "mrr", "key_fact_acc", "cited_evidence", "abstain_unanswerable",
-        "false_abstain", "newest_first", "restated", "ungrounded", "lang_match", "evidence_p50", "first_text_p50", "latency_p50", "latency_p95", "prompt_tok"]
+COLS = [
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "mrr",
+    "key_fact_acc",
+    "cited_evidence",
+    "abstain_unanswerable",
+    "false_abstain",
+    "newest_first",
+    "restated",
+    "ungrounded",
+    "lang_match",
+    "evidence_p50",
+    "first_text_p50",
+    "latency_p50",
+    "latency_p95",
+    "prompt_tok",
+]
 
 
 def _fmt(v) -> str:
@@ -36,7 +54,9 @@ def breakdown(items, results_by_system, key: str) -> str:
     parts = []
     for g in sorted(groups):
         idx = groups[g]
-        rows = {name: summarize([items[i] for i in idx], [recs[i] for i in idx]) for name, recs in results_by_system.items()}
+        rows = {
+            name: summarize([items[i] for i in idx], [recs[i] for i in idx]) for name, recs in results_by_system.items()
+        }
         parts.append(f"\n**{key} = {g}** ({len(idx)} questions)\n\n" + table(rows))
     return "\n".join(parts)
 
@@ -46,7 +66,9 @@ def misses(items, records, k: int) -> str:
     for it, r in zip(items, records):
         if not it["answerable"]:
             if not r["abstained"]:
-                lines.append(f"- **{it['id']}** (unanswerable, answered) {it['question']}\n  - answer: {r['answer'][:200]!r}")
+                lines.append(
+                    f"- **{it['id']}** (unanswerable, answered) {it['question']}\n  - answer: {r['answer'][:200]!r}"
+                )
             continue
         rank = evidence_rank(it["evidence"], [x["text"] for x in r["retrieved"]])
         if rank is None or r["abstained"]:
@@ -80,8 +102,13 @@ def plot(rows: dict[str, dict], path: Path) -> None:
     plt.close(fig)
 
 
-ABLATION_COLS = (("key_fact_acc", "key facts"), ("cited_evidence", "cited"), ("false_abstain", "false abstain"),
-                 ("abstain_unanswerable", "abstain unanswerable"), ("hit@5", "hit@5"))
+ABLATION_COLS = (
+    ("key_fact_acc", "key facts"),
+    ("cited_evidence", "cited"),
+    ("false_abstain", "false abstain"),
+    ("abstain_unanswerable", "abstain unanswerable"),
+    ("hit@5", "hit@5"),
+)
 
 
 def ablation_table(rows: list[dict]) -> str:
@@ -107,23 +134,42 @@ def write_report(path: Path, reports: list, k: int, meta: dict, ablations: Seque
     are listed for the tune half only: the test half is read for its figures."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    md = ["# Evaluation report\n", f"k={k}, embedder `{meta['model']}`, {meta['when']}"
-          + (f"; {meta['machine']}" if meta.get("machine") else "")
-          + ("; some model calls answered from the eval cache, so latencies are not the product's" if meta.get("cached") else "")
-          + "\n"]
+    md = [
+        "# Evaluation report\n",
+        f"k={k}, embedder `{meta['model']}`, {meta['when']}"
+        + (f"; {meta['machine']}" if meta.get("machine") else "")
+        + (
+            "; some model calls answered from the eval cache, so latencies are not the product's"
+            if meta.get("cached")
+            else ""
+        )
+        + "\n",
+    ]
     for n, (evalset, items, results, rows) in enumerate(reports):
         png = path.with_name(f"{path.stem}{'' if n == 0 else f'.{evalset.name}'}.png")
         plot(rows, png)
         tune = [i for i, it in enumerate(items) if it.get("split") != "test"]
-        md += [f"## Set `{evalset.path}` ({meta.get('split', 'all')}, {len(items)} questions)\n", table(rows),
-               f"\n![retrieval]({png.name})\n",
-               "### Per half (rules chosen on `tune`; `test` is frozen and only reported)\n",
-               breakdown(items, results, "split"),
-               "\n### Per language\n", breakdown(items, results, "lang"),
-               "\n### Per question kind\n", breakdown(items, results, "kind"),
-               *[part for name in results if name.startswith("assistant")
-                 for part in (f"\n### Misses of {name} (tune half)\n",
-                              misses([items[i] for i in tune], [results[name][i] for i in tune], k))], "\n"]
+        md += [
+            f"## Set `{evalset.path}` ({meta.get('split', 'all')}, {len(items)} questions)\n",
+            table(rows),
+            f"\n![retrieval]({png.name})\n",
+            "### Per half (rules chosen on `tune`; `test` is frozen and only reported)\n",
+            breakdown(items, results, "split"),
+            "\n### Per language\n",
+            breakdown(items, results, "lang"),
+            "\n### Per question kind\n",
+            breakdown(items, results, "kind"),
+            *[
+                part
+                for name in results
+                if name.startswith("assistant")
+                for part in (
+                    f"\n### Misses of {name} (tune half)\n",
+                    misses([items[i] for i in tune], [results[name][i] for i in tune], k),
+                )
+            ],
+            "\n",
+        ]
     if ablations:
         md += ["## Ablation: each rule switched off\n", ablation_table(list(ablations)), "\n"]
     path.write_text("\n".join(md), encoding="utf-8")

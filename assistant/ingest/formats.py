@@ -2,6 +2,7 @@
 encoding). Each reader enforces its own resource limits (zip sizes for DOCX, pages and
 time for PDF, markup size for HTML) before or while parsing, and turns every parser
 failure into one `LoaderError` that says what to do."""
+
 from __future__ import annotations
 
 import codecs
@@ -9,9 +10,10 @@ import io
 import re
 import time
 import zipfile
-from pathlib import Path
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
 from assistant.core.errors import LoaderError
 from assistant.core.logs import quiet_loggers
@@ -21,18 +23,19 @@ from assistant.core.registry import Registry
 @dataclass(frozen=True)
 class LoadLimits:
     """Resource limits for one corpus file; the settings of the same names set them."""
-    max_file_mb: float = 20.0         # checked by stat before reading; like upload_max_mb
+
+    max_file_mb: float = 20.0  # checked by stat before reading; like upload_max_mb
     # ~1,000 pages of minutes, ~2,500 chunks: already ~20 min of embedding on a 2-core CPU.
     # Longer extracted text is almost surely not minutes (a log, a dump) and would stall
     # a re-index for hours, so it is refused with a message instead.
     max_text_chars: int = 2_000_000
     max_pdf_pages: int = 1000
-    parse_budget_s: float = 60.0      # wall clock per PDF/DOCX/HTML, checked between pages/paragraphs/elements
-    max_html_chars: int = 3_000_000   # decoded markup; html.parser: ~5 s and ~30 MB per million
-    docx_max_entries: int = 1000      # files inside the zip (Word writes ~10-100)
-    docx_max_entry_mb: float = 50.0   # uncompressed size of one file inside the zip
+    parse_budget_s: float = 60.0  # wall clock per PDF/DOCX/HTML, checked between pages/paragraphs/elements
+    max_html_chars: int = 3_000_000  # decoded markup; html.parser: ~5 s and ~30 MB per million
+    docx_max_entries: int = 1000  # files inside the zip (Word writes ~10-100)
+    docx_max_entry_mb: float = 50.0  # uncompressed size of one file inside the zip
     docx_max_total_mb: float = 200.0  # uncompressed size of all of them
-    docx_max_ratio: float = 100.0     # compression ratio of an entry over 1 MB (text XML: ~5-20)
+    docx_max_ratio: float = 100.0  # compression ratio of an entry over 1 MB (text XML: ~5-20)
 
     @classmethod
     def from_settings(cls, settings: Any) -> LoadLimits:
@@ -47,31 +50,40 @@ MB = 1024 * 1024
 
 # ---------- decoding ----------
 
+
 def _c1_fallback(e: UnicodeError) -> tuple[str, int]:
     """cp1252 leaves 0x81 0x8D 0x8F 0x90 0x9D undefined; map them as latin-1 does
     (as browsers do), so one stray byte does not turn the whole file into latin-1."""
     if not isinstance(e, UnicodeDecodeError):
         raise e
-    return "".join(chr(b) for b in e.object[e.start:e.end]), e.end
+    return "".join(chr(b) for b in e.object[e.start : e.end]), e.end
 
 
 codecs.register_error("assistant-c1", _c1_fallback)
 
 # UTF-32 LE before UTF-16 LE: its BOM starts with the UTF-16 LE one
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
-         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def _decode_bom(data: bytes, path: Path) -> tuple[str, str] | None:
     matched = [(bom, enc) for bom, enc in _BOMS if data.startswith(bom)]
     for bom, enc in matched:
         try:
-            return data[len(bom):].decode(enc), enc
+            return data[len(bom) :].decode(enc), enc
         except UnicodeDecodeError:
             continue
     if matched:
-        raise LoaderError(path, f"starts with a {matched[-1][1].upper()} byte-order mark but is not valid "
-                                f"{matched[-1][1].upper()} text; re-save it as UTF-8")
+        raise LoaderError(
+            path,
+            f"starts with a {matched[-1][1].upper()} byte-order mark but is not valid "
+            f"{matched[-1][1].upper()} text; re-save it as UTF-8",
+        )
     return None
 
 
@@ -84,8 +96,11 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     decoded = _decode_bom(data, path)
     if decoded is None:
         if b"\x00" in data[:8192]:
-            raise LoaderError(path, "looks like a binary file (NUL bytes), not text; export it as .txt, .md, .pdf, .docx or "
-                                    ".html (UTF-16 text needs a byte-order mark, or re-save it as UTF-8)")
+            raise LoaderError(
+                path,
+                "looks like a binary file (NUL bytes), not text; export it as .txt, .md, .pdf, .docx or "
+                ".html (UTF-16 text needs a byte-order mark, or re-save it as UTF-8)",
+            )
         try:
             decoded = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
@@ -94,15 +109,20 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     sample = text[:8192]
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f")
     if controls > max(8, len(sample) // 50):
-        raise LoaderError(path, "looks like a binary file (control characters), not text; export it as .txt, .md, .pdf, "
-                                ".docx or .html")
+        raise LoaderError(
+            path,
+            "looks like a binary file (control characters), not text; export it as .txt, .md, .pdf, .docx or .html",
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n"), enc
 
 
 def check_text_size(n_chars: int, path: Path, limits: LoadLimits) -> None:
     if n_chars > limits.max_text_chars:
-        raise LoaderError(path, f"the extracted text has over {limits.max_text_chars:,} characters (max_text_chars); "
-                                "split the document into smaller files or raise the limit")
+        raise LoaderError(
+            path,
+            f"the extracted text has over {limits.max_text_chars:,} characters (max_text_chars); "
+            "split the document into smaller files or raise the limit",
+        )
 
 
 def deadline(path: Path, limits: LoadLimits) -> Callable[[str], None]:
@@ -112,8 +132,12 @@ def deadline(path: Path, limits: LoadLimits) -> Callable[[str], None]:
 
     def check(where: str) -> None:
         if time.monotonic() - t0 > limits.parse_budget_s:
-            raise LoaderError(path, f"reading took over {limits.parse_budget_s:g} s and was stopped at {where} "
-                                    "(parse_budget_s); save it as .txt, split it, or raise the limit")
+            raise LoaderError(
+                path,
+                f"reading took over {limits.parse_budget_s:g} s and was stopped at {where} "
+                "(parse_budget_s); save it as .txt, split it, or raise the limit",
+            )
+
     return check
 
 
@@ -122,6 +146,7 @@ def _unreadable(kind: str, e: Exception, path: Path, what_to_do: str) -> LoaderE
 
 
 # ---------- readers ----------
+
 
 @LOADERS.register(".txt", ".md")
 def read_text(data: bytes, path: Path, limits: LoadLimits) -> tuple[str, str]:
@@ -144,8 +169,11 @@ def read_pdf(data: bytes, path: Path, limits: LoadLimits) -> tuple[str, str]:
                 raise LoaderError(path, "the PDF is password-protected; save an unprotected copy")
             n = len(reader.pages)
             if n > limits.max_pdf_pages:
-                raise LoaderError(path, f"the PDF has {n} pages, over the limit of {limits.max_pdf_pages} (max_pdf_pages); "
-                                        "split it or raise the limit")
+                raise LoaderError(
+                    path,
+                    f"the PDF has {n} pages, over the limit of {limits.max_pdf_pages} (max_pdf_pages); "
+                    "split it or raise the limit",
+                )
             total = 0
             for i, page in enumerate(reader.pages):
                 check_time(f"page {i + 1} of {n}")
@@ -171,21 +199,32 @@ def check_zip(data: bytes, path: Path, limits: LoadLimits) -> None:
         raise _unreadable("DOCX", e, path, "re-save it from Word") from e
     fix = "re-save it from Word (without large embedded files)"
     if len(infos) > limits.docx_max_entries:
-        raise LoaderError(path, f"the DOCX holds {len(infos)} files, over the limit of {limits.docx_max_entries} "
-                                f"(docx_max_entries); {fix}")
+        raise LoaderError(
+            path,
+            f"the DOCX holds {len(infos)} files, over the limit of {limits.docx_max_entries} (docx_max_entries); {fix}",
+        )
     total = 0
     for i in infos:
         if i.file_size > limits.docx_max_entry_mb * MB:
-            raise LoaderError(path, f"{i.filename} inside the DOCX inflates to {i.file_size / MB:,.0f} MB, over the "
-                                    f"{limits.docx_max_entry_mb:g} MB limit (docx_max_entry_mb); {fix}")
+            raise LoaderError(
+                path,
+                f"{i.filename} inside the DOCX inflates to {i.file_size / MB:,.0f} MB, over the "
+                f"{limits.docx_max_entry_mb:g} MB limit (docx_max_entry_mb); {fix}",
+            )
         if i.file_size > MB and i.file_size > max(i.compress_size, 1) * limits.docx_max_ratio:
-            raise LoaderError(path, f"{i.filename} inside the DOCX is compressed {i.file_size / max(i.compress_size, 1):,.0f}:1, "
-                                    f"over the {limits.docx_max_ratio:g}:1 limit (docx_max_ratio); this looks like a "
-                                    f"zip bomb; {fix}")
+            raise LoaderError(
+                path,
+                f"{i.filename} inside the DOCX is compressed {i.file_size / max(i.compress_size, 1):,.0f}:1, "
+                f"over the {limits.docx_max_ratio:g}:1 limit (docx_max_ratio); this looks like a "
+                f"zip bomb; {fix}",
+            )
         total += i.file_size
     if total > limits.docx_max_total_mb * MB:
-        raise LoaderError(path, f"the DOCX inflates to {total / MB:,.0f} MB in all, over the {limits.docx_max_total_mb:g} MB "
-                                f"limit (docx_max_total_mb); {fix}")
+        raise LoaderError(
+            path,
+            f"the DOCX inflates to {total / MB:,.0f} MB in all, over the {limits.docx_max_total_mb:g} MB "
+            f"limit (docx_max_total_mb); {fix}",
+        )
 
 
 _DOCX_HEADING = re.compile(r"(?:Heading|Rubrik|Overskrift)\s*(\d)")
@@ -244,8 +283,11 @@ def read_html(data: bytes, path: Path, limits: LoadLimits) -> tuple[str, str]:
 
     html, enc = decode_text(data, path)
     if len(html) > limits.max_html_chars:
-        raise LoaderError(path, f"the HTML page has {len(html):,} characters of markup, over the limit of "
-                                f"{limits.max_html_chars:,} (max_html_chars); save its text as .txt or raise the limit")
+        raise LoaderError(
+            path,
+            f"the HTML page has {len(html):,} characters of markup, over the limit of "
+            f"{limits.max_html_chars:,} (max_html_chars); save its text as .txt or raise the limit",
+        )
     check_time = deadline(path, limits)
     try:
         soup = BeautifulSoup(html, "html.parser")

@@ -9,6 +9,7 @@ A corpus file is read only when it is a regular file whose real path lies inside
 corpus folder (no symbolic links out, no FIFOs/devices/sockets) and within
 `LoadLimits`; anything else is one `LoaderError` for that file, and the rest loads.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.core.errors import LoaderError
-from assistant.ingest.formats import LOADERS, MB, LoadLimits, check_text_size, decode_text  # noqa: F401  (decode_text, LoadLimits: public API)
 from assistant.core.lang import detect_language
+from assistant.ingest.formats import LOADERS, MB, LoadLimits, check_text_size, decode_text  # noqa: F401  (decode_text, LoadLimits: public API)
 from assistant.ingest.metadata import find_date, find_title, strip_markup  # noqa: F401  (public API)
 
 SUPPORTED = tuple(LOADERS.names())
@@ -27,13 +28,13 @@ SUPPORTED = tuple(LOADERS.names())
 
 @dataclass(frozen=True)
 class Document:
-    source: str          # path relative to the corpus folder, with forward slashes
+    source: str  # path relative to the corpus folder, with forward slashes
     title: str
     text: str
-    language: str        # sv / da / no / en
-    date: str | None     # ISO yyyy-mm-dd when one was found
-    content_hash: str    # sha256 of the file's bytes
-    fmt: str             # txt, md, pdf, docx, html
+    language: str  # sv / da / no / en
+    date: str | None  # ISO yyyy-mm-dd when one was found
+    content_hash: str  # sha256 of the file's bytes
+    fmt: str  # txt, md, pdf, docx, html
     encoding: str = "utf-8"
 
     @property
@@ -45,10 +46,11 @@ class Document:
 class LoadReport:
     documents: tuple[Document, ...]
     errors: tuple[LoaderError, ...]
-    skipped: tuple[str, ...] = ()   # `name: reason` for entries deliberately not loaded
+    skipped: tuple[str, ...] = ()  # `name: reason` for entries deliberately not loaded
 
 
 # ---------- safe reading ----------
+
 
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
@@ -62,13 +64,18 @@ def check_corpus_entry(path: Path, corpus_dir: Path | None, max_file_mb: float) 
         link = stat.S_ISLNK(os.lstat(path).st_mode)
         real = os.path.realpath(path)
         if corpus_dir is not None and not _inside(real, os.path.realpath(corpus_dir)):
-            raise LoaderError(path, "is a symbolic link (or lies in a linked folder) that points outside the corpus "
-                                    "folder; it was not read. Copy the file into the corpus instead")
+            raise LoaderError(
+                path,
+                "is a symbolic link (or lies in a linked folder) that points outside the corpus "
+                "folder; it was not read. Copy the file into the corpus instead",
+            )
         try:
             st = os.stat(real)
         except FileNotFoundError:
             if link:
-                raise LoaderError(path, "is a broken symbolic link; remove it or point it at a file in the corpus") from None
+                raise LoaderError(
+                    path, "is a broken symbolic link; remove it or point it at a file in the corpus"
+                ) from None
             raise
     except OSError as e:
         raise LoaderError(path, f"cannot read file: {e.strerror or e}; check that it exists and is readable") from e
@@ -94,16 +101,23 @@ def read_checked(real: str, path: Path, max_file_mb: float) -> bytes:
 
 def _check_stat(st: os.stat_result, path: Path, max_file_mb: float) -> None:
     if stat.S_ISDIR(st.st_mode):
-        raise LoaderError(path, "is a folder that could not be listed, or a link to a folder (links are not followed); "
-                                "check its permissions, or copy the files into the corpus")
+        raise LoaderError(
+            path,
+            "is a folder that could not be listed, or a link to a folder (links are not followed); "
+            "check its permissions, or copy the files into the corpus",
+        )
     if not stat.S_ISREG(st.st_mode):
         raise LoaderError(path, "is not a regular file (a FIFO, device or socket); it was not opened. Remove it")
     if st.st_size > max_file_mb * MB:
-        raise LoaderError(path, f"the file is {st.st_size / MB:,.1f} MB, over the {max_file_mb:g} MB limit for corpus "
-                                "files (max_file_mb); split it or raise the limit")
+        raise LoaderError(
+            path,
+            f"the file is {st.st_size / MB:,.1f} MB, over the {max_file_mb:g} MB limit for corpus "
+            "files (max_file_mb); split it or raise the limit",
+        )
 
 
 # ---------- entry points ----------
+
 
 def load_file(path: Path, corpus_dir: Path | None = None, limits: LoadLimits = LoadLimits()) -> Document:
     path = Path(path)
@@ -159,12 +173,16 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
                     stack.append(p)
                     continue
                 if entry.is_symlink() and entry.is_dir() and _inside(real := os.path.realpath(p), root):
-                    skipped.append(f"{rel}: a link to the folder {Path(real).relative_to(root).as_posix() or '.'} "
-                                   "inside the corpus, whose files are indexed from there")
+                    skipped.append(
+                        f"{rel}: a link to the folder {Path(real).relative_to(root).as_posix() or '.'} "
+                        "inside the corpus, whose files are indexed from there"
+                    )
                     continue
                 if entry.is_symlink() and entry.is_file() and _inside(real := os.path.realpath(p), root):
-                    skipped.append(f"{rel}: a link to the file {Path(real).relative_to(root).as_posix()} inside "
-                                   "the corpus, indexed from there (it would be quoted twice)")
+                    skipped.append(
+                        f"{rel}: a link to the file {Path(real).relative_to(root).as_posix()} inside "
+                        "the corpus, indexed from there (it would be quoted twice)"
+                    )
                     continue
             except OSError:
                 pass
@@ -183,6 +201,11 @@ def load_corpus(corpus_dir: Path, limits: LoadLimits = LoadLimits()) -> LoadRepo
         except LoaderError as e:
             errors.append(LoaderError(rel, e.reason))
         except Exception as e:  # a parser bug must not stop the other files
-            errors.append(LoaderError(rel, f"could not be loaded ({e.__class__.__name__}: {str(e)[:160]}); "
-                                           "convert it to another format, and please report this"))
+            errors.append(
+                LoaderError(
+                    rel,
+                    f"could not be loaded ({e.__class__.__name__}: {str(e)[:160]}); "
+                    "convert it to another format, and please report this",
+                )
+            )
     return LoadReport(tuple(docs), tuple(errors), tuple(skipped))

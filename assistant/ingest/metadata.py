@@ -1,4 +1,5 @@
 """Document metadata read from the text and the file name: date and title."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,11 +7,46 @@ import re
 from pathlib import Path
 
 _MONTHS = {
-    "jan": 1, "januari": 1, "januar": 1, "january": 1, "feb": 2, "febr": 2, "februari": 2, "februar": 2, "february": 2,
-    "mar": 3, "mars": 3, "marts": 3, "march": 3, "apr": 4, "april": 4, "maj": 5, "mai": 5, "may": 5,
-    "jun": 6, "juni": 6, "june": 6, "jul": 7, "juli": 7, "july": 7, "aug": 8, "augusti": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "okt": 10, "oct": 10, "oktober": 10, "october": 10,
-    "nov": 11, "november": 11, "dec": 12, "des": 12, "december": 12, "desember": 12,
+    "jan": 1,
+    "januari": 1,
+    "januar": 1,
+    "january": 1,
+    "feb": 2,
+    "febr": 2,
+    "februari": 2,
+    "februar": 2,
+    "february": 2,
+    "mar": 3,
+    "mars": 3,
+    "marts": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "maj": 5,
+    "mai": 5,
+    "may": 5,
+    "jun": 6,
+    "juni": 6,
+    "june": 6,
+    "jul": 7,
+    "juli": 7,
+    "july": 7,
+    "aug": 8,
+    "augusti": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "okt": 10,
+    "oct": 10,
+    "oktober": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "des": 12,
+    "december": 12,
+    "desember": 12,
 }
 # digits around the date are excluded, letters and `_` are not: `2024-11-06_sv_subject.md`
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?!\d)")
@@ -47,7 +83,7 @@ def find_date(text: str, filename: str = "") -> str | None:
         month = _MONTHS.get(m.group(2).lower())
         if month and (d := _iso(int(m.group(3)), month, int(m.group(1)))):
             return d
-    first_line = next((l for l in head.splitlines() if l.strip()), "")
+    first_line = next((line for line in head.splitlines() if line.strip()), "")
     yymmdd = _YYMMDD.search(first_line)
     if yymmdd and (d := _iso(2000 + int(yymmdd.group(1)), int(yymmdd.group(2)), int(yymmdd.group(3)))):
         return d
@@ -68,14 +104,14 @@ _NAV_ITEM = re.compile(r"^\s*[•·*-]\s+\S")
 def find_title(text: str, path: Path) -> str:
     """The first markdown heading; else the first line that is not site navigation
     (a bullet, or a line that introduces a bullet list, as in a saved web page)."""
-    lines = [l[:1000] for l in text[:100_000].splitlines() if l.strip()][:31]
-    for l in lines[:15]:
-        if l.lstrip().startswith("#"):
-            return strip_markup(l)[:150]
-    for i, l in enumerate(lines[:30]):
-        if _NAV_ITEM.match(l) or (i + 1 < len(lines) and _NAV_ITEM.match(lines[i + 1])):
+    lines = [line[:1000] for line in text[:100_000].splitlines() if line.strip()][:31]
+    for line in lines[:15]:
+        if line.lstrip().startswith("#"):
+            return strip_markup(line)[:150]
+    for i, line in enumerate(lines[:30]):
+        if _NAV_ITEM.match(line) or (i + 1 < len(lines) and _NAV_ITEM.match(lines[i + 1])):
             continue
-        t = strip_markup(l)
+        t = strip_markup(line)
         if len(t) > 3:
             return t[:150]
     return path.stem

@@ -1,9 +1,10 @@
 """Character spans inside a text: sentences, and pieces of at most N tokens. Both are
 linear in the text's length (no regex that can backtrack on long runs)."""
+
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 TokenCounter = Callable[[str], int]
 
@@ -11,7 +12,10 @@ _SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÅÄÖÆ
 _TRIM_LEFT = re.compile(r"^(\s|[-*•·#>]|\d+[.)]\s|\*{1,3}|_{1,3})+")
 _TRIM_LEFT_ROW = re.compile(r"^(\s|\*{1,3}|_{1,3})+")  # a table row keeps its leading number ("20. sept. 2021\t…")
 # a split after one of these is not a sentence end ("Opdateret 14. sept. 2021", "bl.a. Norge")
-_ABBREV = re.compile(r"\b(?:jan|febr?|mar|apr|jun|jul|aug|sept?|okt|oct|nov|dec|dek|nr|kl|ca|resp|tel|bl\.a|t\.ex|f\.eks|fx|dvs|jf|jfr|vs)\.$", re.I)
+_ABBREV = re.compile(
+    r"\b(?:jan|febr?|mar|apr|jun|jul|aug|sept?|okt|oct|nov|dec|dek|nr|kl|ca|resp|tel|bl\.a|t\.ex|f\.eks|fx|dvs|jf|jfr|vs)\.$",
+    re.I,
+)
 # a piece that is only a number, a date or a year range belongs to the sentence before it
 _ONLY_NUMBER = re.compile(r"^[\d\s.,:/–\-]+$")
 
@@ -35,7 +39,7 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         for piece in _SENT_SPLIT.split(line) if not row else [line]:
             i = line.find(piece, pos)
             pos = i + len(piece)
-            if pieces and (_ABBREV.search(line[pieces[-1][0]:pieces[-1][1]]) or _ONLY_NUMBER.match(piece)):
+            if pieces and (_ABBREV.search(line[pieces[-1][0] : pieces[-1][1]]) or _ONLY_NUMBER.match(piece)):
                 pieces[-1] = (pieces[-1][0], pos)
             else:
                 pieces.append((i, pos))
@@ -67,7 +71,7 @@ def token_pieces(text: str, s: int, e: int, count: TokenCounter, max_tokens: int
         lo, hi = 0, rest + 1  # a prefix of lo characters fits, one of hi does not
         size = min(rest, max(1, int(max_tokens * per_token)))
         for step in range(60):
-            n = count(text[a:a + size])
+            n = count(text[a : a + size])
             if n <= max_tokens:
                 lo, n_lo = size, n
             else:

@@ -4,28 +4,37 @@ The constructor is cheap; `warm_up()` loads the model and opens the index throug
 configured store. `reindex()` writes a new index version and swaps it in only when it is
 complete, so questions asked meanwhile are answered from the old one. Retrieval and
 answering keep no per-question state, so several members can ask at once."""
+
 from __future__ import annotations
 
 import dataclasses
 import threading
 import time
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from assistant.answer.base import Answer, Answerer, Preview, build_chain, build_stream_chain, make_prepare
 from assistant.answer.answerers import make_answerer
+from assistant.answer.base import Answer, Answerer, Preview, build_chain, build_stream_chain, make_prepare
 from assistant.core.config import Settings
-from assistant.models.embeddings import Embedder, load_embedder
 from assistant.index.filters import Filters
-from assistant.index.indexer import IndexReport, Progress, build_index, chunker_settings, embedding_identity, no_progress
+from assistant.index.indexer import (
+    IndexReport,
+    Progress,
+    build_index,
+    chunker_settings,
+    embedding_identity,
+    no_progress,
+)
+from assistant.index.store import SearchIndex, check_compatible
+from assistant.index.stores import make_store
+from assistant.models.embeddings import Embedder, load_embedder
 from assistant.query.conversation import answer_language, follow_up
 from assistant.query.query import Query, build_query
 from assistant.query.questions import check_question
 from assistant.retrieval.hybrid import HybridRetriever, Retrieval
-from assistant.index.store import SearchIndex, check_compatible
-from assistant.index.stores import make_store
 
 AnswererFactory = Callable[[SearchIndex, Settings, Callable[[], Any]], Answerer]
 
@@ -33,6 +42,7 @@ AnswererFactory = Callable[[SearchIndex, Settings, Callable[[], Any]], Answerer]
 @dataclasses.dataclass(frozen=True)
 class _Loaded:
     """Everything built from one index version; replaced as a whole on re-index."""
+
     index: SearchIndex
     retriever: HybridRetriever
     answerer: Answerer
@@ -41,17 +51,22 @@ class _Loaded:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None,
-                 answerer_factory: AnswererFactory | None = None, chat_model: object | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        answerer_factory: AnswererFactory | None = None,
+        chat_model: object | None = None,
+    ):
         self.settings = settings
         self._embedder = embedder
         self._answerer_factory = answerer_factory or make_answerer
         self._state: _Loaded | None = None
-        self._chat_model = chat_model     # the LLM, loaded once and kept across re-indexing (None: on first use)
+        self._chat_model = chat_model  # the LLM, loaded once and kept across re-indexing (None: on first use)
         self._lock = threading.Lock()
         self._llm_lock = threading.Lock()
         self._reindex_lock = threading.Lock()
-        self.load_seconds = 0.0          # model + index loading, reported apart from answer latency
+        self.load_seconds = 0.0  # model + index loading, reported apart from answer latency
 
     @property
     def embedder(self) -> Embedder:
@@ -77,7 +92,9 @@ class Assistant:
         if self._chat_model is not None and hasattr(self._chat_model, "warm_up"):
             self._chat_model.warm_up()  # the local LLM loads here, not inside the first answer
         prepare = make_prepare(retriever)
-        return _Loaded(index, retriever, answerer, build_chain(prepare, answerer), build_stream_chain(prepare, answerer))
+        return _Loaded(
+            index, retriever, answerer, build_chain(prepare, answerer), build_stream_chain(prepare, answerer)
+        )
 
     def chat_model(self):
         """The configured LLM (`llm` setting), created on first use and then shared."""
@@ -98,7 +115,7 @@ class Assistant:
     def _loaded(self) -> _Loaded:
         """The current index version with what was built from it, loaded first if needed."""
         state = self.warm_up()._state
-        assert state is not None   # warm_up() sets it or raises
+        assert state is not None  # warm_up() sets it or raises
         return state
 
     @property
@@ -128,14 +145,20 @@ class Assistant:
         `language` is the page's, for the message about an empty question."""
         return check_question(text, self.settings.question_max_chars, language)
 
-    def query(self, text: str, history: Sequence[tuple[str, str]] = (), page_language: str | None = None,
-              language: str | None = None) -> Query:
+    def query(
+        self,
+        text: str,
+        history: Sequence[tuple[str, str]] = (),
+        page_language: str | None = None,
+        language: str | None = None,
+    ) -> Query:
         """The question read once (`Query`), checked before any model runs. With `history`
         ([(question, answer), ...], oldest first) a follow-up keeps the question it follows,
         and, when the answer step has a language model, the model's stand-alone rewrite."""
         question = self.question(text, page_language)
-        previous, rewrite = follow_up(history, question, self.follow_up_model() if history else None,
-                                      timeout_s=self.settings.llm_timeout_s)
+        previous, rewrite = follow_up(
+            history, question, self.follow_up_model() if history else None, timeout_s=self.settings.llm_timeout_s
+        )
         lang = language or answer_language(question, rewrite or f"{previous} {question}".strip())
         return build_query(question, lang, previous, rewrite)
 
@@ -147,16 +170,28 @@ class Assistant:
     def retrieve(self, question: Query | str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         return self.retriever.retrieve(self._as_query(question, None), k, filters or Filters())
 
-    def ask(self, question: Query | str, k: int | None = None, filters: Filters | None = None,
-            language: str | None = None, config: RunnableConfig | None = None) -> Answer:
+    def ask(
+        self,
+        question: Query | str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        language: str | None = None,
+        config: RunnableConfig | None = None,
+    ) -> Answer:
         query = self._as_query(question, language)
         chain = self.chain  # loads first, so the latency below is the answer's own
         t0 = time.perf_counter()
         ans: Answer = chain.invoke({"query": query, "k": k, "filters": filters}, config)
         return dataclasses.replace(ans, latency_s=time.perf_counter() - t0)
 
-    def stream(self, question: Query | str, k: int | None = None, filters: Filters | None = None,
-               language: str | None = None, config: RunnableConfig | None = None) -> Iterator[Preview | str | Answer]:
+    def stream(
+        self,
+        question: Query | str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        language: str | None = None,
+        config: RunnableConfig | None = None,
+    ) -> Iterator[Preview | str | Answer]:
         """Yields a Preview (what retrieval found), text pieces, then the final Answer."""
         query = self._as_query(question, language)
         chain = self._loaded().stream_chain  # one index version throughout, even if a re-index swaps

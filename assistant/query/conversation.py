@@ -3,19 +3,23 @@ another keeps that question as its context (`Query.previous`), and, when a langu
 is configured, the model's stand-alone rewrite (it sees the previous question, not the
 answers; its output is bounded and used only if it is a new question that keeps the
 previous one's topic and the follow-up's country). Both are bounded to `max_chars`."""
+
 from __future__ import annotations
 
 import re
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
-from assistant.query.places import countries
 from assistant.core.lang import detect_language, language_named_by_words
-from assistant.models.llm import within_deadline
 from assistant.core.prompting import render
+from assistant.models.llm import within_deadline
+from assistant.query.places import countries
 
-_FOLLOW_UP = re.compile(r"^\s*(and|but|what about|how about|och|men|vad sägs om|hur är det med|og|hvad med|hva med|"
-                        r"hvordan med|hvordan er det med|samme|same|also|även|också|også)\b", re.I)
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|what about|how about|och|men|vad sägs om|hur är det med|og|hvad med|hva med|"
+    r"hvordan med|hvordan er det med|samme|same|also|även|också|også)\b",
+    re.I,
+)
 _WORDS = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -62,8 +66,9 @@ def _bounded(text: str, max_chars: int) -> str:
     return text if len(text) <= max_chars else text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
 
 
-def follow_up(history: Sequence[tuple[str, str]], question: str, chat_model=None, max_chars: int = 400,
-              timeout_s: float = 30.0) -> tuple[str, str]:
+def follow_up(
+    history: Sequence[tuple[str, str]], question: str, chat_model=None, max_chars: int = 400, timeout_s: float = 30.0
+) -> tuple[str, str]:
     """(previous, rewrite) for a question asked after `history` ([(question, answer), ...],
     oldest first): ("", "") for a question that stands alone; for a follow-up, the previous
     question and, when a model is given, its stand-alone rewrite if it is a new question
@@ -78,14 +83,22 @@ def follow_up(history: Sequence[tuple[str, str]], question: str, chat_model=None
     # rewriting, and with several questions it picks the wrong one to complete
     try:
         prompt = render("condense", previous=_bounded(previous, 300), question=question)
-        out = str(within_deadline(time.monotonic() + timeout_s, lambda: chat_model.invoke(prompt, max_tokens=80),
-                                  timeout_s).content)
+        out = str(
+            within_deadline(
+                time.monotonic() + timeout_s, lambda: chat_model.invoke(prompt, max_tokens=80), timeout_s
+            ).content
+        )
     except Exception:  # noqa: BLE001 - the follow-up is still answered with its previous question
         out = ""
     out = out.strip().strip('"').splitlines()[0].strip().strip('"') if out.strip() else ""
     # a question (not an answer or a remark) that differs from the one asked, carries the
     # previous question's topic ("Hur ser det ut i Danmark?" lost it) and the follow-up's country
-    if out.endswith("?") and len(out) <= max_chars and out.casefold() != question.casefold() \
-            and carries_topic(out, previous, question) and keeps_countries(out, question):
+    if (
+        out.endswith("?")
+        and len(out) <= max_chars
+        and out.casefold() != question.casefold()
+        and carries_topic(out, previous, question)
+        and keeps_countries(out, question)
+    ):
         return previous, out
     return previous, ""

@@ -12,6 +12,7 @@ one source for every job that needs them.
 
 `same_place` tells two spellings of one place apart from two places; the grounding check
 uses it so that a restatement may write "Denmark" for a quote's "Danmark"."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,16 @@ def _territories() -> dict[str, str]:
 
 @lru_cache(maxsize=2)
 def _country_pattern(ignore_case: bool) -> re.Pattern:
-    names = sorted({name for loc in LOCALES for code, name in Locale.parse(loc).territories.items()
-                    if _fold(name) in _territories()}, key=len, reverse=True)
+    names = sorted(
+        {
+            name
+            for loc in LOCALES
+            for code, name in Locale.parse(loc).territories.items()
+            if _fold(name) in _territories()
+        },
+        key=len,
+        reverse=True,
+    )
     alt = "|".join(re.escape(n) for n in names)
     return re.compile(rf"(?<![\w-])(?:{alt})(?:s)?(?![\w-])", re.I if ignore_case else 0)
 

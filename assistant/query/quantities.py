@@ -11,17 +11,21 @@ A how-many question counts something (skyddsombud, personer, underskrifter): a s
 ("40 000 kr", "DKK 500") states no count, so "Hur många skyddsombud har förbundet i Danmark?"
 is not answered by "Danmark har höjt sin ingångslön till 40 000 kr." (unless it asks how
 many kronor)."""
+
 from __future__ import annotations
 
 import re
 
 from assistant.query.places import countries
 
-_CODES = r"(?-i:SEK|DKK|NOK|EUR|USD)"   # upper case only: "nok" is Danish/Norwegian for "probably"
+_CODES = r"(?-i:SEK|DKK|NOK|EUR|USD)"  # upper case only: "nok" is Danish/Norwegian for "probably"
 _MONEY_UNIT = rf"kronor|kroner|kronur|crowns|kr|{_CODES}|euros?|€|\$|dollars?"
 _HOW_MANY = r"hur många|hvor mange|how many"
-_COUNTS = re.compile(rf"\b(?:{_HOW_MANY})\b"
-                     rf"(?!\s+(?:\w+\s+)?(?:{_MONEY_UNIT}|penge|penger|pengar|money)(?!\w))", re.I)
+_COUNTS = re.compile(
+    rf"\b(?:{_HOW_MANY})\b"
+    rf"(?!\s+(?:\w+\s+)?(?:{_MONEY_UNIT}|penge|penger|pengar|money)(?!\w))",
+    re.I,
+)
 _AMOUNT = r"\d{1,3}(?:[ \u00a0.,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 # the full stop after "kr" stays: it ends the sentence for _IN_NAME
 _MONEY = re.compile(rf"(?<![\w.,])(?:(?:{_AMOUNT})\s*(?:{_MONEY_UNIT})|(?:{_CODES}|€|\$)\s*(?:{_AMOUNT}))(?!\w)", re.I)
@@ -30,9 +34,11 @@ _MONEY = re.compile(rf"(?<![\w.,])(?:(?:{_AMOUNT})\s*(?:{_MONEY_UNIT})|(?:{_CODE
 _COST_ASKED = r"vad kostar|hva koster|hvad koster|what do(?:es)? .{1,60}? cost"
 _HOW_MUCH = r"how much|hur mycket|hvor mye|hvor meget"
 _ASKS = re.compile(rf"\b({_HOW_MANY}|{_HOW_MUCH}|{_COST_ASKED})\b", re.I)
-_NUMBER_WORDS = (r"två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|to|fire|seks|syv|otte|åtte|ni|ti|elleve|"
-                 r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dubbelt|dobbelt|double|hälften|halvdelen|"
-                 r"halvparten|half|hundra|hundrede|hundre|hundred|tusen|tusind|thousand|miljon(?:er)?|million(?:er|s)?")
+_NUMBER_WORDS = (
+    r"två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|to|fire|seks|syv|otte|åtte|ni|ti|elleve|"
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dubbelt|dobbelt|double|hälften|halvdelen|"
+    r"halvparten|half|hundra|hundrede|hundre|hundred|tusen|tusind|thousand|miljon(?:er)?|million(?:er|s)?"
+)
 _STATES = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I)
 # a capitalised word and a number: a name ("Microsoft 365"), unless the word is a country ("I Sverige 6496 …")
 _IN_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-ZÅÄÖÆØ][A-Za-zåäöæøé-]*[a-zåäöæøé]) \d+\b(?![.,:/–-]?\d)")

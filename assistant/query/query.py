@@ -7,6 +7,7 @@ asks for a quantity. A follow-up keeps the question it follows as `previous`
 (not joined into its text): its own words decide what it names, and where they name
 nothing, the previous question's do ("Og i Sverige?" after a question about salaries is
 about Sweden and salaries)."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,8 @@ from assistant.core.lang import detect_language
 from assistant.query import places, quantities, questions
 
 _SEVERAL = re.compile(
-    r"\b(dokumenten|dokumentene|dokumenterne|documents|both|båda|bägge|begge|jämför|sammenlign|compare)\b", re.I)
+    r"\b(dokumenten|dokumentene|dokumenterne|documents|both|båda|bägge|begge|jämför|sammenlign|compare)\b", re.I
+)
 _DOCUMENTS = re.compile(r"\b(dokumenten|dokumentene|dokumenterne|documents)\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)\d\d\b")
@@ -29,15 +31,15 @@ def years_named(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Query:
-    text: str                                  # the member's question, normalised
-    language: str                              # the language the answer is written in
-    previous: str = ""                         # the question this one follows up ("" if none)
-    rewrite: str = ""                          # the follow-up as a stand-alone question, when a model wrote one
-    answer_type: tuple[str, ...] = ()          # "number", "date", "person", "place", "organisation", "reason", "list"
-    countries: frozenset[str] = frozenset()    # ISO codes of the countries it names
+    text: str  # the member's question, normalised
+    language: str  # the language the answer is written in
+    previous: str = ""  # the question this one follows up ("" if none)
+    rewrite: str = ""  # the follow-up as a stand-alone question, when a model wrote one
+    answer_type: tuple[str, ...] = ()  # "number", "date", "person", "place", "organisation", "reason", "list"
+    countries: frozenset[str] = frozenset()  # ISO codes of the countries it names
     years: frozenset[str] = frozenset()
-    scope: str = "one"                         # "one", "several" (compare, both) or "each" (each document's answer)
-    wants: frozenset[str] = frozenset()        # "quantity" (how many/much), "count" (how many of something)
+    scope: str = "one"  # "one", "several" (compare, both) or "each" (each document's answer)
+    wants: frozenset[str] = frozenset()  # "quantity" (how many/much), "count" (how many of something)
 
     @property
     def search_text(self) -> str:
@@ -67,10 +69,19 @@ def build_query(text: str, language: str | None = None, previous: str = "", rewr
     several_years = len(own_years) >= 2
     each = bool(_DOCUMENTS.search(whole)) or several_years or len(countries) >= 2
     several = each or bool(_SEVERAL.search(whole)) or len(years_named(whole)) >= 2
-    wants = {want for want, on in (("quantity", quantities.asks_quantity(whole)),
-                                   ("count", quantities.asks_count(whole))) if on}
+    wants = {
+        want
+        for want, on in (("quantity", quantities.asks_quantity(whole)), ("count", quantities.asks_count(whole)))
+        if on
+    }
     return Query(
-        text=text, language=language or detect_language(text), previous=previous, rewrite=rewrite,
+        text=text,
+        language=language or detect_language(text),
+        previous=previous,
+        rewrite=rewrite,
         answer_type=_own_first(text, whole, questions.answer_type),
-        countries=countries, years=years_named(text) or years_named(whole),
-        scope="each" if each else "several" if several else "one", wants=frozenset(wants))
+        countries=countries,
+        years=years_named(text) or years_named(whole),
+        scope="each" if each else "several" if several else "one",
+        wants=frozenset(wants),
+    )

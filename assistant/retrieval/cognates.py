@@ -11,6 +11,7 @@ store scores alike. A passage scores its best sentence.
 
 `Cognates` keeps each passage's grams (the same for every question: ids into one
 vocabulary and which sentence they belong to), so a question costs numpy sums."""
+
 from __future__ import annotations
 
 import math
@@ -23,7 +24,8 @@ import numpy as np
 from assistant.index.lexical import fold, words
 
 N = 4
-_STOP = frozenset("""
+_STOP = frozenset(
+    """
 vad hvad hva what hur how när hvornår når when var hvor where vem hvem who whom vilken vilket vilka hvilken hvilket
 hvilke which why varför hvorfor
 och and eller or men but som the that this det den der dem denna detta dessa denne dette disse these those
@@ -32,8 +34,9 @@ har have has had hade havde hadde är are was were blev ble blir bliver been kan
 inte ikke not även også also all alla alle
 hvordan hvorledes korleis kven does did many much många mange mycket meget mye
 säger siger sier say says said står finns findes finnes dokumenten dokumenterne dokumentene documents
-""".split())
-_Grams = tuple[np.ndarray, np.ndarray, int]   # gram ids, the sentence of each, the number of sentences
+""".split()
+)
+_Grams = tuple[np.ndarray, np.ndarray, int]  # gram ids, the sentence of each, the number of sentences
 
 
 def grams(text: str) -> Counter:
@@ -43,7 +46,7 @@ def grams(text: str) -> Counter:
     for w in map(fold, words(text)):
         if len(w) >= 3 and w not in _STOP:
             w = f" {w} "
-            out += [w[i:i + N] for i in range(max(1, len(w) - N + 1))]
+            out += [w[i : i + N] for i in range(max(1, len(w) - N + 1))]
     return Counter(out)
 
 
@@ -82,12 +85,14 @@ class Cognates:
         df = np.bincount(np.concatenate([p[0] for p in passages] or [np.zeros(0, np.int64)]), minlength=size)
         idf = np.log((n + 1) / (df + 0.5))
         unseen = math.log(n + 1)
-        q2 = np.zeros(size)   # each question gram's squared weight
-        total = 0.0           # with those no candidate sentence has
+        q2 = np.zeros(size)  # each question gram's squared weight
+        total = 0.0  # with those no candidate sentence has
         for i, c in asked:
             w2 = (c * (idf[i] if i is not None and df[i] else unseen)) ** 2
             total += w2
             if i is not None and df[i]:
                 q2[i] = w2
-        return [float(np.bincount(which, q2[ids], minlength=n_sent).max()) / total if total and len(ids) else 0.0
-                for ids, which, n_sent in passages]
+        return [
+            float(np.bincount(which, q2[ids], minlength=n_sent).max()) / total if total and len(ids) else 0.0
+            for ids, which, n_sent in passages
+        ]

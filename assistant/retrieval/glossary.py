@@ -6,8 +6,9 @@ equivalents in the other languages appended; the answer step still ranks sentenc
 against the question itself. The glossary is a tab-separated file (one concept per
 line, variants in a cell separated by "|", `#` comments, a header row of language
 codes; a term matches at the start of a word, and a variant "!word" names words that
-start like a term but mean something else, e.g. "journal|!journalist"): the one shipped in the package (`glossary = "builtin"`), a file of your own, or
-none (`glossary = ""`)."""
+start like a term but mean something else, e.g. "journal|!journalist"): the one shipped
+in the package (`glossary = "builtin"`), a file of your own, or none (`glossary = ""`)."""
+
 from __future__ import annotations
 
 import re
@@ -62,13 +63,19 @@ def count_topics(topics: tuple[re.Pattern, ...], text: str) -> int:
 def parse(text: str, origin: str = "glossary") -> Glossary:
     rows = [line.split("\t") for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not rows or len(rows[0]) < 2:
-        raise ConfigError(f"{origin}: expected a header row of language codes separated by tabs, then one concept per line.")
+        raise ConfigError(
+            f"{origin}: expected a header row of language codes separated by tabs, then one concept per line."
+        )
     width = len(rows[0])
     concepts = []
     for n, row in enumerate(rows[1:], 2):
-        terms = tuple(dict.fromkeys(re.sub(r"^!\s+", "!", t.strip()) for cell in row for t in cell.split("|") if t.strip()))
+        terms = tuple(
+            dict.fromkeys(re.sub(r"^!\s+", "!", t.strip()) for cell in row for t in cell.split("|") if t.strip())
+        )
         if len(row) != width:
-            raise ConfigError(f"{origin}: concept line {n} has {len(row)} columns, the header {width}. Separate terms with one tab.")
+            raise ConfigError(
+                f"{origin}: concept line {n} has {len(row)} columns, the header {width}. Separate terms with one tab."
+            )
         if "!" in terms:
             raise ConfigError(f"{origin}: concept line {n} has a bare '!'. Write the exception as '!word'.")
         if sum(not t.startswith("!") for t in terms) > 1:
@@ -78,13 +85,18 @@ def parse(text: str, origin: str = "glossary") -> Glossary:
 
 @lru_cache(maxsize=4)
 def load_glossary(name: str) -> Glossary:
-    """"builtin" (the package's file), "" (no expansion) or a path to a TSV file."""
+    """ "builtin" (the package's file), "" (no expansion) or a path to a TSV file."""
     if not name:
         return Glossary(())
     if name == "builtin":
-        return parse(resources.files("assistant.retrieval").joinpath("glossary.tsv").read_text(encoding="utf-8"), "builtin glossary")
+        return parse(
+            resources.files("assistant.retrieval").joinpath("glossary.tsv").read_text(encoding="utf-8"),
+            "builtin glossary",
+        )
     path = Path(name)
     try:
         return parse(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"Cannot read the glossary {path}: {e}. Fix the `glossary` setting (\"builtin\", \"\" or a TSV file).") from e
+        raise ConfigError(
+            f'Cannot read the glossary {path}: {e}. Fix the `glossary` setting ("builtin", "" or a TSV file).'
+        ) from e

@@ -11,6 +11,7 @@
 The search uses the question (with a follow-up's previous question) and its glossary
 equivalents (glossary.py); the sentence ranking of the answer step uses the question
 alone. Filters (document, language, year) are applied by the store."""
+
 from __future__ import annotations
 
 import re
@@ -19,26 +20,26 @@ from functools import partial
 
 import numpy as np
 
-from assistant.ingest.chunking import Chunk
-from assistant.retrieval.cognates import Cognates
 from assistant.core.config import Settings
-from assistant.query.query import Query
-from assistant.models.embeddings import Embedder
 from assistant.index.filters import Filters
-from assistant.retrieval.glossary import count_topics, load_glossary
 from assistant.index.sentence_text import sentence_embed_texts
 from assistant.index.store import SearchIndex
+from assistant.ingest.chunking import Chunk
+from assistant.models.embeddings import Embedder
+from assistant.query.query import Query
+from assistant.retrieval.cognates import Cognates
+from assistant.retrieval.glossary import count_topics, load_glossary
 
 __all__ = ["Filters", "Hit", "Retrieval", "HybridRetriever"]
 
 
 @dataclass(frozen=True)
 class Hit:
-    key: int                  # the store's chunk key
+    key: int  # the store's chunk key
     chunk: Chunk
-    score: float              # final ranking score
-    dense: float              # cosine similarity of the chunk to the question
-    sentence_vectors: np.ndarray = field(repr=False, compare=False)   # each sentence alone (the answer step)
+    score: float  # final ranking score
+    dense: float  # cosine similarity of the chunk to the question
+    sentence_vectors: np.ndarray = field(repr=False, compare=False)  # each sentence alone (the answer step)
     dense_rank: int | None = None
     lexical_rank: int | None = None
     search_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)  # sentences in context
@@ -50,7 +51,7 @@ class Retrieval:
     query_vector: np.ndarray = field(repr=False, compare=False)
     hits: tuple[Hit, ...]
     filters: Filters = Filters()
-    documents_searched: int | None = None   # set when nothing was found: 0 means the filters exclude everything
+    documents_searched: int | None = None  # set when nothing was found: 0 means the filters exclude everything
     search_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the glossary-expanded question
     topics: tuple[re.Pattern, ...] = field(default=(), repr=False, compare=False)  # glossary concepts the question uses
 
@@ -80,7 +81,7 @@ class HybridRetriever:
         self.index, self.embedder, self.s = index, embedder, settings
         name = settings.glossary
         self.glossary = load_glossary(name if name in ("", "builtin") else str(settings.root / name))
-        self.cognates = Cognates()   # each passage's sentence grams, kept across questions
+        self.cognates = Cognates()  # each passage's sentence grams, kept across questions
 
     def retrieve(self, q: Query, k: int | None = None, filters: Filters = Filters()) -> Retrieval:
         k = k or self.s.top_k
@@ -111,16 +112,23 @@ class HybridRetriever:
         for key, s in lexical:
             score[key] += self.s.lexical_weight * s / top_lex
         if self.s.cognate_weight:
-            near = self.cognates.scores(question, [self.cognates.passage(
-                chunks[key].chunk_id, partial(sentence_embed_texts, chunks[key])) for key in keys])
+            near = self.cognates.scores(
+                question,
+                [
+                    self.cognates.passage(chunks[key].chunk_id, partial(sentence_embed_texts, chunks[key]))
+                    for key in keys
+                ],
+            )
             for key, s in zip(keys, near):
                 score[key] += self.s.cognate_weight * s
         order = sorted(keys, key=lambda key: -score[key])
         d_rank = {key: r for r, (key, _) in enumerate(dense)}
         l_rank = {key: r for r, (key, _) in enumerate(lexical)}
         topics = self.glossary.topics(question)
-        hits = tuple(Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key),
-                         search[key]) for key in order[:k])
+        hits = tuple(
+            Hit(key, chunks[key], score[key], cos[key], svecs[key], d_rank.get(key), l_rank.get(key), search[key])
+            for key in order[:k]
+        )
         return Retrieval(q, qv, hits, filters, search_vector=None if sv is qv else sv, topics=topics)
 
     def _searchable(self, filters: Filters) -> int:
