@@ -266,7 +266,7 @@ def test_swedish_member_on_a_desktop(browser, server):
     pg.screenshot(path=str(ARTIFACTS / "after-sv-desktop-answer.png"))
 
     # a follow-up: the first answer's sources stay reachable from its own [n]
-    r2 = ask(pg, "Vem leder Helsesekretærforbundet i Delta?")
+    r2 = ask(pg, "Vem är ledare för Helsesekretærforbundet i Delta?")
     assert "Gro Bengtson" in r2["answer"] and "Källor" in r2["answer"]
     pg.evaluate(f"document.getElementById('{target}').open = false")
     pg.locator(BOT).last.locator("a.cite").first.scroll_into_view_if_needed()
@@ -345,6 +345,24 @@ def test_swedish_member_on_a_desktop(browser, server):
     )
 
 
+def test_an_english_member_reads_a_swedish_fact_in_english_with_its_source(browser, server):
+    """The answer opens with one sentence in the member's language that states the fact and
+    cites [1]; [1] opens the Swedish passage it came from."""
+    from assistant.core.lang import detect_language
+
+    url, _ = server
+    pg = open_page(browser, url, locale="en-US")
+    r = ask(pg, "How many signatures were collected in a few hours?")
+    first = r["answer"].strip().split("\n")[0]
+    assert "145" in first and "[1]" in first and detect_language(first) == "en", r["answer"]
+    cite = pg.locator(BOT).last.locator("p").first.locator("a.cite").first
+    target = cite.get_attribute("href")[1:]
+    cite.click()
+    pg.wait_for_function(f"document.getElementById('{target}').open")
+    assert "145 underskrifter" in pg.locator(f"#{target} mark").inner_text()
+    pg.screenshot(path=str(ARTIFACTS / "after-en-desktop-answer.png"))
+
+
 def test_swedish_member_on_a_phone(browser, server):
     url, _ = server
     pg = open_page(browser, url, 390, 844)
@@ -352,7 +370,7 @@ def test_swedish_member_on_a_phone(browser, server):
     header = pg.locator("#heading h1").bounding_box()
     assert header["height"] < 40, "the title fits on one line"
     pg.screenshot(path=str(ARTIFACTS / "after-sv-phone-start.png"))
-    ask(pg, "Hur många underskrifter fick namninsamlingen på några timmar?")
+    ask(pg, "Hur många underskrifter samlades in på några timmar?")
     pg.wait_for_timeout(500)
     geo = pg.evaluate(f"""() => {{
       const bot = document.querySelectorAll("{BOT}"), last = bot[bot.length - 1];

@@ -26,8 +26,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 ARTIFACTS = ROOT / "artifacts"
 BOT, USER = "#chat [data-testid='bot']", "#chat [data-testid='user']"
-Q1 = "Hur många underskrifter fick namninsamlingen på några timmar?"
-Q2 = "Vem leder Helsesekretærforbundet i Delta?"
+Q1 = "Hur många underskrifter samlades in på några timmar?"
+Q2 = "Vem är ledare för Helsesekretærforbundet i Delta?"
 Q3 = "När ska utredningen om skyddad titel vara klar?"
 TIMINGS: dict = {}
 

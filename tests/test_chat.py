@@ -26,7 +26,7 @@ from assistant.app.chat import (
 )
 from assistant.app.ui import citation_records, make_filters
 
-QUESTION = "Hur många underskrifter fick namninsamlingen på några timmar?"
+QUESTION = "Hur många underskrifter samlades in på några timmar?"
 
 
 def turn(k, q="Fråga?", state="done", html="<p>svar</p>", answer="svar", ctx=None):

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT
 from langchain_core.messages import HumanMessage
 
+from assistant.core.i18n import t
 from assistant.models import gguf
 from assistant.models.llm import LLMTimeout, finish_running_calls, within_deadline
 from assistant.models.local_llm import LocalChatModel
@@ -68,7 +69,7 @@ def test_ask_exits_cleanly_after_the_model_timed_out(project):
         )
         seconds = time.perf_counter() - t0
         assert r.returncode == 0, (run, r.returncode, r.stderr[-3000:])
-        assert "LLMTimeout" in r.stdout and "selector→extractive" in r.stdout, r.stdout  # it did time out
+        assert t("da", "note_timeout") in r.stdout and "selector→extractive" in r.stdout, r.stdout  # it timed out
         assert "8-12 personer" in r.stdout and seconds < 240
 
 

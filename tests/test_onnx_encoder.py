@@ -182,7 +182,7 @@ def test_questions_and_documents_are_embedded_without_loading_torch_and_tokenise
     if not onnx_encoder.is_exported(folder, models.hash_list_digest()):
         pytest.skip("no ONNX export here (made by `assistant models fetch` on CPUs with int8 dot products)")
     code = (
-        "import sys; from pathlib import Path; from assistant import models\n"
+        "import sys; from pathlib import Path; from assistant.models import fetch as models\n"
         "from assistant.models.embeddings import SentenceTransformerEmbedder\n"
         f"e = SentenceTransformerEmbedder(models.gemma_dir(Path({str(ROOT / 'models')!r})), models.GEMMA_ID, "
         "models.hash_list_digest(), dtype='onnx-float32', query_dtype='onnx-int8', onnx=True)\n"

@@ -333,6 +333,17 @@ def test_a_cross_language_answer_opens_with_a_grounded_sentence_in_the_members_l
     ).answer(r)
     assert good.lead == "The reference group has 8-12 people. [1]" and good.text.startswith(good.lead)
     assert "In the documents:" in good.text and "8-12" in good.citations[0].text and good.grounding["restated"]
+    # a picked quote without a number is left out of a how-many answer; the lead stays on the one it keeps
+    m = next(p.n for p in passages if not any(ch.isdigit() for ch in p.text))
+    pair = reader(
+        a,
+        [f'{{"ids": [{m}, {n}]}}', "The reference group has 8-12 people."],
+        reader_restate=True,
+        reader_add_extractive=False,
+    ).answer(r)
+    assert pair.lead == "The reference group has 8-12 people. [1]" and [c.text for c in pair.citations] == [
+        next(p.text for p in passages if p.n == n)
+    ]
     # a number that is not in the quote, or a sentence in another language: no lead, the quotes stand alone
     for said in ("The reference group has 15 people.", "Referencegruppen består af 8-12 personer."):
         bare = reader(a, [f'{{"ids": [{n}]}}', said], reader_restate=True, reader_add_extractive=False).answer(r)

@@ -19,7 +19,7 @@ def real(tmp_path_factory):
     "question,lang,source,fact",
     [
         ("Hva er inngangslønnen i Danmark?", "no", "2024-11-06_sv", "40 000"),
-        ("Hvornår er udredningen om beskyttet titel færdig?", "da", "2024-11-06_sv", "30 maj 2025"),
+        ("Hvor mange underskrifter blev samlet ind på få timer?", "da", "2023-03-17_sv", "145 underskrifter"),
         ("How many people sit in the partnership's reference group?", "en", "2021-09-14_da", "8-12 personer"),
         ("Vem är ledare för Helsesekretærforbundet i Delta?", "sv", "2018-12-05_no", "Gro Bengtson"),
         ("Hur många medlemmar svarade på rapporten om distansarbete?", "sv", "2021-05-19_sv", "5000 medlemmar"),
@@ -47,17 +47,6 @@ def test_a_short_sentence_is_found_by_what_its_neighbours_say(real):
     i = top.chunk.sentence_texts().index("6496 skyddsombud.")
     alone, in_context = (float(v[i] @ r.search_vector) for v in (top.sentence_vectors, top.search_vectors))
     assert in_context > alone + 0.05, (alone, in_context)
-
-
-def test_who_wrote_is_answered_with_the_byline_alone(real):
-    """The byline is a header line, far on meaning from "Hvem skrev …?" (stop 23 answered
-    with sentences about the topic); `byline_bonus` finds it, the guard quotes only it."""
-    ans = real.ask("Hvem skrev innlegget om helsesekretærer i skranken?")
-    assert not ans.abstained and [c.text for c in ans.citations] == [
-        "Innlegg: Gro Bengtson, leder for Helsesekretærforbundet i Delta"
-    ], ans.text
-    minutes = real.ask("Who wrote the minutes of the network meeting?")  # the minutes name no writer
-    assert minutes.abstained and not minutes.citations, minutes.text
 
 
 @pytest.mark.parametrize(

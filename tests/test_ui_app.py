@@ -17,7 +17,7 @@ from assistant.core.i18n import catalogue
 from assistant.index.indexer import build_index
 from assistant.pipeline.assistant import Assistant
 
-QUESTION = "Hur många underskrifter fick namninsamlingen på några timmar?"
+QUESTION = "Hur många underskrifter samlades in på några timmar?"
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_a_question_sent_while_answering_is_queued_then_answered(app, monkeypatc
     loop = threading.Thread(target=lambda: first.extend(work(demo, sess)))
     loop.start()
     assert started.wait(10)
-    chat, stored, msg, _ = send(demo, sess, "Vem leder Helsesekretærforbundet i Delta?")
+    chat, stored, msg, _ = send(demo, sess, "Vem är ledare för Helsesekretærforbundet i Delta?")
     assert [m["role"] for m in chat] == [
         "user",
         "assistant",
@@ -169,7 +169,7 @@ def test_ask_again_asks_the_same_question_with_its_own_context(app, monkeypatch)
     assistant, demo = app
     sess = Session()
     ask(demo, sess, QUESTION)
-    ask(demo, sess, "Vem leder Helsesekretærforbundet i Delta?")
+    ask(demo, sess, "Vem är ledare för Helsesekretærforbundet i Delta?")
     seen = []
     real = assistant.query
     monkeypatch.setattr(
@@ -220,14 +220,14 @@ def test_new_chat_keeps_the_old_one_to_reopen_and_the_bin_forgets(app):
         radio["choices"]
         == [
             (
-                f"Hur många underskrifter fick namninsamlingen på några … · {human_date(past[0]['ts'][:10], 'sv')}",
+                f"Hur många underskrifter samlades in på några timmar? · {human_date(past[0]['ts'][:10], 'sv')}",
                 first_id,
             )
         ]
         and radio["value"] is None
     )
     assert box["visible"] and box["label"] == "Tidigare samtal (1)"
-    ask(demo, sess, "Vem leder Helsesekretærforbundet i Delta?")
+    ask(demo, sess, "Vem är ledare för Helsesekretærforbundet i Delta?")
     chat, stored, past, radio, box, *_ = handler(demo, "on_open").fn(first_id, sess, past, "sv")
     assert "145 underskrifter" in bot(chat) and stored["id"] == first_id and sess.conv["id"] == first_id
     assert len(past) == 1 and "Helsesekretærforbundet" in past[0]["turns"][0]["q"]  # the other one waits there now
@@ -268,7 +268,7 @@ def test_thumbs_down_confirms_and_stores_a_reason_with_the_citations(app, settin
     assert (down["rating"], down["reason"], up["rating"]) == ("down", "Forkert kilde", "up")
     assert down["question"] == QUESTION and down["citations"] and down["citations"][0]["text"] in down["answer"]
     # a message that is not a finished answer stores nothing
-    send(demo, sess, "Vem leder Helsesekretærforbundet i Delta?")
+    send(demo, sess, "Vem är ledare för Helsesekretærforbundet i Delta?")
     assert like(gr.LikeData(None, {"index": 3, "value": "", "liked": True}), sess, "sv") == (gr.skip(),) * 4
     assert len(settings.path("feedback_file").read_text().splitlines()) == 2
 

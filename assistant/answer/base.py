@@ -19,6 +19,7 @@ from assistant.answer.candidates import Admit
 from assistant.answer.citations import Citation, Passage, cite
 from assistant.answer.each_document import other_documents
 from assistant.answer.evidence import Evidence, rank_sentences, select_evidence
+from assistant.answer.grounding import check_grounding
 from assistant.answer.guards import judge
 from assistant.answer.updates import newest_first
 from assistant.core.config import Settings
@@ -136,8 +137,10 @@ def quoted_answer(
     verdict = judge(q, [p.text for p in passages], s.rule_quantity)
     if verdict.reason:
         return abstention(retrieval, best, backend, verdict.reason, **fields)
-    if not verdict.all_kept:  # a lead written from the quotes may carry a left-out fact
-        passages, lead = [p for p, ok in zip(passages, verdict.keep) if ok], ""
+    if not verdict.all_kept:  # the lead stays only if its facts stand in the quotes that are kept
+        kept = [p for p, ok in zip(passages, verdict.keep) if ok]
+        lead = _regrounded(lead, passages, kept) if lead else ""
+        passages = kept
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
     text = t(q.language, "answer_frame", quotes=quotes)
@@ -156,6 +159,19 @@ def quoted_answer(
         lead=lead,
         **fields,
     )
+
+
+def _regrounded(lead: str, before: list[Passage], kept: list[Passage]) -> str:
+    """`lead` (citing `before` as [1], [2], ...) cited anew by the quotes of `kept` it cited,
+    or "" when one of its facts stands only in a quote that was left out."""
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", lead)}
+    was = {id(b): i for i, b in enumerate(before, 1)}
+    new = [k for k, p in enumerate(kept, 1) if was[id(p)] in cited]
+    if not new:
+        return ""
+    text = re.sub(r"\s*\[\d+\]", "", lead).strip()
+    g = check_grounding(text + " " + "".join(f"[{k}]" for k in new), {k: p.text for k, p in enumerate(kept, 1)})
+    return g.text if g.kept else ""
 
 
 def stream_answer(ans: Answer) -> Iterator[str | Answer]:
