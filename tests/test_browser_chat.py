@@ -27,7 +27,7 @@ AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 ARTIFACTS = ROOT / "artifacts"
 BOT, USER = "#chat [data-testid='bot']", "#chat [data-testid='user']"
 Q1 = "Hur många underskrifter samlades in på några timmar?"
-Q2 = "Vem är ledare för Helsesekretærforbundet i Delta?"
+Q2 = "Vem leder Helsesekretærforbundet i Delta i dag?"
 Q3 = "När ska utredningen om skyddad titel vara klar?"
 TIMINGS: dict = {}
 
@@ -201,7 +201,9 @@ def test_sources_first_queue_stop_copy_retry_reload_and_no_axe_violations(browse
     pg.locator(BOT).first.locator("details.src summary").first.click()
     pg.wait_for_timeout(300)
     assert (answer_page := axe(pg)) == [], answer_page
-    href = pg.locator(BOT).first.locator("a.open-doc").first.get_attribute("href")
+    marked = pg.locator("mark", has_text="145 underskrifter")
+    source = pg.locator(BOT).first.locator("details.src").filter(has=marked).first
+    href = source.locator("a.open-doc").get_attribute("href")
     doc = browser.new_context(locale="sv-SE", bypass_csp=True).new_page()  # the page's CSP forbids any script
     doc.goto(url + href, wait_until="load")
     assert "145 underskrifter" in doc.inner_text("#passage")

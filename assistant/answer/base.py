@@ -19,8 +19,6 @@ from assistant.answer.candidates import Admit
 from assistant.answer.citations import Citation, Passage, cite
 from assistant.answer.each_document import other_documents
 from assistant.answer.evidence import Evidence, rank_sentences, select_evidence
-from assistant.answer.grounding import check_grounding
-from assistant.answer.guards import judge
 from assistant.answer.updates import newest_first
 from assistant.core.config import Settings
 from assistant.core.i18n import t
@@ -124,23 +122,11 @@ def quoted_answer(
     passages: list[Passage],
     backend: str,
     lead: str = "",
-    settings: Settings | None = None,
     **fields,
 ) -> Answer:
     """The passages quoted verbatim, numbered 1.. in this order, each with its citation,
-    in the question's language's frame (after `lead`, a grounded sentence, if any). For a
-    question about one country, passages about another are left out, and an answer whose
-    first passage is about another country is an abstention; a how-many question is
-    answered only by passages that hold a number (guards.py)."""
-    s = settings or Settings()
+    in the question's language's frame (after `lead`, a grounded sentence, if any)."""
     q = retrieval.query
-    verdict = judge(q, [p.text for p in passages], s.rule_quantity)
-    if verdict.reason:
-        return abstention(retrieval, best, backend, verdict.reason, **fields)
-    if not verdict.all_kept:  # the lead stays only if its facts stand in the quotes that are kept
-        kept = [p for p, ok in zip(passages, verdict.keep) if ok]
-        lead = _regrounded(lead, passages, kept) if lead else ""
-        passages = kept
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
     text = t(q.language, "answer_frame", quotes=quotes)
@@ -159,19 +145,6 @@ def quoted_answer(
         lead=lead,
         **fields,
     )
-
-
-def _regrounded(lead: str, before: list[Passage], kept: list[Passage]) -> str:
-    """`lead` (citing `before` as [1], [2], ...) cited anew by the quotes of `kept` it cited,
-    or "" when one of its facts stands only in a quote that was left out."""
-    cited = {int(n) for n in re.findall(r"\[(\d+)\]", lead)}
-    was = {id(b): i for i, b in enumerate(before, 1)}
-    new = [k for k, p in enumerate(kept, 1) if was[id(p)] in cited]
-    if not new:
-        return ""
-    text = re.sub(r"\s*\[\d+\]", "", lead).strip()
-    g = check_grounding(text + " " + "".join(f"[{k}]" for k in new), {k: p.text for k, p in enumerate(kept, 1)})
-    return g.text if g.kept else ""
 
 
 def stream_answer(ans: Answer) -> Iterator[str | Answer]:
@@ -216,13 +189,9 @@ class ExtractiveAnswerer:
     def evidence(
         self, retrieval: Retrieval, expanded: bool = False, topic_bonus: float = 0.0
     ) -> tuple[list[Evidence], float]:
-        """Ranked candidate sentences and the best raw similarity (the abstention signal: the
-        answer-type prior and `topic_bonus` only order sentences, they do not make evidence
-        stronger)."""
-        s = self.s
-        ranked = rank_sentences(
-            retrieval, type_bonus=s.answer_type_bonus, expanded=expanded, topic_bonus=topic_bonus, admit=Admit.of(s)
-        )
+        """Ranked candidate sentences and the best raw similarity (the abstention signal:
+        `topic_bonus` only orders sentences, it does not make evidence stronger)."""
+        ranked = rank_sentences(retrieval, expanded=expanded, topic_bonus=topic_bonus, admit=Admit.of(self.s))
         return ranked, max((ev.similarity for ev in ranked), default=float("-inf"))
 
     def heading_of(self, ev: Evidence) -> str:
@@ -249,7 +218,7 @@ class ExtractiveAnswerer:
                 heading_of=self.heading_of,
             )
         passages = [passage_for(self.index, ev, 0) for ev in chosen]
-        return quoted_answer(retrieval, best, self.newest_first(retrieval, passages), self.name, settings=self.s)
+        return quoted_answer(retrieval, best, self.newest_first(retrieval, passages), self.name)
 
     def newest_first(self, retrieval: Retrieval, passages: list[Passage]) -> list[Passage]:
         """The passages led by a later document's statement that updates the first one

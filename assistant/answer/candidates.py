@@ -7,8 +7,8 @@ is not shown to the model. The patterns are the imperative and vocative forms of
 Swedish, Danish, Norwegian and English, not words of any corpus.
 
 Neither is a sentence that carries no statement: a bare heading or title line ("Referat
-fra styremøte"), a line of times and dates only ("Kl. 10.15", "2024-11-06"), or a
-list's lead-in ("… följande:"). Such lines are context for the sentences below them."""
+fra styremøte") or a line of times and dates only ("Kl. 10.15", "2024-11-06"). Such lines
+are context for the sentences below them."""
 
 from __future__ import annotations
 
@@ -75,29 +75,20 @@ def is_bare_heading(sentence: str, headings: tuple[str, ...] = ()) -> bool:
 
 @dataclass(frozen=True)
 class Admit:
-    """Which sentences may be candidates (the settings rule_instructions, rule_clean_candidates,
-    rule_lead_in say which of the checks apply)."""
+    """Which sentences may be candidates (the settings rule_instructions and
+    rule_clean_candidates say which of the checks apply)."""
 
     instructions: bool = True  # a sentence addressing the reader or a model is never one
     clean: bool = True  # nor a bare heading or a line of times and dates
-    lead_in: bool = True  # nor a list's lead-in
     min_words: int = 2  # nor a bare link or label (a table row always may be)
 
     @classmethod
     def of(cls, settings) -> "Admit":
-        return cls(settings.rule_instructions, settings.rule_clean_candidates, settings.rule_lead_in)
+        return cls(settings.rule_instructions, settings.rule_clean_candidates)
 
     def __call__(self, sentence: str, headings: tuple[str, ...] = ()) -> bool:
         if len(sentence.split()) < self.min_words and "\t" not in sentence:
             return False
         if self.instructions and addresses_reader(sentence):
             return False
-        if self.clean and "\t" not in sentence and (is_stamp(sentence) or is_bare_heading(sentence, headings)):
-            return False
-        return not (self.lead_in and is_lead_in(sentence))
-
-
-def is_lead_in(sentence: str) -> bool:
-    """A sentence that ends in a colon introduces what follows ("Fråga från Region Halland
-    gällande akutmottagningarna:"); alone it says nothing."""
-    return sentence.rstrip().endswith(":")
+        return not (self.clean and "\t" not in sentence and (is_stamp(sentence) or is_bare_heading(sentence, headings)))

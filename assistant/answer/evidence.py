@@ -1,7 +1,6 @@
 """The sentences that may answer, for every answer step: each retrieved chunk's sentences
-that may be candidates (candidates.py), ranked by their similarity to the question plus a
-small prior for the kind of answer it asks for (`rank_sentences`), and the best of them
-(`select_evidence`)."""
+that may be candidates (candidates.py), ranked by their similarity to the question
+(`rank_sentences`), and the best of them (`select_evidence`)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.candidates import Admit
-from assistant.query.questions import type_prior
 from assistant.retrieval.hybrid import Retrieval
 
 
@@ -21,24 +19,22 @@ class Evidence:
     start: int
     end: int
     text: str
-    score: float  # ranking score: similarity + answer-type prior
+    score: float  # ranking score: similarity (+ the topic bonus)
     similarity: float  # cosine similarity to the question (or to it with its glossary terms, if higher)
 
 
 def rank_sentences(
     retrieval: Retrieval,
-    type_bonus: float = 0.0,
     expanded: bool = False,
     topic_bonus: float = 0.0,
     admit: Admit = Admit(),
 ) -> list[Evidence]:
     """All candidate sentences of the retrieved chunks, best first by similarity to the
-    question plus `type_bonus` for a sentence of the kind the question asks for (a number for
-    "how many", a name for "who"). `expanded`: the similarity is the better of the question's
+    question. `expanded`: the similarity is the better of the question's
     and the glossary-expanded question's. `topic_bonus`: + this for a sentence that names one
     of the question's glossary concepts in any language (a short sentence whose vector alone
     ranks it low). Scores order sentences; `similarity` stays raw."""
-    out, kinds = [], retrieval.query.answer_type
+    out = []
     for rank, hit in enumerate(retrieval.hits):
         vecs = hit.sentence_vectors
         if not len(vecs):
@@ -50,7 +46,7 @@ def rank_sentences(
             if not admit(text, (hit.chunk.title, *hit.chunk.headings)):
                 continue
             sim = float(raw[i] if expanded else sims[i])
-            score = sim + type_prior(kinds, text, type_bonus)
+            score = sim
             if topic_bonus and retrieval.topic_count(text):
                 score += topic_bonus
             out.append(Evidence(rank, hit.chunk.source, s, e, text, score, float(raw[i])))

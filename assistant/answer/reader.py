@@ -1,4 +1,4 @@
-"""Grounded LLM readers (issue 7), same interface as `ExtractiveAnswerer`.
+"""Grounded LLM readers, same interface as `ExtractiveAnswerer`.
 
 Both show the model a compact numbered list of evidence sentences: the best-ranked
 sentences of `ExtractiveAnswerer.evidence()` with their neighbours in the chunk,
@@ -11,10 +11,7 @@ grouped by passage, budgeted in the model's own tokens.
   language, kept only if it passes the grounding check, with the quotes beside it.
 - `writer`: the model writes a short answer citing [n]; sentences that fail the
   grounding check are dropped; if none is left, the extractive answer is shown with a note.
-  It sees only sentences that may answer (guards.py: the country asked about, a number).
 
-A who-wrote question is answered without the model: the byline or signature of the
-document retrieval ranks first (evidence.first_byline, guards.py; backend "selector→byline").
 Any model failure or timeout gives the extractive answer with a visible note."""
 
 from __future__ import annotations
@@ -38,12 +35,11 @@ from assistant.answer.base import (
     quoted_answer,
     stream_answer,
 )
-from assistant.answer.candidates import Admit, is_lead_in
+from assistant.answer.candidates import Admit
 from assistant.answer.citations import Passage, cite
 from assistant.answer.each_document import other_documents
 from assistant.answer.evidence import Evidence, select_evidence
 from assistant.answer.grounding import check_grounding
-from assistant.answer.guards import judge
 from assistant.answer.selection import ids_grammar, labels, parse_selection
 from assistant.core.config import Settings
 from assistant.core.i18n import t
@@ -83,18 +79,17 @@ def compact_evidence(
     count: Callable[[str], int],
     max_seeds: int = 6,
     max_sentences: int = 9,
-    admit: Callable[[Evidence], bool] = lambda e: True,
     context_seeds: int | None = None,
-    context: Admit = Admit(lead_in=False),
+    context: Admit = Admit(),
 ) -> tuple[list[Passage], str]:
     """Best sentences, the first `context_seeds` (default: all) with their neighbours, in
-    document order per passage, numbered 1..N, as many seeds as fit in `budget` tokens; a
-    neighbour is shown only if `admit` lets it. Returns (numbered passages, prompt block)."""
+    document order per passage, numbered 1..N, as many seeds as fit in `budget` tokens.
+    Returns (numbered passages, prompt block)."""
     chosen: dict[tuple[int, int], Evidence] = {}
     used = 0
     for n, ev in enumerate(ranked[:max_seeds]):
         near = neighbours(retrieval, ev, context) if context_seeds is None or n < context_seeds else [ev]
-        group = [e for e in near if (e.hit_rank, e.start) not in chosen and (e is ev or admit(e))]
+        group = [e for e in near if (e.hit_rank, e.start) not in chosen]
         cost = sum(count(clean_text(e.text)) + 3 for e in group)
         if chosen and (used + cost > budget or len(chosen) + len(group) > max_sentences):
             if (ev.hit_rank, ev.start) in chosen or used + count(ev.text) + 3 > budget or len(chosen) >= max_sentences:
@@ -199,17 +194,8 @@ class LLMReader:
         """What the model is shown: (numbered passages, prompt block, abstention reason).
         Seeded by each sentence's own similarity to the question or its glossary expansion
         (a sentence naming one of the question's glossary concepts moves up; the best two
-        come with their neighbours); the extractive ranking adds quotes after the pick.
-        The writer writes from what it is shown, so it sees only sentences that may answer
-        (guards.py); the selector sees every seed, and the guard reads its pick."""
+        come with their neighbours); the extractive ranking adds quotes after the pick."""
         seeds, _ = self.fallback.evidence(retrieval, expanded=True, topic_bonus=self.s.reader_topic_bonus)
-        admit = lambda e: True  # noqa: E731
-        if self.mode == "writer":
-            verdict = judge(retrieval.query, [e.text for e in seeds], self.s.rule_quantity)
-            if verdict.reason:
-                return [], "", verdict.reason
-            seeds = [e for e, ok in zip(seeds, verdict.keep) if ok]
-            admit = lambda e: judge(retrieval.query, [e.text], self.s.rule_quantity).all_kept  # noqa: E731
         return (
             *compact_evidence(
                 self.index,
@@ -219,9 +205,8 @@ class LLMReader:
                 self.count,
                 self.s.reader_seeds,
                 max_sentences=self.s.reader_max_sentences,
-                admit=admit,
                 context_seeds=self.s.reader_context_seeds,
-                context=dataclasses.replace(Admit.of(self.s), lead_in=False),
+                context=Admit.of(self.s),
             ),
             "",
         )
@@ -252,11 +237,7 @@ class LLMReader:
             "p_ids": {str(k): round(v, 4) for k, v in sel.p_ids.items()},
             **_tokens(meta),
         }
-        chosen = [
-            passages[i - 1]
-            for i in sel.ids  # a lead-in is shown as context only
-            if not (self.s.rule_lead_in and is_lead_in(passages[i - 1].text))
-        ]
+        chosen = [passages[i - 1] for i in sel.ids]
         if not chosen or sel.p_none > self.s.reader_max_p_none:
             return dataclasses.replace(abstention(retrieval, best, self.name, "model"), grounding=diag)
         picked = len(chosen)
@@ -294,7 +275,7 @@ class LLMReader:
         if self.restate and any(retrieval.document_language(p.source) != q.language for p in chosen[:picked]):
             lead = self._restatement(system, user, out, q, chosen[:picked], deadline)
             diag["restated"] = bool(lead)
-        return quoted_answer(retrieval, best, chosen, self.name, lead=lead, settings=self.s, grounding=diag)
+        return quoted_answer(retrieval, best, chosen, self.name, lead=lead, grounding=diag)
 
     def _restatement(self, system: str, user: str, reply: str, q, chosen: list[Passage], deadline: float) -> str:
         """One sentence in the member's language that states the picked sentences' fact, asked

@@ -66,7 +66,6 @@ class Settings:
     # below this; calibrated with `assistant calibrate` on eval/qa.jsonl (see README)
     abstain_threshold: float = 0.34
     sentence_margin: float = 0.08
-    answer_type_bonus: float = 0.08
     # the answer step: "selector" (the LLM picks the sentences that answer, or none),
     # "writer" (the LLM writes, every fact grounding-checked), "extractive" (no LLM)
     answer_backend: str = "selector"
@@ -103,10 +102,8 @@ class Settings:
     reader_write_max_tokens: int = 80  # writer: answer length cap
     # switches of the rules on the question and answer path (core/rules.py; `assistant eval --ablate`)
     rule_each_document: bool = True
-    rule_lead_in: bool = True
     rule_instructions: bool = True
     rule_clean_candidates: bool = True
-    rule_quantity: bool = True
     rule_newest: bool = True
     newer_min_similarity: float = 0.7  # a later document's sentence this close to the quote updates it (updates.py)
     # app

@@ -33,18 +33,11 @@ def rule(name: str, stage: str, what: str, **off: Any) -> Rule:
 rule("glossary", "retrieval", "the question is searched with its glossary terms in the other languages", glossary="")
 rule("cognates", "retrieval", "candidates score by shared character 4-grams with the question", cognate_weight=0.0)
 rule(
-    "type_prior",
-    "evidence",
-    "sentences of the kind the question asks for (number, name) rank higher",
-    answer_type_bonus=0.0,
-)
-rule(
     "each_document",
     "evidence",
     "a question about each document quotes each one's best sentence",
     rule_each_document=False,
 )
-rule("lead_in", "evidence", "list lead-ins ('… följande:') are not quoted", rule_lead_in=False)
 rule(
     "instructions", "evidence", "a sentence addressing the reader or a model is never evidence", rule_instructions=False
 )
@@ -62,7 +55,6 @@ rule(
     reader_add_extractive=False,
 )
 rule("newest", "evidence", "a later document's statement that updates the quote leads the answer", rule_newest=False)
-rule("quantity", "guard", "a how-many/how-much question is answered only by quotes with a number", rule_quantity=False)
 
 
 def switched_off(name: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The embedder in ONNX Runtime (issue 8: a faster runtime for the encoder on CPU): fp32,
+"""The embedder in ONNX Runtime (a faster runtime for the encoder on CPU): fp32,
 the torch model's function (cosine 0.99999), 1.8x torch's speed on passages on an AVX2-only
 EPYC (59 ms against 218 ms per question); int8 weights for questions where the CPU has VNNI
 (21 ms against 89 ms in torch's int8 on a Xeon). Both graphs carry ONNX Runtime's fused RMS

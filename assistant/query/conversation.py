@@ -36,8 +36,8 @@ def is_follow_up(question: str) -> bool:
 def answer_language(question: str, standalone: str) -> str:
     """The language to answer in: the question's own, unless it is too short to tell
     ("Og i Sverige?"), then that of the stand-alone question it became. A short question
-    whose words name one language is answered in it: "När publicerades projektplanen?",
-    asked after "Når ble prosjektplanen publisert?", had been answered in Norwegian."""
+    whose words are all of one language is answered in it (a short Swedish follow-up to a
+    Norwegian question is answered in Swedish)."""
     if word_count(question) > 3 or standalone == question:
         return detect_language(question)
     return language_named_by_words(question) or detect_language(standalone)

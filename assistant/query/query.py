@@ -2,11 +2,10 @@
 
 `build_query` is the one place the question's words are read: its language, what kind of
 answer it asks for (a number, a date, a person, a place, a reason, ...), the countries
-and years it names, whether it is about one document or each of several, and whether it
-asks for a quantity. A follow-up keeps the question it follows as `previous`
-(not joined into its text): its own words decide what it names, and where they name
-nothing, the previous question's do ("Og i Sverige?" after a question about salaries is
-about Sweden and salaries)."""
+and years it names, whether it is about one document or each of several. A follow-up
+keeps the question it follows as `previous` (not joined into its text): its own words
+decide what it names, and where they name nothing, the previous question's do ("Og i
+Sverige?" after a question about salaries is about Sweden and salaries)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.core.lang import detect_language
-from assistant.query import places, quantities, questions
+from assistant.query import places
 
 _SEVERAL = re.compile(
     r"\b(dokumenten|dokumentene|dokumenterne|documents|both|båda|bägge|begge|jämför|sammenlign|compare)\b", re.I
@@ -35,11 +34,9 @@ class Query:
     language: str  # the language the answer is written in
     previous: str = ""  # the question this one follows up ("" if none)
     rewrite: str = ""  # the follow-up as a stand-alone question, when a model wrote one
-    answer_type: tuple[str, ...] = ()  # "number", "date", "person", "place", "organisation", "reason", "list"
     countries: frozenset[str] = frozenset()  # ISO codes of the countries it names
     years: frozenset[str] = frozenset()
     scope: str = "one"  # "one", "several" (compare, both) or "each" (each document's answer)
-    wants: frozenset[str] = frozenset()  # "quantity" (how many/much), "count" (how many of something)
 
     @property
     def search_text(self) -> str:
@@ -50,9 +47,6 @@ class Query:
     def country(self) -> str | None:
         """The one country the question asks about (None for none or several)."""
         return next(iter(self.countries)) if len(self.countries) == 1 else None
-
-    def asks(self, want: str) -> bool:
-        return want in self.wants
 
 
 def _own_first(text: str, whole: str, read):
@@ -69,19 +63,12 @@ def build_query(text: str, language: str | None = None, previous: str = "", rewr
     several_years = len(own_years) >= 2
     each = bool(_DOCUMENTS.search(whole)) or several_years or len(countries) >= 2
     several = each or bool(_SEVERAL.search(whole)) or len(years_named(whole)) >= 2
-    wants = {
-        want
-        for want, on in (("quantity", quantities.asks_quantity(whole)), ("count", quantities.asks_count(whole)))
-        if on
-    }
     return Query(
         text=text,
         language=language or detect_language(text),
         previous=previous,
         rewrite=rewrite,
-        answer_type=_own_first(text, whole, questions.answer_type),
         countries=countries,
         years=years_named(text) or years_named(whole),
         scope="each" if each else "several" if several else "one",
-        wants=frozenset(wants),
     )

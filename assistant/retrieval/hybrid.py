@@ -59,18 +59,6 @@ class Retrieval:
         """How many of the question's glossary concepts `text` names, in any language."""
         return count_topics(self.topics, text)
 
-    def passage_of(self, source: str, start: int) -> str:
-        """The retrieved chunk holding the span that starts at `start` in `source`, with what
-        names it: file name, title, headings and text ("" if no hit holds it)."""
-        for h in self.hits:
-            if h.chunk.source == source and h.chunk.start <= start < h.chunk.end:
-                return f"{source}\n{h.chunk.embed_text}"
-        return ""
-
-    def quote(self, source: str, start: int, text: str) -> tuple[str, str, str]:
-        """What guards.judge reads of a quote: its text, its document's language, its passage."""
-        return text, self.document_language(source), self.passage_of(source, start) or text
-
     def document_language(self, source: str) -> str:
         """The language of a retrieved document ("" if none of the hits is from it)."""
         return next((h.chunk.language for h in self.hits if h.chunk.source == source), "")
