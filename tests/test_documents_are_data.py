@@ -98,5 +98,5 @@ def test_the_note_is_retrieved_but_never_quoted_shown_or_answered(noted, lang):
     for mode, ans in answers.items():
         assert "99" not in ans.text and not any("99" in c.text for c in ans.citations), (mode, ans.text)
     assert answers["timeout"].note and answers["failure"].note  # the fallbacks did run
-    shown, block, _ = reader(noted, FakeListChatModel(responses=["x"]), "selector").shown_evidence(r)
+    shown, block = reader(noted, FakeListChatModel(responses=["x"]), "selector").shown_evidence(r)
     assert "99" not in block and not any("99" in p.text for p in shown)

@@ -54,7 +54,7 @@ def test_compact_evidence_numbered_budgeted_with_neighbours(built):
 def test_selector_quotes_chosen_sentences_with_exact_citations(built):
     a, r = built
     rd = reader(a, ['{"ids": [2]}'], reader_add_extractive=False)
-    passages, _, _ = rd.shown_evidence(r)
+    passages, _ = rd.shown_evidence(r)
     ans = rd.answer(r)
     assert not ans.abstained and ans.backend == "selector" and ans.text.startswith("I dokumenterne:")
     assert len(ans.citations) == 1 and ans.citations[0].text == passages[1].text
@@ -64,7 +64,7 @@ def test_selector_quotes_chosen_sentences_with_exact_citations(built):
 
 def test_selector_pick_comes_first_then_extractive_quotes_from_the_same_document(built):
     a, r = built
-    shown, _, _ = reader(a, ["x"]).shown_evidence(r)
+    shown, _ = reader(a, ["x"]).shown_evidence(r)
     last = shown[-1]
     rd = reader(a, [f'{{"ids": [{last.n}]}}'], answer_max_sentences=3, sentence_margin=1.0)
     ranked, _ = rd.fallback.evidence(r)
@@ -122,7 +122,7 @@ def test_stop_ends_the_model_call_and_shows_the_quotes(built):
 
 def test_writer_keeps_grounded_sentences_only(built):
     a, r = built
-    passages, _, _ = reader(a, ["x"], "writer").shown_evidence(r)
+    passages, _ = reader(a, ["x"], "writer").shown_evidence(r)
     n, src = next((p.n, p.text) for p in passages if re.search(r"\d", p.text))
     num = re.search(r"\d+", src).group()
     rd = reader(a, [f"Gruppen har {num} [{n}]. Den ledes af Karin Svensson [{n}]. Mødet var i 1999."], "writer")
@@ -259,7 +259,7 @@ def test_a_question_about_the_documents_quotes_each_document_the_model_saw(built
     q = "Vad säger dokumenten om pandemin?"  # no glossary concept: each document by its best sentence
     r = a.retrieve(q)
     rd = reader(a, ['{"ids": [1]}'] * 2, reader_add_extractive=False, answer_max_sentences=3)
-    passages, _, _ = rd.shown_evidence(r)
+    passages, _ = rd.shown_evidence(r)
     ranked, _ = rd.fallback.evidence(r)
     shown = list(dict.fromkeys(p.source for p in passages))
     assert len(shown) >= 2 and not r.topics
@@ -296,7 +296,7 @@ def test_a_cross_language_answer_opens_with_a_grounded_sentence_in_the_members_l
     a, r = built
     r = dataclasses.replace(r, query=build_query("How many people are in the reference group?", "en"))
     rd = reader(a, ["x"], reader_add_extractive=False)
-    passages, _, _ = rd.shown_evidence(r)
+    passages, _ = rd.shown_evidence(r)
     n = next(p.n for p in passages if "8-12" in p.text)
     good = reader(
         a,

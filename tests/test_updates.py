@@ -30,7 +30,7 @@ def _answer_picking_the_older(settings, fake_embedder, **changes):
     a = Assistant(s, embedder=fake_embedder).warm_up()
     r = a.retrieve(Q)
     words = lambda t: len(t.split())  # noqa: E731
-    passages, _, _ = LLMReader(
+    passages, _ = LLMReader(
         a.index, s, FakeListChatModel(responses=["x"]), "selector", count_tokens=words
     ).shown_evidence(r)
     old = next(p.n for p in passages if p.source == OLD and "30 september" in p.text)

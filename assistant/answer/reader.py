@@ -166,9 +166,7 @@ class LLMReader:
             return self.fallback.answer_from(retrieval, ranked, best)
         deadline = time.monotonic() + self.s.llm_timeout_s
         try:
-            passages, block, reason = self.shown_evidence(retrieval)
-            if reason:
-                return abstention(retrieval, best, self.name, reason)
+            passages, block = self.shown_evidence(retrieval)
             if self.mode == "selector":
                 return self._select(retrieval, ranked, best, passages, block, deadline)
             return self._write(retrieval, ranked, best, passages, block, deadline)
@@ -190,25 +188,22 @@ class LLMReader:
                 grounding={"error": f"{e.__class__.__name__}: {str(e)[:120]}"},
             )
 
-    def shown_evidence(self, retrieval: Retrieval) -> tuple[list[Passage], str, str]:
-        """What the model is shown: (numbered passages, prompt block, abstention reason).
+    def shown_evidence(self, retrieval: Retrieval) -> tuple[list[Passage], str]:
+        """What the model is shown: (numbered passages, prompt block).
         Seeded by each sentence's own similarity to the question or its glossary expansion
         (a sentence naming one of the question's glossary concepts moves up; the best two
         come with their neighbours); the extractive ranking adds quotes after the pick."""
         seeds, _ = self.fallback.evidence(retrieval, expanded=True, topic_bonus=self.s.reader_topic_bonus)
-        return (
-            *compact_evidence(
-                self.index,
-                retrieval,
-                seeds,
-                self.s.llm_evidence_tokens,
-                self.count,
-                self.s.reader_seeds,
-                max_sentences=self.s.reader_max_sentences,
-                context_seeds=self.s.reader_context_seeds,
-                context=Admit.of(self.s),
-            ),
-            "",
+        return compact_evidence(
+            self.index,
+            retrieval,
+            seeds,
+            self.s.llm_evidence_tokens,
+            self.count,
+            self.s.reader_seeds,
+            max_sentences=self.s.reader_max_sentences,
+            context_seeds=self.s.reader_context_seeds,
+            context=Admit.of(self.s),
         )
 
     def stream(self, retrieval: Retrieval) -> Iterator[Waiting | str | Answer]:
