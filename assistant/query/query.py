@@ -1,8 +1,7 @@
 """The `Query`: a member's question, read once, passed down the whole path.
 
-`build_query` is the one place the question's words are read: its language, what kind of
-answer it asks for (a number, a date, a person, a place, a reason, ...), the countries
-and years it names, whether it is about one document or each of several. A follow-up
+`build_query` is the one place the question's words are read: its language, the
+countries and years it names, whether it is about one document or each of several. A follow-up
 keeps the question it follows as `previous` (not joined into its text): its own words
 decide what it names, and where they name nothing, the previous question's do ("Og i
 Sverige?" after a question about salaries is about Sweden and salaries)."""
