@@ -130,8 +130,16 @@ def quoted_answer(
     passages = [dataclasses.replace(p, n=k) for k, p in enumerate(passages, 1)]
     quotes = "\n\n".join(f"“{flat_list(clean_text(p.text))}” [{p.n}]" for p in passages)
     text = t(q.language, "answer_frame", quotes=quotes)
-    cited = cite(f"{lead}\n\n{text}" if lead else text, passages)
-    lead = cited.text.split("\n\n", 1)[0] if lead else ""
+    ans = cited_answer(retrieval, best, f"{lead}\n\n{text}" if lead else text, passages, backend, **fields)
+    return dataclasses.replace(ans, lead=ans.text.split("\n\n", 1)[0]) if lead else ans
+
+
+def cited_answer(
+    retrieval: Retrieval, best: float, text: str, passages: list[Passage], backend: str, **fields
+) -> Answer:
+    """An answer of `text` whose [n] markers cite `passages`, renumbered in order."""
+    cited = cite(text, passages)
+    q = retrieval.query
     return Answer(
         q.text,
         q.language,
@@ -142,7 +150,6 @@ def quoted_answer(
         best,
         backend=backend,
         dropped_citations=cited.dropped_markers,
-        lead=lead,
         **fields,
     )
 

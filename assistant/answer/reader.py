@@ -31,12 +31,13 @@ from assistant.answer.base import (
     ExtractiveAnswerer,
     Waiting,
     abstention,
+    cited_answer,
     passage_for,
     quoted_answer,
     stream_answer,
 )
 from assistant.answer.candidates import Admit
-from assistant.answer.citations import Passage, cite
+from assistant.answer.citations import Passage
 from assistant.answer.each_document import other_documents
 from assistant.answer.evidence import Evidence, select_evidence
 from assistant.answer.grounding import check_grounding
@@ -320,19 +321,7 @@ class LLMReader:
             return dataclasses.replace(
                 ans, note=t(q.language, "note_unverified"), backend=f"{self.name}→extractive", grounding=diag
             )
-        cited = cite(g.text, passages)
-        return Answer(
-            q.text,
-            q.language,
-            cited.text,
-            False,
-            cited.citations,
-            retrieval,
-            best,
-            backend=self.name,
-            dropped_citations=cited.dropped_markers,
-            grounding=diag,
-        )
+        return cited_answer(retrieval, best, g.text, passages, self.name, grounding=diag)
 
 
 def _tokens(meta: dict) -> dict:

@@ -39,7 +39,7 @@ from assistant.app.admin import (
     save_uploads,
     wait_text,
 )
-from assistant.app.assets import HEAD
+from assistant.app.assets import HEAD, page_header
 from assistant.core.i18n import LANGS, own_name, t, ui_language
 from assistant.ingest.loaders import SUPPORTED
 
@@ -117,18 +117,7 @@ def build_admin_app(assistant, gate: AdminGate) -> gr.Blocks:
 
     with gr.Blocks(title=t("en", "admin_title")) as demo:
         hint = gr.Textbox(visible=False)
-        with gr.Row(elem_id="header"):
-            heading = gr.HTML(elem_id="heading")
-            lang = gr.Dropdown(
-                [(own_name(c), c) for c in LANGS],
-                value="en",
-                elem_id="lang",
-                filterable=False,
-                label=t("en", "language"),
-                show_label=False,
-                container=False,
-                scale=0,
-            )
+        heading, lang = page_header()
         with gr.Row(elem_id="admin-bar"):
             note = gr.Markdown(elem_id="admin-note")
             links = gr.HTML(elem_id="admin-links")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 
-from assistant.core.i18n import LANGS, STORAGE_KEY, t
+import gradio as gr
+
+from assistant.core.i18n import LANGS, STORAGE_KEY, own_name, t
 
 CSS = """
 .gradio-container {width: 100% !important; max-width: 980px !important; margin: 0 auto !important;}
@@ -252,3 +254,21 @@ HEAD = (
     }
     + "</script>"
 )
+
+
+def page_header() -> tuple[gr.HTML, gr.Dropdown]:
+    """The header row both pages share, inside the current Blocks: the heading and the
+    language menu (each language by its own name), styled by `#header` above."""
+    with gr.Row(elem_id="header"):
+        heading = gr.HTML(elem_id="heading")
+        lang = gr.Dropdown(
+            [(own_name(c), c) for c in LANGS],
+            value="en",
+            elem_id="lang",
+            filterable=False,
+            label=t("en", "language"),
+            show_label=False,
+            container=False,
+            scale=0,
+        )
+    return heading, lang

@@ -12,7 +12,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.app.admin import AdminGate
-from assistant.app.assets import HEAD
+from assistant.app.assets import HEAD, page_header
 from assistant.app.chat import (
     Session,
     answer_turns,
@@ -40,7 +40,6 @@ from assistant.app.ui import (
     ui_language,
 )
 from assistant.core.errors import AssistantError
-from assistant.core.i18n import own_name
 from assistant.query.questions import QuestionError
 
 # The conversation is kept in the member's browser (localStorage, through gr.BrowserState).
@@ -62,18 +61,7 @@ def build_app(assistant) -> gr.Blocks:
         past_store = gr.BrowserState([], storage_key=PAST_KEY, secret=STORE_SECRET)
         feedback_id = gr.State("")  # the thumbs-down record awaiting a reason
         hint = gr.Textbox(visible=False)  # the browser's stored or preferred languages
-        with gr.Row(elem_id="header"):
-            heading = gr.HTML(elem_id="heading")
-            lang = gr.Dropdown(
-                [(own_name(c), c) for c in LANGS],
-                value="en",
-                elem_id="lang",
-                filterable=False,
-                label=t("en", "language"),
-                show_label=False,
-                container=False,
-                scale=0,
-            )
+        heading, lang = page_header()
         with gr.Row(elem_id="chat-bar"):
             new_chat = gr.Button(size="sm", variant="secondary", scale=0, min_width=100, elem_id="new-chat")
             with gr.Accordion(open=False, visible=False, elem_id="past-box") as past_box:
