@@ -315,3 +315,41 @@ def test_a_cross_language_answer_opens_with_a_grounded_sentence_in_the_members_l
         dataclasses.replace(r, query=build_query(Q))
     )
     assert same.lead == "" and "restated" not in same.grounding
+
+
+def test_a_restatement_may_name_what_the_title_above_its_quote_names(built):
+    a, r = built
+    r = dataclasses.replace(r, query=build_query("How many people are in the reference group?", "en"))
+    passages, _ = reader(a, ["x"], reader_add_extractive=False).shown_evidence(r)
+    p = next(p for p in passages if "8-12" in p.text)
+    name = next(w for w in re.findall(r"\b[A-ZÆØÅ]\w{3,}", f"{p.title} {p.heading}") if w not in p.text)
+    said = f"The reference group in the {name} has 8-12 people."
+
+    def ask(**settings):
+        return reader(a, [f'{{"ids": [{p.n}]}}', said], reader_add_extractive=False, **settings).answer(r)
+
+    assert ask().lead == f"{said} [1]"  # the name stands above the quote the member opens
+    off = ask(grounding_headings=False)
+    assert off.lead == "" and f"name {name.lower()}" in off.grounding["restate_dropped"]
+
+
+def test_a_quote_about_another_year_than_the_questions_is_no_answer(built):
+    a, r = built
+    passages, _ = reader(a, ["x"], reader_add_extractive=False).shown_evidence(r)
+    dated = next(p for p in passages if re.search(r"\b20\d\d\b", f"{p.title} {p.heading} {p.text}"))
+    named = set(re.findall(r"\b20\d\d\b", f"{dated.title} {dated.heading} {dated.text}"))
+    other = next(str(y) for y in range(2000, 2030) if str(y) not in named)
+
+    def ask(question, **settings):
+        rd = reader(a, [f'{{"ids": [{dated.n}]}}'], reader_add_extractive=False, **settings)
+        return rd.answer(dataclasses.replace(r, query=build_query(question, "da")))
+
+    wrong_year = ask(f"Hvor mange personer var der i referencegruppen i {other}?")
+    assert wrong_year.abstained and wrong_year.reason == "period" and not wrong_year.citations
+    for question, settings in (
+        (f"Hvor mange personer var der i referencegruppen i {min(named)}?", {}),  # its own year
+        ("Hvor mange personer er der i referencegruppen?", {}),  # no year asked
+        (f"Hvor mange personer var der i referencegruppen i {other}?", {"rule_period": False}),  # rule off
+    ):
+        ans = ask(question, **settings)
+        assert not ans.abstained and ans.citations[0].text == dated.text, question

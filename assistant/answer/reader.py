@@ -5,7 +5,8 @@ sentences of `ExtractiveAnswerer.evidence()` with their neighbours in the chunk,
 grouped by passage, budgeted in the model's own tokens.
 
 - `selector` (default): the model returns which numbers answer the question, as
-  grammar-constrained JSON {"ids": [...]}; an empty list is an abstention. The answer
+  grammar-constrained JSON {"ids": [...]}; an empty list is an abstention, and so is a
+  pick whose quotes all name another year than the question (period.py). The answer
   quotes the chosen sentences verbatim with citations; when the question's language
   differs from theirs, the model may add a one-sentence restatement in the question's
   language, kept only if it passes the grounding check, with the quotes beside it.
@@ -41,6 +42,7 @@ from assistant.answer.citations import Passage
 from assistant.answer.each_document import other_documents
 from assistant.answer.evidence import Evidence, select_evidence
 from assistant.answer.grounding import check_grounding
+from assistant.answer.period import other_period
 from assistant.answer.selection import ids_grammar, labels, parse_selection
 from assistant.core.config import Settings
 from assistant.core.i18n import t
@@ -236,6 +238,10 @@ class LLMReader:
         chosen = [passages[i - 1] for i in sel.ids]
         if not chosen or sel.p_none > self.s.reader_max_p_none:
             return dataclasses.replace(abstention(retrieval, best, self.name, "model"), grounding=diag)
+        if self.s.rule_period:  # a quote about another year than the question's
+            chosen = [p for p in chosen if not other_period(q.years, p)]
+            if not chosen:
+                return dataclasses.replace(abstention(retrieval, best, self.name, "period"), grounding=diag)
         picked = len(chosen)
         if self.s.rule_each_document:  # "the documents", two years or countries: each one's best sentence too
             chosen += [
@@ -269,15 +275,20 @@ class LLMReader:
             diag["updated"] = True
         lead = ""
         if self.restate and any(retrieval.document_language(p.source) != q.language for p in chosen[:picked]):
-            lead = self._restatement(system, user, out, q, chosen[:picked], deadline)
+            lead, why = self._restatement(system, user, out, q, chosen[:picked], deadline)
             diag["restated"] = bool(lead)
+            if why:
+                diag["restate_dropped"] = why
         return quoted_answer(retrieval, best, chosen, self.name, lead=lead, grounding=diag)
 
-    def _restatement(self, system: str, user: str, reply: str, q, chosen: list[Passage], deadline: float) -> str:
+    def _restatement(
+        self, system: str, user: str, reply: str, q, chosen: list[Passage], deadline: float
+    ) -> tuple[str, str]:
         """One sentence in the member's language that states the picked sentences' fact, asked
         as the next turn of the selector's conversation (its prompt is read from the cache);
         kept only if every number, date, amount and name in it is in the quotes it cites.
-        `chosen` are the answer's first quotes, so they are cited as [1], [2], ..."""
+        `chosen` are the answer's first quotes, so they are cited as [1], [2], ...
+        Returns (the sentence or "", why it was not kept or "")."""
         numbered = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
         quotes = "\n".join(f"“{flat_list(clean_text(p.text))}”" for p in chosen)
         ask = render("reader_restate_turn", language_name=LANGUAGE_NAMES[q.language], quotes=quotes)
@@ -290,11 +301,15 @@ class LLMReader:
         )
         first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()
         first = re.sub(r"\s*\[\d+\]", "", first).strip()
-        if len(first.split()) < 3 or detect_language(first) != q.language:
-            return ""
+        if len(first.split()) < 3:
+            return "", f"too short: {first[:80]}"
+        if (lang := detect_language(first)) != q.language:
+            return "", f"in {lang}: {first[:160]}"
         marks = "".join(f"[{p.n}]" for p in numbered)
-        g = check_grounding(f"{first} {marks}", {p.n: p.text for p in numbered})
-        return g.text if g.kept else ""
+        g = check_grounding(f"{first} {marks}", {p.n: p.shown(self.s.grounding_headings) for p in numbered})
+        if not g.kept:
+            return "", f"{g.dropped[0].reason}: {first[:160]}"
+        return g.text, ""
 
     def _write(self, retrieval, ranked, best, passages, block, deadline) -> Answer:
         q = retrieval.query
@@ -309,7 +324,7 @@ class LLMReader:
             return dataclasses.replace(
                 abstention(retrieval, best, self.name, "model"), grounding={"evidence": len(passages), **_tokens(meta)}
             )
-        g = check_grounding(out, {p.n: p.text for p in passages})
+        g = check_grounding(out, {p.n: p.shown(self.s.grounding_headings) for p in passages})
         diag = {
             "evidence": len(passages),
             "kept": len(g.kept),

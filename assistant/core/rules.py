@@ -54,6 +54,18 @@ rule(
     "after the model's pick, the extractive ranking's sentences of the same document",
     reader_add_extractive=False,
 )
+rule(
+    "headings",
+    "guard",
+    "a generated sentence's facts may stand in the cited quote's title and heading too",
+    grounding_headings=False,
+)
+rule(
+    "period",
+    "guard",
+    "a quote naming years, none of them the question's, is not an answer to it",
+    rule_period=False,
+)
 rule("newest", "evidence", "a later document's statement that updates the quote leads the answer", rule_newest=False)
 
 

@@ -107,6 +107,8 @@ ABLATION_COLS = (
     ("cited_evidence", "cited"),
     ("false_abstain", "false abstain"),
     ("abstain_unanswerable", "abstain unanswerable"),
+    ("restated", "restated"),
+    ("ungrounded", "ungrounded"),
     ("hit@5", "hit@5"),
 )
 

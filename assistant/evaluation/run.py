@@ -63,7 +63,7 @@ def run_assistant(assistant, items, k: int, label: str = "questions") -> list[di
                 "backend": a.backend,
                 "note": a.note,
                 "lead": a.lead,
-                "citations": [{"n": c["n"], "source": c["source"], "text": c["text"]} for c in j["citations"]],
+                "citations": [{k: c[k] for k in ("n", "source", "title", "heading", "text")} for c in j["citations"]],
                 "retrieved": [{"source": r["source"], "text": r["text"], "score": r["score"]} for r in j["retrieved"]],
                 "latency_s": a.latency_s,
                 "evidence_s": evidence,
