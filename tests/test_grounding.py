@@ -99,3 +99,15 @@ def test_a_quotation_is_one_unit():
     text = "Enligt protokollen:\n\n“Mötet är slut. Det hölls 30 maj 2025.” [2]"
     assert split_sentences(text) == ["Enligt protokollen:", "“Mötet är slut. Det hölls 30 maj 2025.” [2]"]
     assert check_grounding(text, {2: "Mötet är slut. Det hölls 30 maj 2025."}).kept == (split_sentences(text)[1],)
+
+
+def test_an_ordinal_date_or_a_time_does_not_end_a_sentence():
+    assert split_sentences("Forumet hade 531 medlemmar per 31. desember 2024. Styret har hatt 6 møter.") == [
+        "Forumet hade 531 medlemmar per 31. desember 2024.",
+        "Styret har hatt 6 møter.",
+    ]
+    assert split_sentences("Nästa möte hålls 5 november kl. 10.00 i Kiruna. [1]") == [
+        "Nästa möte hålls 5 november kl. 10.00 i Kiruna. [1]"
+    ]
+    text = "Medlemmer per 31. desember 2024: 531 [1]."
+    assert check_grounding(text, {1: "Forumet hadde 531 medlemmer per 31. desember 2024."}).kept == (text,)

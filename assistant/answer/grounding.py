@@ -42,7 +42,9 @@ MONTH_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_MONTH_OF, key=len, revers
 _NUMERIC_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b")
 _CURRENCY = re.compile(r"(?<![\w])(SEK|NOK|DKK|EUR|USD|ISK|GBP)(?![\w])|[€$£]")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W\d_][^\W_]*)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|\n+")
+# a sentence ends at . ! ? … before a capital, a quotation mark or a marker [n]; not inside
+# "31. desember", "kl. 10.00" or "ca. en månad", where a lower-case word or a number follows
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ\"“«(\[])|\n+")
 
 
 @dataclass(frozen=True)

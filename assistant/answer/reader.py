@@ -41,7 +41,7 @@ from assistant.answer.candidates import Admit
 from assistant.answer.citations import Passage
 from assistant.answer.each_document import other_documents
 from assistant.answer.evidence import Evidence, select_evidence
-from assistant.answer.grounding import check_grounding
+from assistant.answer.grounding import check_grounding, split_sentences
 from assistant.answer.period import other_period
 from assistant.answer.selection import ids_grammar, labels, parse_selection
 from assistant.core.config import Settings
@@ -284,13 +284,14 @@ class LLMReader:
     def _restatement(
         self, system: str, user: str, reply: str, q, chosen: list[Passage], deadline: float
     ) -> tuple[str, str]:
-        """One sentence in the member's language that states the picked sentences' fact, asked
-        as the next turn of the selector's conversation (its prompt is read from the cache);
-        kept only if every number, date, amount and name in it is in the quotes it cites.
-        `chosen` are the answer's first quotes, so they are cited as [1], [2], ...
+        """One sentence in the member's language that states what the picked sentences say,
+        asked as the next turn of the selector's conversation (its prompt is read from the
+        cache); kept only if it is in that language and every number, date, amount and name
+        in it stands in the quotes it cites (or the title and heading above them, rule
+        `headings`). `chosen` are the answer's first quotes, so they are cited as [1], [2], ...
         Returns (the sentence or "", why it was not kept or "")."""
-        numbered = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
-        quotes = "\n".join(f"“{flat_list(clean_text(p.text))}”" for p in chosen)
+        group = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
+        quotes = "\n".join(f"“{flat_list(clean_text(p.text))}”" for p in group)
         ask = render("reader_restate_turn", language_name=LANGUAGE_NAMES[q.language], quotes=quotes)
         out, _ = self._call(
             system,
@@ -299,14 +300,13 @@ class LLMReader:
             turns=(AIMessage(reply), HumanMessage(ask)),
             max_tokens=self.s.reader_restate_max_tokens,
         )
-        first = re.split(r"(?<=[.!?])\s", out.strip().replace("\n", " "), maxsplit=1)[0].strip()
-        first = re.sub(r"\s*\[\d+\]", "", first).strip()
+        first = re.sub(r"\s*\[\d+\]", "", next(iter(split_sentences(out.replace("\n", " "))), "")).strip()
         if len(first.split()) < 3:
             return "", f"too short: {first[:80]}"
         if (lang := detect_language(first)) != q.language:
             return "", f"in {lang}: {first[:160]}"
-        marks = "".join(f"[{p.n}]" for p in numbered)
-        g = check_grounding(f"{first} {marks}", {p.n: p.shown(self.s.grounding_headings) for p in numbered})
+        marks = "".join(f"[{p.n}]" for p in group)
+        g = check_grounding(f"{first} {marks}", {p.n: p.shown(self.s.grounding_headings) for p in group})
         if not g.kept:
             return "", f"{g.dropped[0].reason}: {first[:160]}"
         return g.text, ""
