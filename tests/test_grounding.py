@@ -101,7 +101,7 @@ def test_a_quotation_is_one_unit():
     assert check_grounding(text, {2: "Mötet är slut. Det hölls 30 maj 2025."}).kept == (split_sentences(text)[1],)
 
 
-def test_an_ordinal_date_or_a_time_does_not_end_a_sentence():
+def test_an_ordinal_date_or_a_time_does_not_end_a_sentence_but_each_sentence_keeps_its_own_facts():
     assert split_sentences("Forumet hade 531 medlemmar per 31. desember 2024. Styret har hatt 6 møter.") == [
         "Forumet hade 531 medlemmar per 31. desember 2024.",
         "Styret har hatt 6 møter.",
@@ -110,4 +110,10 @@ def test_an_ordinal_date_or_a_time_does_not_end_a_sentence():
         "Nästa möte hålls 5 november kl. 10.00 i Kiruna. [1]"
     ]
     text = "Medlemmer per 31. desember 2024: 531 [1]."
-    assert check_grounding(text, {1: "Forumet hadde 531 medlemmer per 31. desember 2024."}).kept == (text,)
+    assert check_grounding(text, {1: "Forbundet hadde 531 medlemmer per 31. desember 2024."}).kept == (text,)
+    # a sentence opening with a number or a lower-case word is still its own sentence
+    cited = {1: "Forbundet hadde 531 medlemmer.", 2: "Årsmøtet ble holdt 3. mai 2025."}
+    g = check_grounding("Forbundet hadde 3 medlemmer [1]. 531 møter ble holdt i mai 2025 [2].", cited)
+    assert g.kept == () and len(g.dropped) == 2
+    g = check_grounding("Forbundet hadde 531 medlemmer [1]. 2025 ble 3 nye valgt.", cited)
+    assert g.kept == ("Forbundet hadde 531 medlemmer [1].",)

@@ -124,9 +124,11 @@ def test_ungrounded_facts_hand_computed():
     assert ungrounded_facts("Det finns 6496 skyddsombud.", cites) == 1  # no citation: nothing grounds it
     assert ungrounded_facts("Det finns 6496 skyddsombud [2].", cites) == 1  # cites no real passage
     assert ungrounded_facts("Enligt Anna Svensson finns 6496 skyddsombud [1].", cites) == 2  # two name words not in it
-    titled = [{**cites[0], "title": "Årsmöte Region Halland", "heading": "Skyddsombud"}]
-    assert ungrounded_facts("I Region Halland finns 6496 skyddsombud [1].", titled) == 0  # shown above the quote
+    titled = [{**cites[0], "title": "Årsmöte Region Halland 2025", "heading": "Skyddsombud i Kiruna"}]
+    assert ungrounded_facts("I Region Halland finns 6496 skyddsombud [1].", titled) == 0  # the title is shown
     assert ungrounded_facts("I Region Halland finns 6496 skyddsombud [1].", cites) == 2
+    assert ungrounded_facts("År 2025 fanns 6496 skyddsombud [1].", titled) == 1  # a number stands in the quote
+    assert ungrounded_facts("I Kiruna finns 6496 skyddsombud [1].", titled) == 1  # the heading is not read
 
 
 def test_newest_first_needs_the_new_value_before_any_old_one():

@@ -317,20 +317,32 @@ def test_a_cross_language_answer_opens_with_a_grounded_sentence_in_the_members_l
     assert same.lead == "" and "restated" not in same.grounding
 
 
-def test_a_restatement_may_name_what_the_title_above_its_quote_names(built):
+def test_a_restatement_may_name_what_the_title_above_its_quote_names_but_not_a_number_of_it(built):
     a, r = built
     r = dataclasses.replace(r, query=build_query("How many people are in the reference group?", "en"))
     passages, _ = reader(a, ["x"], reader_add_extractive=False).shown_evidence(r)
     p = next(p for p in passages if "8-12" in p.text)
-    name = next(w for w in re.findall(r"\b[A-ZÆØÅ]\w{3,}", f"{p.title} {p.heading}") if w not in p.text)
-    said = f"The reference group in the {name} has 8-12 people."
+    name = next(w for w in re.findall(r"\b[A-ZÆØÅ]\w{3,}", p.title) if w not in p.text)
 
-    def ask(**settings):
+    def ask(said, **settings):
         return reader(a, [f'{{"ids": [{p.n}]}}', said], reader_add_extractive=False, **settings).answer(r)
 
-    assert ask().lead == f"{said} [1]"  # the name stands above the quote the member opens
-    off = ask(grounding_headings=False)
+    said = f"The reference group in the {name} has 8-12 people."
+    assert ask(said).lead == f"{said} [1]"  # the title is shown in full above the quote the member opens
+    off = ask(said, grounding_titles=False)
     assert off.lead == "" and f"name {name.lower()}" in off.grounding["restate_dropped"]
+    wrong = ask(f"The reference group in the {name} has 8-12 people and 2021 members.")
+    assert wrong.lead == "" and "number 2021" in wrong.grounding["restate_dropped"]  # numbers stand in the quote
+
+
+def test_a_restatement_that_quotes_a_phrase_is_kept_whole(built):
+    a, r = built
+    r = dataclasses.replace(r, query=build_query("How many people are in the reference group?", "en"))
+    passages, _ = reader(a, ["x"], reader_add_extractive=False).shown_evidence(r)
+    p = next(p for p in passages if "8-12" in p.text)
+    said = "The reference group has “8-12 people” in it."
+    ans = reader(a, [f'{{"ids": [{p.n}]}}', said + " Nothing else."], reader_add_extractive=False).answer(r)
+    assert ans.lead == f"{said} [1]"
 
 
 def test_a_quote_about_another_year_than_the_questions_is_no_answer(built):

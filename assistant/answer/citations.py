@@ -23,10 +23,6 @@ class Passage:
     start: int
     end: int
 
-    def shown(self, with_heading: bool = True) -> str:
-        """What a member sees when [n] opens: the document title and heading above the quote."""
-        return f"{self.title}\n{self.heading}\n{self.text}" if with_heading else self.text
-
 
 @dataclass(frozen=True)
 class Citation:

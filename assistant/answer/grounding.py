@@ -42,9 +42,30 @@ MONTH_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_MONTH_OF, key=len, revers
 _NUMERIC_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b")
 _CURRENCY = re.compile(r"(?<![\w])(SEK|NOK|DKK|EUR|USD|ISK|GBP)(?![\w])|[€$£]")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W\d_][^\W_]*)*")
-# a sentence ends at . ! ? … before a capital, a quotation mark or a marker [n]; not inside
-# "31. desember", "kl. 10.00" or "ca. en månad", where a lower-case word or a number follows
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ\"“«(\[])|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|\n+")
+# a full stop that does not end a sentence: an ordinal day before a lower-case word ("31. desember")
+# or a common abbreviation of the four languages before a lower-case word or a number ("kl. 13.00")
+_NOT_AN_END = re.compile(
+    r"(?:(?<![\w.])\d{1,2}\.\s+(?=[^\W\d_])(?=[^A-ZÀ-ÖØ-Þ])"
+    r"|(?<![\w.])(?i:kl|ca|cirka|nr|bl\.a|t\.ex|f\.eks|fx|jf|jfr|resp|dvs|vs|approx|no|p)\.\s+(?=\w)(?=[^A-ZÀ-ÖØ-Þ]))"
+)
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` split at sentence ends (not inside "31. desember" or "kl. 13.00")."""
+    out: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        last = out[-1].rstrip() if out else ""
+        if last.endswith(".") and any(m.end() == len(last) + 1 for m in _NOT_AN_END.finditer(f"{last} {piece[:1]}")):
+            out[-1] = f"{last} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text` (a quotation inside it stays in it)."""
+    return next((p.strip() for p in _pieces(" ".join(text.split())) if p.strip()), "")
 
 
 @dataclass(frozen=True)
@@ -155,7 +176,7 @@ def split_sentences(text: str) -> list[str]:
         if k % 2:  # a quotation
             out.append(part.strip())
             continue
-        for piece in _SENTENCE_END.split(part.strip()):
+        for piece in _pieces(part.strip()):
             if not piece.strip():
                 continue
             lead = re.match(r"^((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(.*)$", piece, re.S)
@@ -167,10 +188,11 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def unsupported(sentence: str, cited_text: str) -> list[str]:
-    """The facts of `sentence` (markers removed) that `cited_text` does not contain."""
+def unsupported(sentence: str, cited_text: str, titles: str = "") -> list[str]:
+    """The facts of `sentence` (markers removed) that `cited_text` does not contain; a name
+    may also stand in `titles` (the cited documents' titles, shown above their quotes)."""
     body = _MARKER.sub(" ", sentence)
-    src = _fold(cited_text)
+    src = _fold(f"{cited_text}\n{titles}")
     have = numbers(cited_text)
     missing = [f"number {raw}" for raw, readings in number_groups(body) if not readings & have]
     missing += [f"month {m}" for m in sorted(_fact_months(body) - months(cited_text))]
@@ -179,9 +201,11 @@ def unsupported(sentence: str, cited_text: str) -> list[str]:
     return missing
 
 
-def check_grounding(answer: str, passages: Mapping[int, str]) -> Grounded:
+def check_grounding(answer: str, passages: Mapping[int, str], titles: Mapping[int, str] | None = None) -> Grounded:
     """Keep the sentences of `answer` whose every fact occurs in a passage they cite
-    (`passages`: marker number -> passage text); say why each other sentence was dropped."""
+    (`passages`: marker number -> passage text; a name may also stand in the cited passage's
+    entry of `titles`); say why each other sentence was dropped."""
+    titles = titles or {}
     kept, dropped = [], []
     for sent in split_sentences(answer):
         cited = [int(n) for m in _MARKER.finditer(sent) for n in re.split(r"\s*,\s*", m.group(1))]
@@ -189,7 +213,7 @@ def check_grounding(answer: str, passages: Mapping[int, str]) -> Grounded:
         if not valid:
             dropped.append(Dropped(sent, "no valid citation" if not cited else f"cites unknown source {cited}"))
             continue
-        missing = unsupported(sent, "\n".join(passages[n] for n in valid))
+        missing = unsupported(sent, "\n".join(passages[n] for n in valid), "\n".join(titles.get(n, "") for n in valid))
         if missing:
             dropped.append(Dropped(sent, "not in the cited source: " + ", ".join(missing)))
         else:

@@ -41,7 +41,7 @@ from assistant.answer.candidates import Admit
 from assistant.answer.citations import Passage
 from assistant.answer.each_document import other_documents
 from assistant.answer.evidence import Evidence, select_evidence
-from assistant.answer.grounding import check_grounding, split_sentences
+from assistant.answer.grounding import check_grounding, first_sentence, unsupported
 from assistant.answer.period import other_period
 from assistant.answer.selection import ids_grammar, labels, parse_selection
 from assistant.core.config import Settings
@@ -287,8 +287,8 @@ class LLMReader:
         """One sentence in the member's language that states what the picked sentences say,
         asked as the next turn of the selector's conversation (its prompt is read from the
         cache); kept only if it is in that language and every number, date, amount and name
-        in it stands in the quotes it cites (or the title and heading above them, rule
-        `headings`). `chosen` are the answer's first quotes, so they are cited as [1], [2], ...
+        in it stands in the quotes it cites (a name may also stand in the document title shown
+        above them, rule `titles`). `chosen` are the answer's first quotes, so they are cited as [1], [2], ...
         Returns (the sentence or "", why it was not kept or "")."""
         group = [dataclasses.replace(p, n=k) for k, p in enumerate(chosen, 1)]
         quotes = "\n".join(f"“{flat_list(clean_text(p.text))}”" for p in group)
@@ -300,16 +300,21 @@ class LLMReader:
             turns=(AIMessage(reply), HumanMessage(ask)),
             max_tokens=self.s.reader_restate_max_tokens,
         )
-        first = re.sub(r"\s*\[\d+\]", "", next(iter(split_sentences(out.replace("\n", " "))), "")).strip()
+        first = re.sub(r"\s*\[\d+\]", "", first_sentence(out)).strip()
         if len(first.split()) < 3:
             return "", f"too short: {first[:80]}"
         if (lang := detect_language(first)) != q.language:
             return "", f"in {lang}: {first[:160]}"
         marks = "".join(f"[{p.n}]" for p in group)
-        g = check_grounding(f"{first} {marks}", {p.n: p.shown(self.s.grounding_headings) for p in group})
-        if not g.kept:
-            return "", f"{g.dropped[0].reason}: {first[:160]}"
-        return g.text, ""
+        titles = self._titles(group)
+        missing = unsupported(first, "\n".join(p.text for p in group), "\n".join(titles.values()))
+        if missing:
+            return "", f"not in the cited source: {', '.join(missing)}: {first[:160]}"
+        return f"{first} {marks}", ""
+
+    def _titles(self, passages: list[Passage]) -> dict[int, str]:
+        """The document titles shown above the quotes, where names may also stand (rule `titles`)."""
+        return {p.n: p.title for p in passages} if self.s.grounding_titles else {}
 
     def _write(self, retrieval, ranked, best, passages, block, deadline) -> Answer:
         q = retrieval.query
@@ -324,7 +329,7 @@ class LLMReader:
             return dataclasses.replace(
                 abstention(retrieval, best, self.name, "model"), grounding={"evidence": len(passages), **_tokens(meta)}
             )
-        g = check_grounding(out, {p.n: p.shown(self.s.grounding_headings) for p in passages})
+        g = check_grounding(out, {p.n: p.text for p in passages}, self._titles(passages))
         diag = {
             "evidence": len(passages),
             "kept": len(g.kept),

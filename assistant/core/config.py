@@ -93,9 +93,9 @@ class Settings:
     # question's language first (a turn of the same conversation; kept only if it passes the grounding check)
     reader_restate: bool = True
     reader_restate_max_tokens: int = 48
-    # a generated sentence's names and numbers may stand in the cited quote's document title and
-    # heading, which are shown above the quote, as well as in the quote itself
-    grounding_headings: bool = True
+    # a generated sentence's names may stand in the cited quote's document title, which is shown
+    # in full above the quote, as well as in the quote itself (numbers must stand in the quote)
+    grounding_titles: bool = True
     # selector thresholds, fitted for the 1.5B on the tune half (assistant eval --split tune)
     reader_max_p_none: float = 0.035  # selector abstains when the model's P(empty list) is above this (fitted on tune)
     reader_second_ratio: float = 0.2  # a second sentence is quoted when P(second) >= ratio x P(first)

@@ -55,10 +55,10 @@ rule(
     reader_add_extractive=False,
 )
 rule(
-    "headings",
+    "titles",
     "guard",
-    "a generated sentence's facts may stand in the cited quote's title and heading too",
-    grounding_headings=False,
+    "a generated sentence's names may stand in the cited quote's document title too",
+    grounding_titles=False,
 )
 rule(
     "period",

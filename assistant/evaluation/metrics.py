@@ -86,16 +86,18 @@ def answer_language(record: dict) -> str:
 
 def ungrounded_facts(answer: str, citations: list[dict]) -> int:
     """Facts (numbers, dates, amounts, names) of an answer that are not in a passage its
-    sentence cites (its quote, or the title and heading shown above the quote); a fact in a
-    sentence without a valid citation counts too. Quotes are verbatim, so they pass.
-    `citations`: [{"n", "text"} and optionally "title", "heading"]."""
+    sentence cites (a name may also stand in the document title shown above the quote); a
+    fact in a sentence without a valid citation counts too. Quotes are verbatim, so they
+    pass. `citations`: [{"n", "text"} and optionally "title"]."""
     from assistant.answer.grounding import split_sentences, unsupported
 
-    by_n = {c["n"]: "\n".join((c.get("title", ""), c.get("heading", ""), c["text"])) for c in citations}
+    by_n = {c["n"]: c for c in citations}
     bad = 0
     for sentence in split_sentences(answer):
-        cited = "\n".join(by_n[int(n)] for n in re.findall(r"\[(\d+)\]", sentence) if int(n) in by_n)
-        bad += len(unsupported(sentence, cited))
+        cited = [by_n[int(n)] for n in re.findall(r"\[(\d+)\]", sentence) if int(n) in by_n]
+        bad += len(
+            unsupported(sentence, "\n".join(c["text"] for c in cited), "\n".join(c.get("title", "") for c in cited))
+        )
     return bad
 
 
